@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what the tests need (once), builds everything, runs every test. Exit code: non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/setup.sh
+
+ss_install_test_prerequisites
+ss_install_runtime
+ss_install_models
+ss_install_servable_models
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+ss_log "building (Release)"
+dotnet build SharpServing.slnx -c Release -nologo -clp:ErrorsOnly -v:q
+
+ss_log "running tests"
+results="$SS_CACHE/test-results"
+rm -rf "$results"
+status=0
+dotnet test SharpServing.slnx -c Release --no-build -nologo --logger "console;verbosity=normal" \
+  --logger "trx" --results-directory "$results" -- RunConfiguration.TestSessionTimeout=1500000 \
+  2>&1 | tee "$SS_CACHE/test-output.log" | grep -E '^\s*(Failed |Passed!|Failed!|Skipped |Total tests|error|\[xUnit.*(Exception|Error))' || true
+status=${PIPESTATUS[0]}
+
+# One closing line over every test project.
+python3 - "$results" <<'PY' || true
+import sys, glob, xml.etree.ElementTree as ET
+p = f = s = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(path).getroot().find("{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}ResultSummary/{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}Counters")
+    if c is not None:
+        p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)); s += int(c.get("notExecuted", 0))
+print(f"Total: {p} passed, {f} failed, {s} skipped")
+PY
+if [ "$status" -ne 0 ]; then
+  ss_log "tests failed (full output: $SS_CACHE/test-output.log)"
+fi
+exit "$status"
