@@ -1,0 +1,67 @@
+namespace SharpServing;
+
+/// <summary>How a declared model runs: runtime threads, device, and batching limits.</summary>
+public sealed class ModelOptions
+{
+    private int _intraOpThreads;
+    private int _interOpThreads;
+    private int _maxBatchSize = 32;
+    private TimeSpan _batchDelay = TimeSpan.Zero;
+
+    /// <summary>Threads inside one operator. Default 0: the runtime's choice. Range 0..1024.</summary>
+    public int IntraOpThreads
+    {
+        get => _intraOpThreads;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1024);
+            _intraOpThreads = value;
+        }
+    }
+
+    /// <summary>Threads across operators. Default 0: the runtime's choice. Range 0..1024.</summary>
+    public int InterOpThreads
+    {
+        get => _interOpThreads;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1024);
+            _interOpThreads = value;
+        }
+    }
+
+    /// <summary>Device of this model. Default <see cref="DeviceType.Auto"/>: the servable's start configuration decides.</summary>
+    public DeviceType DeviceType { get; set; }
+
+    /// <summary>
+    /// The largest batch for a model whose batch dimension is dynamic (-1). Default 32, range 1..65536. A model with a
+    /// fixed first dimension uses that dimension and ignores this.
+    /// </summary>
+    public int MaxBatchSize
+    {
+        get => _maxBatchSize;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 65536);
+            _maxBatchSize = value;
+        }
+    }
+
+    /// <summary>
+    /// How long a batch waits for more instances once it has one. Default zero: take what is queued, never wait.
+    /// Range 0..10 s.
+    /// </summary>
+    public TimeSpan BatchDelay
+    {
+        get => _batchDelay;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromSeconds(10));
+            _batchDelay = value;
+        }
+    }
+}
