@@ -1,0 +1,81 @@
+using System.Collections.Frozen;
+using System.Runtime.Loader;
+using Microsoft.Extensions.Logging;
+
+namespace SharpServing.Engine;
+
+/// <summary>
+/// One loaded version of a servable: its methods (traced from the configuration), its models with open sessions, its
+/// executor, and the collectible load context its configuration code lives in. Immutable once published; a reload
+/// builds a new one. Disposing drains the executor, closes the sessions and unloads the context.
+/// </summary>
+public sealed class ServableVersion : IAsyncDisposable
+{
+    private readonly WeakReference _loadContextReference;
+    private IReadOnlyDictionary<string, MethodDefinition> _methods;
+    private IReadOnlyList<LoadedModel> _models;
+    private AssemblyLoadContext? _loadContext;
+    private int _disposed;
+
+    internal ServableVersion(string name, long number, string directory, IReadOnlyList<MethodDefinition> methods,
+        IReadOnlyList<LoadedModel> models, AssemblyLoadContext? loadContext, ExecutionOptions executionOptions,
+        TimeProvider? timeProvider, ILoggerFactory? loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        ArgumentNullException.ThrowIfNull(models);
+        Name = name;
+        Number = number;
+        Directory = directory;
+        _methods = methods.ToFrozenDictionary(m => m.Name, StringComparer.Ordinal);
+        _models = models;
+        _loadContext = loadContext;
+        _loadContextReference = new WeakReference(loadContext);
+        // Last: the executor reads the methods and models of this version.
+        Executor = new ServableExecutor(this, executionOptions, timeProvider, loggerFactory);
+    }
+
+    /// <summary>The servable's name (its folder name).</summary>
+    public string Name { get; }
+
+    /// <summary>The version number (its folder name; 1 for a servable without models and without version folders).</summary>
+    public long Number { get; }
+
+    /// <summary>The version folder (may not exist for a servable without models).</summary>
+    public string Directory { get; }
+
+    /// <summary>The registered methods by name. Empty once disposed.</summary>
+    public IReadOnlyDictionary<string, MethodDefinition> Methods => _methods;
+
+    /// <summary>The declared models with their sessions, in declaration order. Empty once disposed.</summary>
+    public IReadOnlyList<LoadedModel> Models => _models;
+
+    /// <summary>Runs the methods of this version.</summary>
+    public ServableExecutor Executor { get; }
+
+    /// <summary>The version's load context, weakly: after disposal and a few GCs it must be collected.</summary>
+    public WeakReference LoadContextReference => _loadContextReference;
+
+    /// <summary>Drains and stops the executor, closes the sessions, drops every reference into the load context and
+    /// unloads it. Idempotent.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await Executor.DisposeAsync();
+        var models = _models;
+        _models = [];
+        _methods = FrozenDictionary<string, MethodDefinition>.Empty;
+        foreach (var model in models)
+        {
+            model.Dispose();
+        }
+        var context = _loadContext;
+        _loadContext = null;
+        context?.Unload();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} version {Number}";
+}
