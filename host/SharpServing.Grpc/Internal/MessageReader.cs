@@ -1,0 +1,156 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.IO.Pipelines;
+using Google.Protobuf;
+
+namespace SharpServing.Grpc.Internal;
+
+/// <summary>
+/// Reads the single length-prefixed message of a unary or server-streaming request from the request body pipe. The
+/// message stays in the pipe's pooled segments until it is parsed; the length prefix is checked before the body is read.
+/// </summary>
+internal static class MessageReader
+{
+    public static async ValueTask<T> ReadSingleAsync<T>(
+        PipeReader reader, MessageParser<T> parser, int maxSize, bool gzip, CancellationToken cancellationToken)
+        where T : IMessage<T>
+    {
+        T message;
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            if (TryReadHeader(buffer, gzip, maxSize, out var compressed, out var length) && buffer.Length - GrpcProtocol.HeaderSize >= length)
+            {
+                var body = buffer.Slice(GrpcProtocol.HeaderSize, length);
+                try
+                {
+                    message = compressed ? ParseGzip(body, parser, maxSize) : Parse(body, parser);
+                }
+                finally
+                {
+                    reader.AdvanceTo(body.End);
+                }
+                break;
+            }
+            if (result.IsCompleted)
+            {
+                reader.AdvanceTo(buffer.End);
+                throw new GrpcStatusException(
+                    StatusCode.Internal, buffer.Length == 0 ? "No request message received." : "Incomplete request message.");
+            }
+            // Examined but not consumed: Kestrel keeps the bytes and widens the HTTP/2 window by what was examined.
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+
+        // A unary request carries exactly one message: the stream must end here.
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken);
+            var length = result.Buffer.Length;
+            reader.AdvanceTo(result.Buffer.End);
+            if (length > 0)
+            {
+                throw new GrpcStatusException(StatusCode.Internal, "Additional data after the request message.");
+            }
+            if (result.IsCompleted)
+            {
+                return message;
+            }
+        }
+    }
+
+    private static bool TryReadHeader(in ReadOnlySequence<byte> buffer, bool gzip, int maxSize, out bool compressed, out uint length)
+    {
+        compressed = false;
+        length = 0;
+        if (buffer.Length < GrpcProtocol.HeaderSize)
+        {
+            return false;
+        }
+        Span<byte> header = stackalloc byte[GrpcProtocol.HeaderSize];
+        buffer.Slice(0, GrpcProtocol.HeaderSize).CopyTo(header);
+        compressed = header[0] switch
+        {
+            0 => false,
+            1 => true,
+            _ => throw new GrpcStatusException(StatusCode.Internal, $"Invalid compressed flag {header[0]} in the message prefix."),
+        };
+        if (compressed && !gzip)
+        {
+            throw new GrpcStatusException(StatusCode.Internal, "Compressed message received without a grpc-encoding header.");
+        }
+        length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
+        if (length > (uint)maxSize)
+        {
+            throw new GrpcStatusException(StatusCode.ResourceExhausted, $"Received message larger than max ({length} vs. {maxSize})");
+        }
+        return true;
+    }
+
+    private static int ClampLength(long length) => (int)Math.Min(length, Array.MaxLength);
+
+    private static T Parse<T>(in ReadOnlySequence<byte> body, MessageParser<T> parser)
+        where T : IMessage<T>
+    {
+        try
+        {
+            return parser.ParseFrom(body);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            throw new GrpcStatusException(StatusCode.Internal, $"Failed to parse the request message: {ex.Message}");
+        }
+    }
+
+    private static T ParseGzip<T>(in ReadOnlySequence<byte> body, MessageParser<T> parser, int maxSize)
+        where T : IMessage<T>
+    {
+        var compressedLength = (int)body.Length;
+        var input = ArrayPool<byte>.Shared.Rent(Math.Max(compressedLength, 1));
+        var output = ArrayPool<byte>.Shared.Rent(ClampLength(Math.Min((long)maxSize + 1, Math.Max(4096L, (compressedLength * 4L) + 1))));
+        try
+        {
+            body.CopyTo(input);
+            var total = 0;
+            using (var gzipStream = new GZipStream(new MemoryStream(input, 0, compressedLength, writable: false), CompressionMode.Decompress))
+            {
+                while (true)
+                {
+                    if (total == output.Length)
+                    {
+                        if (total > maxSize)
+                        {
+                            break;
+                        }
+                        var larger = ArrayPool<byte>.Shared.Rent(ClampLength(Math.Min((long)maxSize + 1, (long)output.Length * 2)));
+                        output.AsSpan(0, total).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(output);
+                        output = larger;
+                    }
+                    var read = gzipStream.Read(output, total, output.Length - total);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+                    total += read;
+                }
+            }
+            if (total > maxSize)
+            {
+                throw new GrpcStatusException(StatusCode.ResourceExhausted, $"Received message after decompression larger than max ({maxSize})");
+            }
+            return Parse(new ReadOnlySequence<byte>(output, 0, total), parser);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new GrpcStatusException(StatusCode.Internal, $"Failed to decompress the request message: {ex.Message}");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(input);
+            ArrayPool<byte>.Shared.Return(output);
+        }
+    }
+}
