@@ -1,16 +1,226 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SharpServing.Engine.Execution;
 
 namespace SharpServing.Engine;
 
-/// <summary>Minimal stub (to be replaced by the execution component): runs the methods of one servable version.</summary>
+/// <summary>
+/// Runs the methods of one servable version: each request's instances go through the method's stages; model stages
+/// queue instances on one batching queue per model subgraph and device replica, shared by all requests of the version;
+/// C# stages run on the thread pool, at most <see cref="ExecutionOptions.ParallelWorkers"/> at once.
+/// </summary>
+/// <remarks>
+/// Lifecycle: the constructor binds every declared model (so <see cref="Model.Call(Tensor[])"/> works from stages) and
+/// starts the batch loops. <see cref="DisposeAsync"/> stops accepting requests, lets pending ones finish (at most
+/// <see cref="ExecutionOptions.DrainTimeout"/>; after that queued work fails with code 4 and model runs stop), then
+/// ends the loops and drops every reference to the version's configuration code.
+/// </remarks>
 public sealed class ServableExecutor : IAsyncDisposable
 {
+    private readonly Lock _gate = new();
+    private readonly string _servable;
+    private readonly long _version;
+    private readonly ExecutionOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Dictionary<(Model Model, int Subgraph), ModelBatcher> _batchers = [];
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Dictionary<string, MethodRunner> _methods;
+    private int _pending;
+    private bool _stopping;
+    private Task? _disposal;
+
+    /// <summary>Prepares the methods and models of <paramref name="version"/> and starts its batch loops.</summary>
+    /// <exception cref="InvalidOperationException">A model's batch dimensions disagree, or a C# stage's signature cannot
+    /// be fed from tensors (a load error).</exception>
     public ServableExecutor(ServableVersion version, ExecutionOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(version);
         ArgumentNullException.ThrowIfNull(options);
+        _servable = version.Name;
+        _version = version.Number;
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ServableExecutor>();
+        var workers = new SemaphoreSlim(options.EffectiveParallelWorkers, options.EffectiveParallelWorkers);
+
+        foreach (var loaded in version.Models)
+        {
+            for (var subgraph = 0; subgraph < loaded.Signatures.Count; subgraph++)
+            {
+                _batchers[(loaded.Model, subgraph)] = new ModelBatcher(loaded, subgraph, _time, _logger);
+            }
+        }
+        var methods = new Dictionary<string, MethodRunner>(StringComparer.Ordinal);
+        foreach (var method in version.Methods.Values)
+        {
+            methods[method.Name] = new MethodRunner(method, [.. method.Stages.Select(s => CreateStage(method, s, workers))]);
+        }
+        _methods = methods;
+
+        // Last, so a failing constructor leaves nothing running.
+        var invoker = new ModelInvoker(Batcher);
+        foreach (var loaded in version.Models)
+        {
+            loaded.Model.Bind(invoker);
+        }
+        foreach (var batcher in _batchers.Values)
+        {
+            batcher.Start();
+        }
     }
 
-    /// <summary>Drains queued work and stops.</summary>
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <summary>Whether the executor has stopped accepting requests.</summary>
+    public bool IsStopping
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stopping;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The runs a model subgraph has seen so far, by the number of real (not padding) instances in each run: batch size
+    /// → number of runs. For tests and benchmarks.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="model"/> is not a model of this version.</exception>
+    public IReadOnlyDictionary<int, long> GetBatchSizes(Model model, int subgraph = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return _batchers.TryGetValue((model, subgraph), out var batcher)
+            ? batcher.BatchSizes
+            : throw new ArgumentException($"{model} subgraph {subgraph} is not a model of {_servable} version {_version}.", nameof(model));
+    }
+
+    /// <summary>The batch size a model subgraph runs with (its first dimension, its maximum for a dynamic one, or 1).</summary>
+    /// <exception cref="ArgumentException"><paramref name="model"/> is not a model of this version.</exception>
+    public int GetBatchSize(Model model, int subgraph = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return _batchers.TryGetValue((model, subgraph), out var batcher)
+            ? batcher.Layout.BatchSize
+            : throw new ArgumentException($"{model} subgraph {subgraph} is not a model of {_servable} version {_version}.", nameof(model));
+    }
+
+    /// <summary>Stops accepting requests, drains pending ones, stops the batch loops. Idempotent.</summary>
+    public ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            _disposal ??= StopAsync();
+            return new ValueTask(_disposal);
+        }
+    }
+
+    /// <summary>
+    /// Runs checked instances through <paramref name="method"/>. Never throws for application errors: a version that is
+    /// stopping answers with the code-5 text.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    internal async Task<InferReply> ExecuteAsync(string method, string spec, Tensor[][] instances, CancellationToken cancellationToken)
+    {
+        MethodRunner? runner;
+        lock (_gate)
+        {
+            if (_stopping || !_methods.TryGetValue(method, out runner))
+            {
+                return InferReply.Failure(ExecutionErrors.ServableNotAvailable(spec, ErrorCode.ServableUnavailable));
+            }
+            _pending++;
+        }
+        try
+        {
+            return InferReply.Create(await runner.RunAsync(spec, instances, cancellationToken));
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (--_pending == 0 && _stopping)
+                {
+                    _drained.TrySetResult();
+                }
+            }
+        }
+    }
+
+    private async Task StopAsync()
+    {
+        int pending;
+        lock (_gate)
+        {
+            _stopping = true;
+            pending = _pending;
+            if (pending == 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
+        ExecutionLog.Stopping(_logger, _servable, _version, pending);
+        await Task.Yield();
+        try
+        {
+            await _drained.Task.WaitAsync(_options.DrainTimeout, _time);
+        }
+        catch (TimeoutException)
+        {
+            ExecutionLog.DrainTimedOut(_logger, _servable, _version, _options.DrainTimeout);
+            foreach (var batcher in _batchers.Values)
+            {
+                batcher.Abort();
+            }
+        }
+        foreach (var batcher in _batchers.Values)
+        {
+            batcher.Complete();
+        }
+        await Task.WhenAll(_batchers.Values.Select(b => b.Completion));
+        foreach (var batcher in _batchers.Values)
+        {
+            batcher.Dispose();
+        }
+        lock (_gate)
+        {
+            // Drops the stage delegates: nothing here keeps the version's load context alive any more.
+            _methods = new Dictionary<string, MethodRunner>();
+        }
+        ExecutionLog.Stopped(_logger, _servable, _version);
+    }
+
+    private ModelBatcher Batcher(Model model, int subgraph)
+        => _batchers.TryGetValue((model, subgraph), out var batcher)
+            ? batcher
+            : throw new InvalidOperationException($"Model({model.Key}).call() failed: the model is not declared");
+
+    private StageRunner CreateStage(MethodDefinition method, StageDefinition stage, SemaphoreSlim workers) => stage switch
+    {
+        ModelStage model => new ModelStageRunner(model, method.Name, Batcher(model.Model, model.Subgraph)),
+        FunctionStage function => new FunctionStageRunner(function, _servable, method.Name, FunctionBatchSize(method, function), workers, _logger),
+        _ => throw new InvalidOperationException($"Stage {stage.Index} of method {method.Name} is of an unknown kind {stage.GetType().Name}."),
+    };
+
+    /// <summary>
+    /// 0 for a per-instance function; N for a batch function with N; for 0: the smallest batch size of the method's
+    /// models when the stage takes only method inputs, else the largest; 1 without models (specification 7.4).
+    /// </summary>
+    private int FunctionBatchSize(MethodDefinition method, FunctionStage stage)
+    {
+        if (stage.BatchSize is not { } requested)
+        {
+            return 0;
+        }
+        if (requested > 0)
+        {
+            return requested;
+        }
+        var sizes = method.Stages.OfType<ModelStage>().Select(m => Batcher(m.Model, m.Subgraph).Layout.BatchSize).ToArray();
+        if (sizes.Length == 0)
+        {
+            return 1;
+        }
+        return stage.Inputs.All(i => i.Stage == 0) ? sizes.Min() : sizes.Max();
+    }
 }

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SharpServing.Engine.Execution;
+
+namespace SharpServing.Engine;
+
+/// <summary>
+/// The engine's <see cref="IPredictor"/>: resolves a request's servable version and method, checks its instances
+/// against the method's inputs, applies the queue limit, and runs it on the version's executor. Request-wide checks
+/// stop at the first failure, in the order of the specification (4.4): servable and version, method, zero instances,
+/// each instance's declared inputs (presence, then the wire tensor check), queue limit; then per-instance execution.
+/// </summary>
+public sealed class Dispatcher : IPredictor
+{
+    private readonly IServableCatalog _catalog;
+    private readonly int _maxEnqueuedRequests;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<(string Servable, string Method), StrongBox<int>> _pending = new();
+
+    /// <param name="catalog">Where published servable versions are found.</param>
+    /// <param name="options">The queue limit (<see cref="ExecutionOptions.MaxEnqueuedRequests"/>), read once.</param>
+    /// <param name="loggerFactory">Logs refused requests (Debug/Information: they are client faults).</param>
+    public Dispatcher(IServableCatalog catalog, ExecutionOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        _catalog = catalog;
+        _maxEnqueuedRequests = options.MaxEnqueuedRequests;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<Dispatcher>();
+    }
+
+    /// <inheritdoc />
+    public async Task<InferReply> PredictAsync(InferRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        var spec = ExecutionErrors.Spec(request.Servable, request.Method, request.Version);
+        if (!_catalog.TryGetVersion(request.Servable, request.Version, out var version))
+        {
+            return Refuse(request, ExecutionErrors.ServableNotAvailable(spec), resolved: false);
+        }
+        if (!version.Methods.TryGetValue(request.Method, out var method))
+        {
+            return Refuse(request, ExecutionErrors.MethodNotAvailable(spec), resolved: false);
+        }
+        if (request.Instances.Count == 0)
+        {
+            return Refuse(request, ExecutionErrors.ZeroInstances(request.Servable, request.Method));
+        }
+        var instances = new Tensor[request.Instances.Count][];
+        for (var i = 0; i < instances.Length; i++)
+        {
+            if (Check(request, method, request.Instances[i], out instances[i]) is { } error)
+            {
+                return Refuse(request, error);
+            }
+        }
+
+        var pending = _pending.GetOrAdd((request.Servable, request.Method), static _ => new StrongBox<int>());
+        if (Interlocked.Increment(ref pending.Value) > _maxEnqueuedRequests)
+        {
+            Interlocked.Decrement(ref pending.Value);
+            ExecutionLog.QueueFull(_logger, request.Servable, request.Method, _maxEnqueuedRequests);
+            Count(request, "error");
+            return InferReply.Failure(ExecutionErrors.QueueFull(_maxEnqueuedRequests));
+        }
+        var tags = Tags(request);
+        ExecutionMetrics.PendingRequests.Add(1, tags);
+        var outcome = "cancelled";
+        try
+        {
+            var reply = await version.Executor.ExecuteAsync(request.Method, spec, instances, cancellationToken);
+            outcome = reply.Error is null && !reply.HasInstanceErrors ? "ok" : "error";
+            ExecutionMetrics.Instances.Add(instances.Length, Tags(request, outcome));
+            return reply;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref pending.Value);
+            ExecutionMetrics.PendingRequests.Add(-1, tags);
+            Count(request, outcome);
+        }
+    }
+
+    /// <summary>Presence, then the wire check, of each declared input in declaration order; extra keys are ignored.</summary>
+    private static ServingError? Check(InferRequest request, MethodDefinition method, IReadOnlyDictionary<string, RequestInput> instance, out Tensor[] values)
+    {
+        values = new Tensor[method.Inputs.Count];
+        for (var k = 0; k < values.Length; k++)
+        {
+            var name = method.Inputs[k];
+            if (!instance.TryGetValue(name, out var input))
+            {
+                return ExecutionErrors.InputMissing(name, request.Servable, request.Method);
+            }
+            if (input.Tensor is not { } tensor)
+            {
+                return ExecutionErrors.InputInvalid(name, input.InvalidDetail ?? WireTensorCheck.UnknownDataType);
+            }
+            values[k] = tensor;
+        }
+        return null;
+    }
+
+    // Names a client made up never become metric tags: only resolved servable methods are tagged.
+    private InferReply Refuse(InferRequest request, ServingError error, bool resolved = true)
+    {
+        ExecutionLog.RequestRefused(_logger, request.Servable, request.Method, error.Message);
+        if (resolved)
+        {
+            Count(request, "error");
+        }
+        else
+        {
+            ExecutionMetrics.Requests.Add(1, new KeyValuePair<string, object?>("outcome", "unknown"));
+        }
+        return InferReply.Failure(error);
+    }
+
+    private static void Count(InferRequest request, string outcome) => ExecutionMetrics.Requests.Add(1, Tags(request, outcome));
+
+    private static TagList Tags(InferRequest request) => new() { { "servable", request.Servable }, { "method", request.Method } };
+
+    private static TagList Tags(InferRequest request, string outcome)
+        => new() { { "servable", request.Servable }, { "method", request.Method }, { "outcome", outcome } };
+}

@@ -1,0 +1,28 @@
+using System.Diagnostics.Metrics;
+
+namespace SharpServing.Engine.Execution;
+
+/// <summary>The engine's request and batching instruments (meter <c>SharpServing.Engine</c>).</summary>
+internal static class ExecutionMetrics
+{
+    public const string MeterName = "SharpServing.Engine";
+
+    private static readonly Meter s_meter = new(MeterName, typeof(ExecutionMetrics).Assembly.GetName().Version?.ToString());
+
+    /// <summary>Requests answered, tagged with servable, method and outcome (<c>ok</c>, <c>error</c>, <c>cancelled</c>).</summary>
+    public static Counter<long> Requests { get; } = s_meter.CreateCounter<long>("sharpserving.requests", "{request}", "Requests answered by the engine.");
+
+    /// <summary>Instances executed, tagged with servable, method and outcome.</summary>
+    public static Counter<long> Instances { get; } = s_meter.CreateCounter<long>("sharpserving.instances", "{instance}", "Instances executed.");
+
+    /// <summary>Requests accepted and not yet answered, tagged with servable and method.</summary>
+    public static UpDownCounter<long> PendingRequests { get; } =
+        s_meter.CreateUpDownCounter<long>("sharpserving.requests.pending", "{request}", "Requests accepted and not yet answered.");
+
+    /// <summary>Real (not padding) instances per model run, tagged with the model key.</summary>
+    public static Histogram<int> BatchSize { get; } = s_meter.CreateHistogram<int>("sharpserving.batch.size", "{instance}", "Instances per model run.");
+
+    /// <summary>Instances waiting in model queues, tagged with the model key.</summary>
+    public static UpDownCounter<long> QueueLength { get; } =
+        s_meter.CreateUpDownCounter<long>("sharpserving.model.queue.length", "{instance}", "Instances waiting in a model's batching queue.");
+}

@@ -1,0 +1,47 @@
+namespace SharpServing.Engine.Execution;
+
+/// <summary>
+/// Runs one registered method: the instances of a request go through the stages in order, each stage taking its values
+/// from the method inputs or earlier stages' outputs. Instances fail independently: a failed instance skips the rest.
+/// </summary>
+internal sealed class MethodRunner(MethodDefinition definition, IReadOnlyList<StageRunner> stages)
+{
+    public MethodDefinition Definition { get; } = definition;
+
+    public IReadOnlyList<StageRunner> Stages { get; } = stages;
+
+    /// <summary>Runs the instances; returns one result per instance, in order.</summary>
+    /// <exception cref="OperationCanceledException">The request was cancelled.</exception>
+    public async Task<InstanceResult[]> RunAsync(string spec, Tensor[][] instances, CancellationToken cancellationToken)
+    {
+        var state = new RequestState(spec, instances, Stages.Count, cancellationToken);
+        foreach (var stage in Stages)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var alive = state.Alive();
+            if (alive.Length == 0)
+            {
+                break;
+            }
+            await stage.RunAsync(state, alive);
+        }
+        var results = new InstanceResult[state.Count];
+        var outputs = Definition.Outputs;
+        var sources = Definition.OutputSources;
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (state.Error(i) is { } error)
+            {
+                results[i] = InstanceResult.Failure(error);
+                continue;
+            }
+            var values = new KeyValuePair<string, Tensor>[outputs.Count];
+            for (var o = 0; o < values.Length; o++)
+            {
+                values[o] = new(outputs[o], state.Value(i, sources[o]));
+            }
+            results[i] = InstanceResult.Success(values);
+        }
+        return results;
+    }
+}

@@ -1,0 +1,19 @@
+namespace SharpServing.Engine.Execution;
+
+/// <summary>Runs one stage of a method for the live instances of a request.</summary>
+internal abstract class StageRunner(StageDefinition definition, string tag, string method)
+{
+    public StageDefinition Definition { get; } = definition;
+
+    /// <summary>The name in failure texts: the user's tag, or <c>Function '&lt;servable&gt;.&lt;f&gt;'</c> / <c>Model '&lt;key&gt;'</c>.</summary>
+    public string Tag { get; } = tag;
+
+    public string Method { get; } = method;
+
+    /// <summary>Runs the stage for <paramref name="alive"/>; sets each instance's outputs or its error.</summary>
+    /// <exception cref="OperationCanceledException">The request was cancelled.</exception>
+    public abstract Task RunAsync(RequestState state, int[] alive);
+
+    protected ServingError Failure(Exception exception)
+        => ExecutionErrors.StageFailure(Tag, Method, Definition.Index, exception.Message);
+}
