@@ -1,0 +1,362 @@
+// The ocr servable: MindSpore Serving's multi-model OCR example with PaddleOCR's models.
+// detection (det.onnx) -> direction classifier (cls.onnx) -> recognition (rec.onnx, greedy CTC over keys.txt).
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using SharpServing;
+using SharpServing.Imaging;
+
+var det = DeclareModel("det.onnx");
+var cls = DeclareModel("cls.onnx");
+var rec = DeclareModel("rec.onnx");
+// rec's classes: 0 is the CTC blank, 1..6623 the lines of keys.txt, 6624 a space.
+var keys = File.ReadAllLines(Path.Combine(VersionDirectory, "keys.txt"));
+
+// recognize(image) -> text: the lines read, top to bottom, joined with '\n'.
+RegisterMethod("recognize", outputs: ["text"], image =>
+{
+    var (input, decoded) = AddStage(DetPreprocess, image, outputsCount: 2);
+    var probability = AddStage(det, input);
+    return AddStage(Recognize, probability, decoded);
+});
+
+// detect(image) -> boxes: int32 [N, 4, 2], the corners (x, y) of each text box: top-left, top-right, bottom-right, bottom-left.
+RegisterMethod("detect", outputs: ["boxes"], image =>
+{
+    var (input, decoded) = AddStage(DetPreprocess, image, outputsCount: 2);
+    var probability = AddStage(det, input);
+    return AddStage(Detect, probability, decoded);
+});
+
+// Decodes a PNG or JPEG image (BGR, as PaddleOCR reads it) and makes det's input: sides rounded to multiples of 32, the
+// longest at most 960, ImageNet mean and std. Returns det's input f32[3, H, W] and the decoded image u8[h, w, 3].
+static (Tensor Input, Tensor Image) DetPreprocess(byte[] image)
+{
+    var bgr = ImageDecoder.Decode(image, ChannelOrder.Bgr);
+    int height = (int)bgr.Shape[0], width = (int)bgr.Shape[1];
+    var ratio = Math.Min(1.0, Ocr.DetMaxSide / (double)Math.Max(height, width));
+    var inputHeight = Math.Max((int)Math.Round(height * ratio / 32) * 32, 32);
+    var inputWidth = Math.Max((int)Math.Round(width * ratio / 32) * 32, 32);
+    var input = bgr.Resize(inputHeight, inputWidth)
+        .Normalize([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], scale: 1 / 255f)
+        .HwcToChw();
+    return (input, bgr);
+}
+
+static Tensor Detect(Tensor probability, Tensor image)
+{
+    var boxes = Ocr.FindTextBoxes(probability, image);
+    var corners = new int[boxes.Count * 8];
+    for (var i = 0; i < boxes.Count; i++)
+    {
+        for (var k = 0; k < 4; k++)
+        {
+            corners[(i * 8) + (2 * k)] = (int)MathF.Round(boxes[i][k].X);
+            corners[(i * 8) + (2 * k) + 1] = (int)MathF.Round(boxes[i][k].Y);
+        }
+    }
+    return Tensor.Create(corners, boxes.Count, 4, 2);
+}
+
+// Crops every text box, turns the upside-down ones (cls), reads them all as one batch (rec) and joins the lines.
+string Recognize(Tensor probability, Tensor image)
+{
+    var boxes = Ocr.FindTextBoxes(probability, image).Select(Ocr.Upright).ToList();
+    if (boxes.Count == 0)
+    {
+        return "";
+    }
+    var directions = cls.CallBatch([.. boxes.Select(b => new[] { Ocr.Crop(image, b, Ocr.LineHeight, Ocr.ClsWidth) })]);
+    for (var i = 0; i < boxes.Count; i++)
+    {
+        var p = directions[i][0].AsSpan<float>();
+        if (p[1] > p[0] && p[1] > Ocr.FlipScore)
+        {
+            boxes[i] = Ocr.Rotate180(boxes[i]);
+        }
+    }
+    // One width for the whole batch: the widest line's, at least 320; narrower lines are padded.
+    var width = Math.Max(Ocr.RecMinWidth, (int)Math.Ceiling(Ocr.LineHeight * boxes.Max(Ocr.AspectRatio)));
+    var scores = rec.CallBatch([.. boxes.Select(b => new[] { Ocr.Crop(image, b, Ocr.LineHeight, width) })]);
+    var text = new StringBuilder();
+    Ocr.Point[]? previous = null;
+    for (var i = 0; i < boxes.Count; i++)
+    {
+        var (line, confidence) = Ocr.CtcDecode(scores[i][0], keys);
+        if (line.Length == 0 || confidence < Ocr.MinLineScore)
+        {
+            continue;
+        }
+        if (previous is not null)
+        {
+            text.Append(Ocr.SameLine(previous, boxes[i]) ? ' ' : '\n');
+        }
+        text.Append(line);
+        previous = boxes[i];
+    }
+    return text.ToString();
+}
+
+// The model-independent geometry and decoding.
+static class Ocr
+{
+    public const int DetMaxSide = 960;
+    public const float DetThreshold = 0.3f;    // text probability of a pixel
+    public const float BoxThreshold = 0.6f;    // mean probability of a region
+    public const float UnclipRatio = 1.5f;     // the map shrinks text; grow boxes back by area * ratio / perimeter
+    public const int LineHeight = 48;
+    public const int ClsWidth = 192;
+    public const int RecMinWidth = 320;
+    public const float FlipScore = 0.9f;
+    public const float MinLineScore = 0.5f;
+
+    public readonly record struct Point(float X, float Y);
+
+    public static float Distance(Point a, Point b) => MathF.Sqrt(((a.X - b.X) * (a.X - b.X)) + ((a.Y - b.Y) * (a.Y - b.Y)));
+
+    // Width over height of a box (tl, tr, br, bl).
+    public static float AspectRatio(Point[] b)
+        => Math.Max(Distance(b[0], b[1]), Distance(b[2], b[3])) / Math.Max(1f, Math.Max(Distance(b[0], b[3]), Distance(b[1], b[2])));
+
+    public static Point[] Rotate180(Point[] b) => [b[2], b[3], b[0], b[1]];
+
+    // A box at least 1.5 times as tall as wide holds vertical text: turn it a quarter counter-clockwise to read it.
+    public static Point[] Upright(Point[] b)
+        => Math.Max(Distance(b[0], b[3]), Distance(b[1], b[2])) >= 1.5f * Math.Max(Distance(b[0], b[1]), Distance(b[2], b[3]))
+            ? [b[1], b[2], b[3], b[0]]
+            : b;
+
+    // Boxes whose vertical extents overlap by more than half the smaller height are on one line.
+    public static bool SameLine(Point[] a, Point[] b)
+    {
+        float aTop = Math.Min(a[0].Y, a[1].Y), aBottom = Math.Max(a[2].Y, a[3].Y);
+        float bTop = Math.Min(b[0].Y, b[1].Y), bBottom = Math.Max(b[2].Y, b[3].Y);
+        return Math.Min(aBottom, bBottom) - Math.Max(aTop, bTop) > 0.5f * Math.Min(aBottom - aTop, bBottom - bTop);
+    }
+
+    // Greedy CTC: the best class per step, repeats collapsed, blanks dropped. Returns the text and its mean probability.
+    public static (string Text, float Confidence) CtcDecode(Tensor scores, string[] keys)
+    {
+        var data = scores.AsSpan<float>();
+        var classes = (int)scores.Shape[^1];
+        var text = new StringBuilder();
+        var previous = 0;
+        var total = 0f;
+        for (var t = 0; t < data.Length / classes; t++)
+        {
+            var row = data.Slice(t * classes, classes);
+            var best = 0;
+            for (var c = 1; c < classes; c++)
+            {
+                if (row[c] > row[best])
+                {
+                    best = c;
+                }
+            }
+            if (best != 0 && best != previous)
+            {
+                text.Append(best <= keys.Length ? keys[best - 1] : " ");
+                total += row[best];
+            }
+            previous = best;
+        }
+        var count = text.Length;
+        return (text.ToString().Trim(), count == 0 ? 0 : total / count);
+    }
+
+    // Samples the box (tl, tr, br, bl) of a BGR u8 image at `height` pixels high, keeping its aspect ratio up to `width`,
+    // into rec/cls input f32[3, height, width]: (x / 255 - 0.5) / 0.5, the rest of the width zero. Bilinear, edges clamped.
+    public static Tensor Crop(Tensor image, Point[] box, int height, int width)
+    {
+        int imageHeight = (int)image.Shape[0], imageWidth = (int)image.Shape[1];
+        var pixels = image.AsSpan<byte>();
+        var used = Math.Clamp((int)Math.Ceiling(height * AspectRatio(box)), 1, width);
+        var result = new float[3 * height * width];
+        for (var v = 0; v < height; v++)
+        {
+            var t = (v + 0.5f) / height;
+            for (var u = 0; u < used; u++)
+            {
+                var s = (u + 0.5f) / used;
+                var x = Math.Clamp(Lerp(Lerp(box[0].X, box[1].X, s), Lerp(box[3].X, box[2].X, s), t) - 0.5f, 0, imageWidth - 1);
+                var y = Math.Clamp(Lerp(Lerp(box[0].Y, box[1].Y, s), Lerp(box[3].Y, box[2].Y, s), t) - 0.5f, 0, imageHeight - 1);
+                int x0 = (int)x, y0 = (int)y, x1 = Math.Min(x0 + 1, imageWidth - 1), y1 = Math.Min(y0 + 1, imageHeight - 1);
+                float fx = x - x0, fy = y - y0;
+                for (var c = 0; c < 3; c++)
+                {
+                    var top = Lerp(pixels[(((y0 * imageWidth) + x0) * 3) + c], pixels[(((y0 * imageWidth) + x1) * 3) + c], fx);
+                    var bottom = Lerp(pixels[(((y1 * imageWidth) + x0) * 3) + c], pixels[(((y1 * imageWidth) + x1) * 3) + c], fx);
+                    result[(((c * height) + v) * width) + u] = (Lerp(top, bottom, fy) / 127.5f) - 1f;
+                }
+            }
+        }
+        return Tensor.Create(result, 3, height, width);
+    }
+
+    private static float Lerp(float a, float b, float t) => a + ((b - a) * t);
+
+    // DB post-processing: pixels above DetThreshold, 8-connected regions, each region's minimum-area rectangle, kept if
+    // the region's mean probability passes BoxThreshold, grown by the unclip distance and scaled to the image. Sorted in
+    // reading order: top to bottom, left to right within 10 pixels of height.
+    public static List<Point[]> FindTextBoxes(Tensor probability, Tensor image)
+    {
+        var map = probability.AsSpan<float>();
+        int mapHeight = (int)probability.Shape[^2], mapWidth = (int)probability.Shape[^1];
+        int imageHeight = (int)image.Shape[0], imageWidth = (int)image.Shape[1];
+        float scaleX = (float)imageWidth / mapWidth, scaleY = (float)imageHeight / mapHeight;
+        var seen = new bool[map.Length];
+        var pending = new Stack<int>();
+        var region = new List<int>();
+        var boxes = new List<Point[]>();
+        for (var start = 0; start < map.Length; start++)
+        {
+            if (seen[start] || map[start] <= DetThreshold)
+            {
+                continue;
+            }
+            region.Clear();
+            seen[start] = true;
+            pending.Push(start);
+            var sum = 0f;
+            while (pending.Count > 0)
+            {
+                var p = pending.Pop();
+                region.Add(p);
+                sum += map[p];
+                int py = p / mapWidth, px = p % mapWidth;
+                for (var ny = Math.Max(py - 1, 0); ny <= Math.Min(py + 1, mapHeight - 1); ny++)
+                {
+                    for (var nx = Math.Max(px - 1, 0); nx <= Math.Min(px + 1, mapWidth - 1); nx++)
+                    {
+                        var n = (ny * mapWidth) + nx;
+                        if (!seen[n] && map[n] > DetThreshold)
+                        {
+                            seen[n] = true;
+                            pending.Push(n);
+                        }
+                    }
+                }
+            }
+            if (region.Count < 4 || sum / region.Count < BoxThreshold)
+            {
+                continue;
+            }
+            var rect = MinAreaRect(region, mapWidth);
+            if (Math.Min(rect.Width, rect.Height) < 3)
+            {
+                continue;
+            }
+            var grow = rect.Width * rect.Height * UnclipRatio / (2 * (rect.Width + rect.Height));
+            rect = rect with { Width = rect.Width + (2 * grow), Height = rect.Height + (2 * grow) };
+            var corners = rect.Corners()
+                .Select(c => new Point(Math.Clamp(c.X * scaleX, 0, imageWidth), Math.Clamp(c.Y * scaleY, 0, imageHeight)))
+                .ToArray();
+            var box = OrderCorners(corners);
+            if (Distance(box[0], box[1]) > 3 && Distance(box[0], box[3]) > 3)
+            {
+                boxes.Add(box);
+            }
+        }
+        boxes.Sort((a, b) => a[0].Y != b[0].Y ? a[0].Y.CompareTo(b[0].Y) : a[0].X.CompareTo(b[0].X));
+        for (var i = 0; i < boxes.Count - 1; i++)
+        {
+            for (var j = i; j >= 0 && Math.Abs(boxes[j + 1][0].Y - boxes[j][0].Y) < 10 && boxes[j + 1][0].X < boxes[j][0].X; j--)
+            {
+                (boxes[j], boxes[j + 1]) = (boxes[j + 1], boxes[j]);
+            }
+        }
+        return boxes;
+    }
+
+    // tl, tr, br, bl: of the two leftmost corners the upper is tl; of the two rightmost the upper is tr.
+    private static Point[] OrderCorners(Point[] p)
+    {
+        var byX = p.OrderBy(c => c.X).ToArray();
+        var (tl, bl) = byX[0].Y <= byX[1].Y ? (byX[0], byX[1]) : (byX[1], byX[0]);
+        var (tr, br) = byX[2].Y <= byX[3].Y ? (byX[2], byX[3]) : (byX[3], byX[2]);
+        return [tl, tr, br, bl];
+    }
+
+    private readonly record struct RotatedRect(float CenterX, float CenterY, float Width, float Height, float Cos, float Sin)
+    {
+        public Point[] Corners()
+        {
+            float ux = Cos * Width / 2, uy = Sin * Width / 2, vx = -Sin * Height / 2, vy = Cos * Height / 2;
+            return [new(CenterX - ux - vx, CenterY - uy - vy), new(CenterX + ux - vx, CenterY + uy - vy),
+                    new(CenterX + ux + vx, CenterY + uy + vy), new(CenterX - ux + vx, CenterY - uy + vy)];
+        }
+    }
+
+    // Rotating calipers: the smallest rectangle around the region has a side along an edge of its convex hull.
+    private static RotatedRect MinAreaRect(List<int> region, int mapWidth)
+    {
+        // Only each row's leftmost and rightmost pixel squares can reach the hull.
+        var rows = new Dictionary<int, (int Min, int Max)>();
+        foreach (var p in region)
+        {
+            int x = p % mapWidth, y = p / mapWidth;
+            rows[y] = rows.TryGetValue(y, out var r) ? (Math.Min(r.Min, x), Math.Max(r.Max, x)) : (x, x);
+        }
+        var points = new List<Point>(rows.Count * 4);
+        foreach (var (y, (min, max)) in rows)
+        {
+            points.AddRange([new(min, y), new(min, y + 1), new(max + 1, y), new(max + 1, y + 1)]);
+        }
+        var hull = ConvexHull(points);
+        var best = new RotatedRect(0, 0, 0, 0, 1, 0);
+        var bestArea = float.MaxValue;
+        for (var i = 0; i < hull.Count; i++)
+        {
+            var (a, b) = (hull[i], hull[(i + 1) % hull.Count]);
+            var length = Distance(a, b);
+            if (length == 0)
+            {
+                continue;
+            }
+            float cos = (b.X - a.X) / length, sin = (b.Y - a.Y) / length;
+            float minU = float.MaxValue, maxU = float.MinValue, minV = float.MaxValue, maxV = float.MinValue;
+            foreach (var q in hull)
+            {
+                float u = (q.X * cos) + (q.Y * sin), v = (-q.X * sin) + (q.Y * cos);
+                (minU, maxU, minV, maxV) = (Math.Min(minU, u), Math.Max(maxU, u), Math.Min(minV, v), Math.Max(maxV, v));
+            }
+            var area = (maxU - minU) * (maxV - minV);
+            if (area < bestArea)
+            {
+                bestArea = area;
+                float cu = (minU + maxU) / 2, cv = (minV + maxV) / 2;
+                best = new RotatedRect((cu * cos) - (cv * sin), (cu * sin) + (cv * cos), maxU - minU, maxV - minV, cos, sin);
+            }
+        }
+        return best;
+    }
+
+    // Andrew's monotone chain.
+    private static List<Point> ConvexHull(List<Point> points)
+    {
+        var sorted = points.Distinct().OrderBy(p => p.X).ThenBy(p => p.Y).ToList();
+        if (sorted.Count < 3)
+        {
+            return sorted;
+        }
+        var hull = new List<Point>();
+        foreach (var pass in new[] { sorted, Enumerable.Reverse(sorted).ToList() })
+        {
+            var start = hull.Count;
+            foreach (var p in pass)
+            {
+                while (hull.Count >= start + 2 && Cross(hull[^2], hull[^1], p) <= 0)
+                {
+                    hull.RemoveAt(hull.Count - 1);
+                }
+                hull.Add(p);
+            }
+            hull.RemoveAt(hull.Count - 1);
+        }
+        return hull;
+    }
+
+    private static float Cross(Point o, Point a, Point b) => ((a.X - o.X) * (b.Y - o.Y)) - ((a.Y - o.Y) * (b.X - o.X));
+}

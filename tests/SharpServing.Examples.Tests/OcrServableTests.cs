@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace SharpServing.Examples.Tests;
+
+public sealed class OcrServableTests(OcrServableTests.Fixture fixture, ITestOutputHelper output) : IClassFixture<OcrServableTests.Fixture>
+{
+    private static readonly string[] s_lines = ["Hello SharpServing", "The quick brown fox 42"];
+
+    [Theory]
+    [InlineData("png")]
+    [InlineData("jpg")]
+    public async Task Recognize_reads_back_the_rendered_lines_in_order(string format)
+    {
+        var (image, _) = await fixture.Media.RenderTextAsync(s_lines, format);
+
+        var text = fixture.Servable.Run("recognize", Tensor.FromBytes(image))["text"].GetString();
+
+        output.WriteLine(text);
+        var lines = text.Split('\n');
+        Assert.Equal(s_lines.Length, lines.Length);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            // The recognizer is PaddleOCR's Chinese-English model: the spaces between English words are its weak point.
+            Assert.Equal(Squeeze(s_lines[i]), Squeeze(lines[i]));
+        }
+    }
+
+    [Fact]
+    public async Task Detect_returns_one_box_around_each_rendered_line()
+    {
+        var (image, lineBoxes) = await fixture.Media.RenderTextAsync(s_lines, "png");
+
+        var boxes = fixture.Servable.Run("detect", Tensor.FromBytes(image))["boxes"];
+
+        Assert.Equal(DataType.Int32, boxes.DataType);
+        Assert.Equal([2L, 4L, 2L], boxes.Shape.ToArray());
+        var corners = boxes.ToArray<int>();
+        for (var i = 0; i < 2; i++)
+        {
+            var xs = new[] { corners[(i * 8) + 0], corners[(i * 8) + 2], corners[(i * 8) + 4], corners[(i * 8) + 6] };
+            var ys = new[] { corners[(i * 8) + 1], corners[(i * 8) + 3], corners[(i * 8) + 5], corners[(i * 8) + 7] };
+            var ink = lineBoxes[i];
+            output.WriteLine($"box {i}: ({xs.Min()}, {ys.Min()})-({xs.Max()}, {ys.Max()}), ink ({ink[0]}, {ink[1]})-({ink[2]}, {ink[3]})");
+            // Corners in order top-left, top-right, bottom-right, bottom-left.
+            Assert.True(xs[0] < xs[1] && xs[3] < xs[2] && ys[0] < ys[3] && ys[1] < ys[2]);
+            // Each side of the box lies within a third of the line height of the ink's.
+            var margin = (ink[3] - ink[1]) / 3;
+            Assert.InRange(xs.Min(), ink[0] - margin, ink[0] + margin);
+            Assert.InRange(ys.Min(), ink[1] - margin, ink[1] + margin);
+            Assert.InRange(xs.Max(), ink[2] - margin, ink[2] + margin);
+            Assert.InRange(ys.Max(), ink[3] - margin, ink[3] + margin);
+        }
+    }
+
+    [Fact]
+    public async Task An_image_without_text_gives_no_boxes_and_empty_text()
+    {
+        var blank = await fixture.Media.FlatImageAsync(320, 96, "white");
+
+        Assert.Equal([0L, 4L, 2L], fixture.Servable.Run("detect", Tensor.FromBytes(blank))["boxes"].Shape.ToArray());
+        Assert.Equal("", fixture.Servable.Run("recognize", Tensor.FromBytes(blank))["text"].GetString());
+    }
+
+    [Fact]
+    public async Task Recognize_latency_is_measured()
+    {
+        var (image, _) = await fixture.Media.RenderTextAsync(s_lines, "png");
+        var input = Tensor.FromBytes(image);
+        fixture.Servable.Run("recognize", input);
+
+        var clock = Stopwatch.StartNew();
+        const int Runs = 5;
+        for (var i = 0; i < Runs; i++)
+        {
+            Assert.NotEmpty(fixture.Servable.Run("recognize", input)["text"].GetString());
+        }
+
+        output.WriteLine($"ocr recognize, 640x168 image, 2 lines: {clock.Elapsed.TotalMilliseconds / Runs:F1} ms per request");
+    }
+
+    private static string Squeeze(string text) => string.Concat(text.Where(c => !char.IsWhiteSpace(c))).ToUpperInvariant();
+
+    public sealed class Fixture : IDisposable
+    {
+        public Fixture()
+        {
+            foreach (var file in new[] { "det.onnx", "cls.onnx", "rec.onnx", "keys.txt" })
+            {
+                TestPaths.ServableFile("ocr", $"1/{file}");
+            }
+            Servable = ServableHarness.Load("ocr");
+        }
+
+        public TestMedia Media { get; } = new();
+
+        internal ServableHarness Servable { get; }
+
+        public void Dispose()
+        {
+            Servable.Dispose();
+            Media.Dispose();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using Xunit.Abstractions;
+
+namespace SharpServing.Examples.Tests;
+
+public sealed class VadServableTests(VadServableTests.Fixture fixture, ITestOutputHelper output) : IClassFixture<VadServableTests.Fixture>
+{
+    private const int SampleRate = 16000;
+    private const int Chunk = 512;
+
+    [Fact]
+    public async Task Speech_chunks_score_far_above_silence_chunks()
+    {
+        var speech = await fixture.Media.SpeechAsync("Hello, this is a test of voice activity detection.");
+        var silence = QuietNoise(2 * SampleRate, seed: 1);
+        // 2 s of near-silence, the speech, 2 s of near-silence: one stream, so the model's state carries across.
+        var audio = silence.Concat(speech).Concat(silence).ToArray();
+
+        var probability = fixture.Servable.Run("speech_probability", Tensor.Create(audio, audio.Length))["probability"];
+
+        Assert.Equal(DataType.Float32, probability.DataType);
+        Assert.Equal([(long)((audio.Length + Chunk - 1) / Chunk)], probability.Shape.ToArray());
+        var p = probability.ToArray<float>();
+        var silenceChunks = silence.Length / Chunk;
+        // Leave a margin of a quarter second around the speech for the model's memory.
+        var before = p[..(silenceChunks - 8)];
+        var during = p[(silenceChunks + 8)..(silenceChunks + (speech.Length / Chunk) - 8)];
+        var after = p[(silenceChunks + ((speech.Length + Chunk - 1) / Chunk) + 8)..];
+        output.WriteLine($"mean probability: silence before {before.Average():F3}, speech {during.Average():F3}, silence after {after.Average():F3}");
+        Assert.True(during.Average() > 0.6f, $"speech mean {during.Average()}");
+        Assert.True(before.Max() < 0.2f && after.Average() < 0.1f, $"silence max {before.Max()}, after mean {after.Average()}");
+    }
+
+    [Fact]
+    public void Int16_audio_is_read_as_pcm_and_a_partial_chunk_is_padded()
+    {
+        var quiet = QuietNoise(Chunk * 3 + 100, seed: 2);
+        var pcm = Array.ConvertAll(quiet, s => (short)(s * 32767));
+
+        var p = fixture.Servable.Run("speech_probability", Tensor.Create(pcm, pcm.Length))["probability"].ToArray<float>();
+
+        Assert.Equal(4, p.Length);
+        Assert.All(p, v => Assert.InRange(v, 0f, 0.2f));
+    }
+
+    [Fact]
+    public void Empty_audio_gives_no_probabilities()
+    {
+        var p = fixture.Servable.Run("speech_probability", Tensor.Create(Array.Empty<float>(), 0))["probability"];
+
+        Assert.Equal(0, p.ElementCount);
+    }
+
+    private static float[] QuietNoise(int samples, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, samples).Select(_ => (float)(random.NextDouble() - 0.5) * 0.002f)];
+    }
+
+    public sealed class Fixture : IDisposable
+    {
+        public Fixture()
+        {
+            TestPaths.ServableFile("vad", "1/silero_vad.onnx");
+            Servable = ServableHarness.Load("vad");
+        }
+
+        public TestMedia Media { get; } = new();
+
+        internal ServableHarness Servable { get; }
+
+        public void Dispose()
+        {
+            Servable.Dispose();
+            Media.Dispose();
+        }
+    }
+}
