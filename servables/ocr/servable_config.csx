@@ -81,7 +81,7 @@ string Recognize(Tensor probability, Tensor image)
     var width = Math.Max(Ocr.RecMinWidth, (int)Math.Ceiling(Ocr.LineHeight * boxes.Max(Ocr.AspectRatio)));
     var scores = rec.CallBatch([.. boxes.Select(b => new[] { Ocr.Crop(image, b, Ocr.LineHeight, width) })]);
     var text = new StringBuilder();
-    Ocr.Point[]? previous = null;
+    var previous = -1;
     for (var i = 0; i < boxes.Count; i++)
     {
         var (line, confidence) = Ocr.CtcDecode(scores[i][0], keys);
@@ -89,12 +89,12 @@ string Recognize(Tensor probability, Tensor image)
         {
             continue;
         }
-        if (previous is not null)
+        if (previous >= 0)
         {
-            text.Append(Ocr.SameLine(previous, boxes[i]) ? ' ' : '\n');
+            text.Append(Ocr.SameLine(boxes[previous], boxes[i]) ? ' ' : '\n');
         }
         text.Append(line);
-        previous = boxes[i];
+        previous = i;
     }
     return text.ToString();
 }

@@ -118,7 +118,7 @@ internal sealed class ServableHarness : IModelInvoker, IDisposable
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Append(typeof(ServableBuilder).Assembly.Location).Distinct().Select(p => MetadataReference.CreateFromFile(p));
         var compilation = CSharpCompilation.CreateScriptCompilation($"servable-{Guid.NewGuid():N}", tree, references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary),
             globalsType: typeof(ServableBuilder));
         using var image = new MemoryStream();
         var result = compilation.Emit(image);
