@@ -7,10 +7,10 @@ public sealed class FaceDetectServableTests(FaceDetectServableTests.Fixture fixt
     : IClassFixture<FaceDetectServableTests.Fixture>
 {
     [Fact]
-    public void Detect_finds_the_one_face_of_the_portrait()
+    public async Task Detect_finds_the_one_face_of_the_portrait()
     {
         // grace_hopper.jpg: 512×600; the face (forehead under the cap to chin, ear to ear) spans about x 165–370, y 140–345.
-        var outputs = fixture.Servable.Run("detect", Tensor.FromBytes(File.ReadAllBytes(TestMedia.GraceHopper)));
+        var outputs = await fixture.DetectAsync(File.ReadAllBytes(TestMedia.GraceHopper));
 
         var boxes = outputs["boxes"];
         var scores = outputs["scores"];
@@ -32,7 +32,7 @@ public sealed class FaceDetectServableTests(FaceDetectServableTests.Fixture fixt
 
         foreach (var image in new[] { File.ReadAllBytes(TestMedia.MatplotlibLogo), gray })
         {
-            var outputs = fixture.Servable.Run("detect", Tensor.FromBytes(image));
+            var outputs = await fixture.DetectAsync(image);
 
             Assert.Equal([0L, 4L], outputs["boxes"].Shape.ToArray());
             Assert.Equal([0L], outputs["scores"].Shape.ToArray());
@@ -40,37 +40,40 @@ public sealed class FaceDetectServableTests(FaceDetectServableTests.Fixture fixt
     }
 
     [Fact]
-    public void Detect_latency_is_measured()
+    public async Task Detect_latency_is_measured()
     {
-        var input = Tensor.FromBytes(File.ReadAllBytes(TestMedia.GraceHopper));
-        fixture.Servable.Run("detect", input);
+        var input = File.ReadAllBytes(TestMedia.GraceHopper);
+        await fixture.DetectAsync(input);
 
         var clock = Stopwatch.StartNew();
         const int Runs = 10;
         for (var i = 0; i < Runs; i++)
         {
-            Assert.Equal(1, fixture.Servable.Run("detect", input)["scores"].ElementCount);
+            Assert.Equal(1, (await fixture.DetectAsync(input))["scores"].ElementCount);
         }
 
         output.WriteLine($"face_detect detect, 512x600 JPEG: {clock.Elapsed.TotalMilliseconds / Runs:F1} ms per request");
     }
 
-    public sealed class Fixture : IDisposable
+    public sealed class Fixture : IAsyncLifetime
     {
-        public Fixture()
+        public TestMedia Media { get; } = new();
+
+        public ExampleServables Servables { get; private set; } = null!;
+
+        public Task<IReadOnlyDictionary<string, Tensor>> DetectAsync(byte[] image)
+            => Servables.RunAsync("face_detect", "detect", new Dictionary<string, Tensor> { ["image"] = Tensor.FromBytes(image) });
+
+        public async Task InitializeAsync()
         {
             TestPaths.ServableFile("face_detect", "1/blazeface.onnx");
             TestPaths.ServableFile("face_detect", "plugin/FaceDetect.dll");
-            Servable = ServableHarness.Load("face_detect");
+            Servables = await ExampleServables.StartAsync(("face_detect", 0));
         }
 
-        public TestMedia Media { get; } = new();
-
-        internal ServableHarness Servable { get; }
-
-        public void Dispose()
+        public async Task DisposeAsync()
         {
-            Servable.Dispose();
+            await Servables.DisposeAsync();
             Media.Dispose();
         }
     }

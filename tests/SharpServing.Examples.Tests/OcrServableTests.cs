@@ -14,7 +14,7 @@ public sealed class OcrServableTests(OcrServableTests.Fixture fixture, ITestOutp
     {
         var (image, _) = await fixture.Media.RenderTextAsync(s_lines, format);
 
-        var text = fixture.Servable.Run("recognize", Tensor.FromBytes(image))["text"].GetString();
+        var text = (await fixture.RunAsync("recognize", image))["text"].GetString();
 
         output.WriteLine(text);
         var lines = text.Split('\n');
@@ -31,7 +31,7 @@ public sealed class OcrServableTests(OcrServableTests.Fixture fixture, ITestOutp
     {
         var (image, lineBoxes) = await fixture.Media.RenderTextAsync(s_lines, "png");
 
-        var boxes = fixture.Servable.Run("detect", Tensor.FromBytes(image))["boxes"];
+        var boxes = (await fixture.RunAsync("detect", image))["boxes"];
 
         Assert.Equal(DataType.Int32, boxes.DataType);
         Assert.Equal([2L, 4L, 2L], boxes.Shape.ToArray());
@@ -58,47 +58,64 @@ public sealed class OcrServableTests(OcrServableTests.Fixture fixture, ITestOutp
     {
         var blank = await fixture.Media.FlatImageAsync(320, 96, "white");
 
-        Assert.Equal([0L, 4L, 2L], fixture.Servable.Run("detect", Tensor.FromBytes(blank))["boxes"].Shape.ToArray());
-        Assert.Equal("", fixture.Servable.Run("recognize", Tensor.FromBytes(blank))["text"].GetString());
+        var boxes = (await fixture.RunAsync("detect", blank))["boxes"];
+        var text = (await fixture.RunAsync("recognize", blank))["text"];
+
+        Assert.Equal([0L, 4L, 2L], boxes.Dims);
+        Assert.Equal("", text.GetString());
     }
 
     [Fact]
     public async Task Recognize_latency_is_measured()
     {
         var (image, _) = await fixture.Media.RenderTextAsync(s_lines, "png");
-        var input = Tensor.FromBytes(image);
-        fixture.Servable.Run("recognize", input);
+        await fixture.RunAsync("recognize", image);
 
         var clock = Stopwatch.StartNew();
         const int Runs = 5;
         for (var i = 0; i < Runs; i++)
         {
-            Assert.NotEmpty(fixture.Servable.Run("recognize", input)["text"].GetString());
+            Assert.NotEmpty((await fixture.RunAsync("recognize", image))["text"].GetString());
         }
 
         output.WriteLine($"ocr recognize, 640x168 image, 2 lines: {clock.Elapsed.TotalMilliseconds / Runs:F1} ms per request");
     }
 
+    [Fact]
+    public async Task Bytes_that_are_not_an_image_fail_that_instance_with_the_decoder_message_and_the_servable_keeps_serving()
+    {
+        var reply = await fixture.Servables.CallAsync("ocr", "recognize", new Dictionary<string, Tensor> { ["image"] = Tensor.FromBytes("not an image"u8.ToArray()) });
+
+        var error = reply.Error ?? Assert.Single(reply.Instances).Error;
+        Assert.NotNull(error);
+        Assert.Contains("neither JPEG nor PNG", error.ToString());
+        var (image, _) = await fixture.Media.RenderTextAsync(["Still serving"], "png");
+        Assert.Equal("STILLSERVING", Squeeze((await fixture.RunAsync("recognize", image))["text"].GetString()));
+    }
+
     private static string Squeeze(string text) => string.Concat(text.Where(c => !char.IsWhiteSpace(c))).ToUpperInvariant();
 
-    public sealed class Fixture : IDisposable
+    public sealed class Fixture : IAsyncLifetime
     {
-        public Fixture()
+        public TestMedia Media { get; } = new();
+
+        public ExampleServables Servables { get; private set; } = null!;
+
+        public Task<IReadOnlyDictionary<string, Tensor>> RunAsync(string method, byte[] image)
+            => Servables.RunAsync("ocr", method, new Dictionary<string, Tensor> { ["image"] = Tensor.FromBytes(image) });
+
+        public async Task InitializeAsync()
         {
             foreach (var file in new[] { "det.onnx", "cls.onnx", "rec.onnx", "keys.txt" })
             {
                 TestPaths.ServableFile("ocr", $"1/{file}");
             }
-            Servable = ServableHarness.Load("ocr");
+            Servables = await ExampleServables.StartAsync(("ocr", 0));
         }
 
-        public TestMedia Media { get; } = new();
-
-        internal ServableHarness Servable { get; }
-
-        public void Dispose()
+        public async Task DisposeAsync()
         {
-            Servable.Dispose();
+            await Servables.DisposeAsync();
             Media.Dispose();
         }
     }

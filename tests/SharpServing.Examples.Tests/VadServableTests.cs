@@ -15,7 +15,7 @@ public sealed class VadServableTests(VadServableTests.Fixture fixture, ITestOutp
         // 2 s of near-silence, the speech, 2 s of near-silence: one stream, so the model's state carries across.
         var audio = silence.Concat(speech).Concat(silence).ToArray();
 
-        var probability = fixture.Servable.Run("speech_probability", Tensor.Create(audio, audio.Length))["probability"];
+        var probability = await fixture.SpeechProbabilityAsync(Tensor.Create(audio, audio.Length));
 
         Assert.Equal(DataType.Float32, probability.DataType);
         Assert.Equal([(long)((audio.Length + Chunk - 1) / Chunk)], probability.Shape.ToArray());
@@ -31,21 +31,21 @@ public sealed class VadServableTests(VadServableTests.Fixture fixture, ITestOutp
     }
 
     [Fact]
-    public void Int16_audio_is_read_as_pcm_and_a_partial_chunk_is_padded()
+    public async Task Int16_audio_is_read_as_pcm_and_a_partial_chunk_is_padded()
     {
         var quiet = QuietNoise(Chunk * 3 + 100, seed: 2);
         var pcm = Array.ConvertAll(quiet, s => (short)(s * 32767));
 
-        var p = fixture.Servable.Run("speech_probability", Tensor.Create(pcm, pcm.Length))["probability"].ToArray<float>();
+        var p = (await fixture.SpeechProbabilityAsync(Tensor.Create(pcm, pcm.Length))).ToArray<float>();
 
         Assert.Equal(4, p.Length);
         Assert.All(p, v => Assert.InRange(v, 0f, 0.2f));
     }
 
     [Fact]
-    public void Empty_audio_gives_no_probabilities()
+    public async Task Empty_audio_gives_no_probabilities()
     {
-        var p = fixture.Servable.Run("speech_probability", Tensor.Create(Array.Empty<float>(), 0))["probability"];
+        var p = await fixture.SpeechProbabilityAsync(Tensor.Create(Array.Empty<float>(), 0));
 
         Assert.Equal(0, p.ElementCount);
     }
@@ -56,21 +56,24 @@ public sealed class VadServableTests(VadServableTests.Fixture fixture, ITestOutp
         return [.. Enumerable.Range(0, samples).Select(_ => (float)(random.NextDouble() - 0.5) * 0.002f)];
     }
 
-    public sealed class Fixture : IDisposable
+    public sealed class Fixture : IAsyncLifetime
     {
-        public Fixture()
-        {
-            TestPaths.ServableFile("vad", "1/silero_vad.onnx");
-            Servable = ServableHarness.Load("vad");
-        }
-
         public TestMedia Media { get; } = new();
 
-        internal ServableHarness Servable { get; }
+        public ExampleServables Servables { get; private set; } = null!;
 
-        public void Dispose()
+        public async Task<Tensor> SpeechProbabilityAsync(Tensor audio)
+            => (await Servables.RunAsync("vad", "speech_probability", new Dictionary<string, Tensor> { ["audio"] = audio }))["probability"];
+
+        public async Task InitializeAsync()
         {
-            Servable.Dispose();
+            TestPaths.ServableFile("vad", "1/silero_vad.onnx");
+            Servables = await ExampleServables.StartAsync(("vad", 0));
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Servables.DisposeAsync();
             Media.Dispose();
         }
     }
