@@ -263,4 +263,19 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
         Assert.Equal(-1, result.Messages.Single().Value);
         Assert.Equal("after one message", result.Detail);
     }
+
+    [Fact]
+    public async Task Messages_over_kestrels_30_MB_body_limit_pass_when_our_limit_allows_them()
+    {
+        var service = new TestService();
+        var options = new GrpcOptions { MaxReceiveMessageSize = 64 * 1024 * 1024, MaxSendMessageSize = 64 * 1024 * 1024 };
+        await using var server = await TestServer.StartAsync(service.CreateRegistry(options));
+        using var client = new GrpcTestClient(server.Address);
+        var payload = new BytesValue { Value = ByteString.CopyFrom(new byte[36 * 1024 * 1024]) };
+
+        var result = await client.CallAsync(TestService.Echo, payload, BytesValue.Parser);
+
+        Assert.Equal(StatusCode.OK, result.Status);
+        Assert.Equal(payload.Value.Length, result.Messages.Single().Value.Length);
+    }
 }

@@ -61,6 +61,31 @@ public sealed class HealthServiceTests : IAsyncLifetime
         await cts.CancelAsync();
     }
 
+    [Fact]
+    public async Task Watch_ends_with_ok_when_the_server_stops()
+    {
+        var statuses = new HealthStatusRegistry();
+        var registry = new GrpcServiceRegistry();
+        HealthService.Map(registry, statuses);
+        var server = await TestServer.StartAsync(registry);
+        using var client = new GrpcTestClient(server.Address);
+        using var request = GrpcTestClient.CreateRequest(HealthService.WatchMethod, GrpcTestClient.Frame(new HealthCheckRequest()));
+        using var response = await client.SendAsync(request);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await ReadOneAsync(body)).Status);
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var stop = server.DisposeAsync().AsTask();
+        var rest = new byte[1];
+        var read = await body.ReadAsync(rest).AsTask().WaitAsync(GrpcTestClient.Timeout);
+        await stop;
+
+        Assert.Equal(0, read);
+        Assert.Equal("0", response.TrailingHeaders.GetValues("grpc-status").Single());
+        // Ended by the stopping signal, not by Kestrel's shutdown timeout (2 s in these tests).
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1.5), stopwatch.Elapsed.ToString());
+    }
+
     private static async Task<HealthCheckResponse> ReadOneAsync(Stream body)
     {
         var header = new byte[5];

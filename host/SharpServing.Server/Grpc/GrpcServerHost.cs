@@ -91,7 +91,7 @@ public sealed class GrpcServerHost : IAsyncDisposable
         var host = new GrpcServerHost(app, text, bound);
         var logger = loggerFactory.CreateLogger<GrpcServerHost>();
         GrpcServerLog.Listening(logger, text);
-        (output ?? Console.Out).WriteLine(Addresses.StartSuccess(Addresses.GrpcServerName + " server", text));
+        (output ?? Console.Out).WriteLine(Addresses.GrpcStartSuccess(text));
         return host;
     }
 

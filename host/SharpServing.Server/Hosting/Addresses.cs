@@ -52,9 +52,13 @@ public static class Addresses
     public static string RestfulBindFailed(string address)
         => $"Serving Error: RESTful server start failed, bind to the socket address {address} failed";
 
-    /// <summary>The startup line printed after a successful bind, e.g. <c>Serving: Serving gRPC server start success, listening on 127.0.0.1:5500</c>.</summary>
-    public static string StartSuccess(string serverName, string address)
-        => $"Serving: {serverName} start success, listening on {address}";
+    /// <summary>The line printed after the gRPC server bound: <c>Serving: Serving gRPC server start success, listening on &lt;a&gt;</c>.</summary>
+    public static string GrpcStartSuccess(string address)
+        => $"Serving: Serving gRPC server start success, listening on {address}";
+
+    /// <summary>The line printed after the RESTful server bound: <c>Serving: Serving RESTful server start success, listening on &lt;a&gt;</c>.</summary>
+    public static string RestfulStartSuccess(string address)
+        => $"Serving: Serving RESTful server start success, listening on {address}";
 
     private static ListenAddress ParseHostPort(string address, string serverName)
     {
