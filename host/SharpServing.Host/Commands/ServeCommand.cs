@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Logging;
+using SharpServing.Engine.Configuration;
+using SharpServing.Engine.Repository;
+using SharpServing.Server;
+
+namespace SharpServing.Host.Commands;
+
+/// <summary><c>sharpserving serve</c>: load servables, open the front ends, serve until Ctrl+C or SIGTERM.</summary>
+internal static class ServeCommand
+{
+    private const string Help = """
+        Usage: sharpserving serve [options]
+
+          --config FILE             a JSON configuration file (docs/configuration.md); options below override it
+          --servables DIR           the servables root: every servable folder in it is served (default: servables)
+          --servable NAME           serve only this servable (repeatable); default: all under --servables
+          --version N               the version of each servable to load (default 0: the highest)
+          --grpc ADDRESS            gRPC address, ip:port or unix:path (default 127.0.0.1:5500; 'none' to disable)
+          --rest ADDRESS            RESTful address, ip:port (default 127.0.0.1:1500; 'none' to disable)
+          --grpc-max-msg-mb N       gRPC message limit in MiB, 1..512 (default 100)
+          --rest-max-msg-mb N       RESTful body limit in MiB, 1..512 (default 100)
+          --ssl-certificate FILE    PEM certificate for TLS on both endpoints
+          --ssl-private-key FILE    PEM private key for TLS
+          --ssl-ca FILE             PEM CA that client certificates must chain to (with --ssl-verify-client)
+          --ssl-verify-client       require and verify client certificates (mutual TLS)
+          --device-type TYPE        CPU or GPU (default: CPU)
+          --device-ids LIST         comma-separated device ids, e.g. 0,1
+          --parallel-workers N      bound on concurrently running C# stages, 0..64 (default 0: the core count)
+          --max-enqueued N          accepted, unanswered requests before 'queue full' (default 10000)
+          --dec-key-file FILE       model decryption key (16, 24 or 32 raw bytes); never give a key on the command line
+          --dec-mode MODE           AES-GCM (default) or AES-CBC
+          --no-compile-cache        always compile servable_config.csx scripts
+          --log-level LEVEL         Trace, Debug, Information (default), Warning, Error
+        """;
+
+    private static readonly HashSet<string> s_values =
+    [
+        "config", "servables", "servable", "version", "grpc", "rest", "grpc-max-msg-mb", "rest-max-msg-mb", "ssl-certificate",
+        "ssl-private-key", "ssl-ca", "device-type", "device-ids", "parallel-workers", "max-enqueued", "dec-key-file",
+        "dec-mode", "log-level",
+    ];
+
+    private static readonly HashSet<string> s_flags = ["ssl-verify-client", "no-compile-cache"];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var parsed = CommandLineArguments.Parse(args, s_values, s_flags);
+        if (parsed.Help)
+        {
+            Console.Out.WriteLine(Help);
+            return ExitCodes.Success;
+        }
+        if (parsed.Positionals.Count > 0)
+        {
+            throw new UsageException($"serve takes no positional arguments, given '{parsed.Positionals[0]}'");
+        }
+        var configuration = ServeConfigurationBuilder.Build(parsed);
+        var level = ParseLogLevel(parsed.Value("log-level"));
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        }).SetMinimumLevel(level));
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+            {
+                c.Cancel = true;
+                stop.Cancel();
+            });
+
+        await using var server = await ServingServer.StartServablesAsync(configuration, loggerFactory, Console.Out, stop.Token);
+        var statuses = server.Servables.GetStatus();
+        foreach (var status in statuses)
+        {
+            var line = status.State == ServableVersionState.Failed
+                ? $"Serving: servable {status.Servable} failed to load: {status.Error}"
+                : $"Serving: servable {status.Servable} version {status.Version} {status.State.ToString().ToLowerInvariant()}";
+            Console.Out.WriteLine(line);
+        }
+        if (statuses.Count > 0 && statuses.All(s => s.State == ServableVersionState.Failed))
+        {
+            Console.Error.WriteLine("Serving Error: no servable could be loaded");
+            return ExitCodes.Configuration;
+        }
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Out.WriteLine("Serving: stopping (running requests finish first)");
+        }
+        await server.StopAsync(CancellationToken.None);
+        return ExitCodes.Success;
+    }
+
+    private static LogLevel ParseLogLevel(string? text)
+        => text is null ? LogLevel.Information
+            : Enum.TryParse<LogLevel>(text, ignoreCase: true, out var level) ? level
+            : throw new UsageException($"--log-level must be one of Trace, Debug, Information, Warning, Error, not '{text}'");
+}

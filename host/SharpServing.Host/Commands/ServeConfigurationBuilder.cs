@@ -1,0 +1,127 @@
+using SharpServing.Engine.Configuration;
+
+namespace SharpServing.Host.Commands;
+
+/// <summary>
+/// Builds the serve configuration from a JSON file (if given) and the command line on top. Paths on the command line are
+/// relative to the working directory (the JSON file's own paths are relative to its folder).
+/// </summary>
+internal static class ServeConfigurationBuilder
+{
+    public static ServingConfiguration Build(CommandLineArguments args)
+    {
+        var file = args.Value("config");
+        var configuration = file is null ? new ServingConfiguration() : ServingConfiguration.Load(file);
+
+        var root = args.Value("servables");
+        if (root is not null || (file is null && configuration.ServablesRoot is null))
+        {
+            configuration.ServablesRoot = Path.GetFullPath(root ?? "servables");
+        }
+        var names = args.Values("servable");
+        var versionText = args.Int("version");
+        if (names.Count > 0 || HasServableOptions(args))
+        {
+            var servablesRoot = configuration.ServablesRoot!;
+            var selected = names.Count > 0 ? names : ServableRepositoryNames(servablesRoot);
+            configuration.Servables.Clear();
+            foreach (var name in selected)
+            {
+                var start = new ServableStartConfig(servablesRoot, name);
+                Apply(start, args, versionText);
+                configuration.Servables.Add(start);
+            }
+        }
+
+        var grpc = args.Value("grpc");
+        if (grpc is not null || (file is null && configuration.Grpc is null))
+        {
+            configuration.Grpc = IsNone(grpc) ? null : new EndpointConfiguration { Address = grpc ?? "127.0.0.1:5500" };
+        }
+        var rest = args.Value("rest");
+        if (rest is not null || (file is null && configuration.Rest is null))
+        {
+            configuration.Rest = IsNone(rest) ? null : new EndpointConfiguration { Address = rest ?? "127.0.0.1:1500" };
+        }
+        if (args.Int("grpc-max-msg-mb") is { } grpcMb && configuration.Grpc is not null)
+        {
+            configuration.Grpc.MaxMsgMbSize = grpcMb;
+        }
+        if (args.Int("rest-max-msg-mb") is { } restMb && configuration.Rest is not null)
+        {
+            configuration.Rest.MaxMsgMbSize = restMb;
+        }
+        var certificate = args.Value("ssl-certificate");
+        var key = args.Value("ssl-private-key");
+        if (certificate is not null || key is not null || args.Value("ssl-ca") is not null || args.Flag("ssl-verify-client"))
+        {
+            var ssl = new SslConfiguration
+            {
+                Certificate = Path.GetFullPath(certificate ?? throw new UsageException("--ssl-certificate is required for TLS")),
+                PrivateKey = Path.GetFullPath(key ?? throw new UsageException("--ssl-private-key is required for TLS")),
+                CustomCa = args.Value("ssl-ca") is { } ca ? Path.GetFullPath(ca) : null,
+                VerifyClient = args.Flag("ssl-verify-client"),
+            };
+            if (configuration.Grpc is not null)
+            {
+                configuration.Grpc.Ssl = ssl;
+            }
+            if (configuration.Rest is not null)
+            {
+                configuration.Rest.Ssl = ssl;
+            }
+        }
+        if (args.Int("max-enqueued") is { } maxEnqueued)
+        {
+            configuration.MaxEnqueuedRequests = maxEnqueued;
+        }
+        if (args.Flag("no-compile-cache"))
+        {
+            configuration.UseCompileCache = false;
+        }
+        configuration.Validate();
+        return configuration;
+    }
+
+    private static bool HasServableOptions(CommandLineArguments args)
+        => args.Value("version") is not null || args.Value("device-type") is not null || args.Value("device-ids") is not null
+            || args.Value("parallel-workers") is not null || args.Value("dec-key-file") is not null || args.Value("dec-mode") is not null;
+
+    private static IReadOnlyList<string> ServableRepositoryNames(string root)
+        => SharpServing.Engine.Repository.ServableRepository.ListServables(root);
+
+    private static void Apply(ServableStartConfig start, CommandLineArguments args, int? version)
+    {
+        if (version is { } v)
+        {
+            start.VersionNumber = v;
+        }
+        if (args.Value("device-type") is { } deviceType)
+        {
+            start.DeviceType = deviceType;
+        }
+        if (args.Value("device-ids") is { } ids)
+        {
+            start.DeviceIds = [.. ids.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseId)];
+        }
+        if (args.Int("parallel-workers") is { } workers)
+        {
+            start.NumParallelWorkers = workers;
+        }
+        if (args.Value("dec-key-file") is { } keyFile)
+        {
+            start.DecKey = File.ReadAllBytes(keyFile);
+        }
+        if (args.Value("dec-mode") is { } mode)
+        {
+            start.DecMode = ServableStartConfig.ParseDecMode(mode);
+        }
+    }
+
+    private static int ParseId(string text)
+        => int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? id
+            : throw new UsageException($"--device-ids needs integers, not '{text}'");
+
+    private static bool IsNone(string? address) => string.Equals(address, "none", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,4 @@
+using SharpServing.Host;
+using SharpServing.Host.Commands;
+
+return await CommandRunner.RunAsync(args);

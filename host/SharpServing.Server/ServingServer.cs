@@ -1,0 +1,183 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SharpServing.Engine;
+using SharpServing.Engine.Configuration;
+using SharpServing.Engine.Repository;
+using SharpServing.Grpc;
+using SharpServing.Server.Grpc;
+using SharpServing.Server.Hosting;
+using SharpServing.Server.Rest;
+
+namespace SharpServing.Server;
+
+/// <summary>
+/// The hosting API for embedding SharpServing in an application — MindSpore Serving's <c>start_servables</c>,
+/// <c>start_grpc_server</c>, <c>start_restful_server</c> and <c>stop</c>: load servables, then open front ends on them.
+/// </summary>
+/// <example>
+/// <code>
+/// var config = new ServingConfiguration { ServablesRoot = "servables" };
+/// await using var server = await ServingServer.StartServablesAsync(config);
+/// await server.StartGrpcServerAsync("127.0.0.1:5500");
+/// await server.StartRestfulServerAsync("127.0.0.1:1500");
+/// </code>
+/// </example>
+public sealed class ServingServer : IAsyncDisposable
+{
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TextWriter _output;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private GrpcServerHost? _grpc;
+    private RestServer? _rest;
+    private bool _stopped;
+
+    private ServingServer(ServableManager servables, Dispatcher dispatcher, ILoggerFactory loggerFactory, TextWriter output)
+    {
+        Servables = servables;
+        Predictor = dispatcher;
+        _loggerFactory = loggerFactory;
+        _output = output;
+    }
+
+    /// <summary>The loaded servables: their versions, status, explicit load and unload.</summary>
+    public ServableManager Servables { get; }
+
+    /// <summary>What the front ends call; usable in-process too.</summary>
+    public IPredictor Predictor { get; }
+
+    /// <summary>Health statuses served by <c>grpc.health.v1.Health</c>: overall and per servable.</summary>
+    public HealthStatusRegistry Health { get; } = new();
+
+    /// <summary>The running gRPC server, or null.</summary>
+    public GrpcServerHost? Grpc => _grpc;
+
+    /// <summary>The running RESTful server, or null.</summary>
+    public RestServer? Rest => _rest;
+
+    /// <summary>
+    /// Validates <paramref name="configuration"/>, loads its servables (each independently: a failing servable is
+    /// reported in <see cref="ServableManager.GetStatus"/> and the log while the others serve), and, when the
+    /// configuration names endpoints, starts them. Any endpoint failure stops everything started, then throws.
+    /// </summary>
+    /// <exception cref="ServingConfigurationException">A setting is invalid; the message names it.</exception>
+    /// <exception cref="ServerStartException">An endpoint could not start; the message is the specification's text.</exception>
+    public static async Task<ServingServer> StartServablesAsync(
+        ServingConfiguration configuration, ILoggerFactory? loggerFactory = null, TextWriter? output = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var manager = new ServableManager(configuration, TimeProvider.System, loggerFactory);
+        var dispatcher = new Dispatcher(manager, new ExecutionOptions { MaxEnqueuedRequests = configuration.MaxEnqueuedRequests }, loggerFactory);
+        var server = new ServingServer(manager, dispatcher, loggerFactory, output ?? Console.Out);
+        try
+        {
+            var statuses = await manager.StartAsync(cancellationToken);
+            server.PublishHealth(statuses);
+            if (configuration.Grpc is { } grpc)
+            {
+                await server.StartGrpcServerAsync(grpc.Address, grpc.MaxMsgMbSize, ToSslConfig(grpc.Ssl), cancellationToken);
+            }
+            if (configuration.Rest is { } rest)
+            {
+                await server.StartRestfulServerAsync(rest.Address, rest.MaxMsgMbSize, ToSslConfig(rest.Ssl), cancellationToken);
+            }
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the gRPC server (<c>ip:port</c> or <c>unix:path</c>). A second start throws the specification's text.</summary>
+    /// <exception cref="ServerStartException">With the specification's text; nothing else is stopped.</exception>
+    public async Task StartGrpcServerAsync(string address, int maxMsgMbSize = GrpcServerHost.DefaultMaxMsgMbSize, SslConfig? ssl = null,
+        CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            if (_grpc is not null)
+            {
+                throw new ServerStartException("Serving Error: Serving gRPC server is already running");
+            }
+            _grpc = await GrpcServerHost.StartAsync(address, maxMsgMbSize, ssl, Predictor, Health, _loggerFactory, _output, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Starts the RESTful server (<c>ip:port</c>). A second start throws the specification's text.</summary>
+    /// <exception cref="ServerStartException">With the specification's text; nothing else is stopped.</exception>
+    public async Task StartRestfulServerAsync(string address, int maxMsgMbSize = 100, SslConfig? ssl = null,
+        CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            if (_rest is not null)
+            {
+                throw new ServerStartException("Serving Error: RESTful server is already running");
+            }
+            if (maxMsgMbSize is < 1 or > 512)
+            {
+                throw new ServerStartException(RestOptions.MaxMessageMbSizeRangeMessage);
+            }
+            _rest = await RestServerHost.StartAsync(Addresses.ParseRestful(address), new RestOptions { MaxMessageMbSize = maxMsgMbSize },
+                ssl, Predictor, _loggerFactory, _output, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stops the front ends (running calls finish), then unloads every servable (queued work drains first).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_stopped)
+            {
+                return;
+            }
+            _stopped = true;
+            Health.SetStatus(string.Empty, HealthStatus.NotServing);
+            if (_grpc is not null)
+            {
+                await _grpc.StopAsync(cancellationToken);
+            }
+            if (_rest is not null)
+            {
+                await _rest.StopAsync(cancellationToken);
+            }
+            await Servables.DisposeAsync();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+
+    private void PublishHealth(IReadOnlyList<ServableVersionStatus> statuses)
+    {
+        foreach (var group in statuses.GroupBy(s => s.Servable, StringComparer.Ordinal))
+        {
+            var serving = group.Any(s => s.State == ServableVersionState.Available);
+            Health.SetStatus(group.Key, serving ? HealthStatus.Serving : HealthStatus.NotServing);
+        }
+    }
+
+    private static SslConfig? ToSslConfig(SslConfiguration? ssl)
+        => ssl is null ? null : new SslConfig(ssl.Certificate, ssl.PrivateKey, ssl.CustomCa, ssl.VerifyClient);
+}
