@@ -12,6 +12,7 @@ ss_install_servable_models
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 ss_log "building (Release)"
 dotnet build SharpServing.slnx -c Release -nologo -clp:ErrorsOnly -v:q
+ss_generate_add_models
 
 ss_log "running tests"
 results="$SS_CACHE/test-results"

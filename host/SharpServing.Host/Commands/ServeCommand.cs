@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SharpServing.Engine.Configuration;
 using SharpServing.Engine.Repository;
+using SharpServing.OnnxRuntime;
 using SharpServing.Server;
 
 namespace SharpServing.Host.Commands;
@@ -56,11 +57,13 @@ internal static class ServeCommand
         }
         var configuration = ServeConfigurationBuilder.Build(parsed);
         var level = ParseLogLevel(parsed.Value("log-level"));
+        // ONNX Runtime's own warnings (unused initializers and the like) are noise for operators; its errors surface as exceptions.
+        OrtEnvironment.Configure(level <= LogLevel.Debug ? OrtLogLevel.Warning : OrtLogLevel.Error);
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
-        }).SetMinimumLevel(level));
+        }).SetMinimumLevel(level).AddFilter("Microsoft", level <= LogLevel.Debug ? level : LogLevel.Warning));
 
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
