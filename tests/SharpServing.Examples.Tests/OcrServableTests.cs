@@ -27,6 +27,17 @@ public sealed class OcrServableTests(OcrServableTests.Fixture fixture, ITestOutp
     }
 
     [Fact]
+    public async Task Recognize_turns_upside_down_lines_with_the_direction_classifier()
+    {
+        var (image, _) = await fixture.Media.RenderTextAsync(["Serving upside down"], "png", upsideDown: true);
+
+        var text = (await fixture.RunAsync("recognize", image))["text"].GetString();
+
+        output.WriteLine(text);
+        Assert.Equal("SERVINGUPSIDEDOWN", Squeeze(text));
+    }
+
+    [Fact]
     public async Task Detect_returns_one_box_around_each_rendered_line()
     {
         var (image, lineBoxes) = await fixture.Media.RenderTextAsync(s_lines, "png");

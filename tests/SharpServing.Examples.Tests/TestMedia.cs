@@ -20,14 +20,15 @@ public sealed class TestMedia : IDisposable
     public string Directory { get; }
 
     /// <summary>Renders <paramref name="lines"/> in black DejaVu Sans on white; returns the encoded image and each line's
-    /// ink box (left, top, right, bottom) in pixels.</summary>
-    public async Task<(byte[] Image, int[][] LineBoxes)> RenderTextAsync(string[] lines, string format, int width = 640, int fontSize = 32)
+    /// ink box (left, top, right, bottom) in pixels (before an upside-down turn).</summary>
+    public async Task<(byte[] Image, int[][] LineBoxes)> RenderTextAsync(string[] lines, string format, int width = 640, int fontSize = 32,
+        bool upsideDown = false)
     {
         var path = Path.Combine(Directory, $"text-{Guid.NewGuid():N}.{format}");
         const string Script = """
             import json, sys
             from PIL import Image, ImageDraw, ImageFont
-            path, width, size, lines = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+            path, width, size, turn, lines = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == '1', sys.argv[5:]
             font = ImageFont.truetype('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', size)
             image = Image.new('RGB', (width, 40 + 2 * size * len(lines)), 'white')
             draw = ImageDraw.Draw(image)
@@ -36,10 +37,12 @@ public sealed class TestMedia : IDisposable
                 origin = (20, 20 + 2 * size * i)
                 draw.text(origin, line, font=font, fill='black')
                 boxes.append(list(draw.textbbox(origin, line, font=font)))
+            if turn:
+                image = image.rotate(180)
             image.save(path, quality=92) if path.endswith('.jpg') else image.save(path)
             print(json.dumps(boxes))
             """;
-        var output = await RunAsync("/usr/bin/python3", ["-c", Script, path, width.ToString(), fontSize.ToString(), .. lines]);
+        var output = await RunAsync("/usr/bin/python3", ["-c", Script, path, width.ToString(), fontSize.ToString(), upsideDown ? "1" : "0", .. lines]);
         var boxes = JsonSerializer.Deserialize<int[][]>(output) ?? throw new InvalidDataException(output);
         return (await File.ReadAllBytesAsync(path), boxes);
     }
