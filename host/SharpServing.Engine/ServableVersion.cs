@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 using Microsoft.Extensions.Logging;
 
@@ -64,6 +65,15 @@ public sealed class ServableVersion : IAsyncDisposable
             return;
         }
         await Executor.DisposeAsync();
+        ReleaseAndUnload();
+    }
+
+    // Synchronous and out of line on purpose: a local of an async method lives in its state machine box, and a box can
+    // outlive the call (an idle thread-pool thread may still hold the last work item it ran). The box of DisposeAsync
+    // must hold nothing but this version, which by then references nothing inside the load context.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReleaseAndUnload()
+    {
         var models = _models;
         _models = [];
         _methods = FrozenDictionary<string, MethodDefinition>.Empty;

@@ -1,0 +1,366 @@
+using System.Text.Json;
+
+namespace SharpServing.Engine.Configuration;
+
+/// <summary>
+/// Reads the JSON configuration file into a <see cref="ServingConfiguration"/>. Strict: unknown fields and wrong
+/// types are errors naming the setting (<c>servables[0].device_ids</c>). Comments and trailing commas are allowed.
+/// </summary>
+internal static class ServingConfigurationReader
+{
+    private static readonly JsonDocumentOptions s_options = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    public static ServingConfiguration ReadFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var fullPath = Path.GetFullPath(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(fullPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ServingConfigurationException("", $"cannot read the configuration file '{fullPath}': {ex.Message}", ex);
+        }
+        return Read(text, Path.GetDirectoryName(fullPath)!);
+    }
+
+    public static ServingConfiguration Read(string json, string baseDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(baseDirectory);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, s_options);
+        }
+        catch (JsonException ex)
+        {
+            throw new ServingConfigurationException("", $"the configuration is not valid JSON: {ex.Message}", ex);
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new ServingConfigurationException("", $"the configuration must be a JSON object, but actually {Kind(root)}");
+            }
+            var configuration = new ServingConfiguration();
+            // The root first: servable entries default to it, wherever it stands in the file.
+            if (root.TryGetProperty("servables_root", out var servablesRoot))
+            {
+                configuration.ServablesRoot = OptionalPath(servablesRoot, "servables_root", baseDirectory);
+            }
+            foreach (var property in root.EnumerateObject())
+            {
+                var value = property.Value;
+                var name = property.Name;
+                switch (name)
+                {
+                    case "servables_root":
+                        break;
+                    case "compile_cache":
+                        configuration.CompileCacheDirectory = OptionalPath(value, name, baseDirectory);
+                        break;
+                    case "use_compile_cache":
+                        configuration.UseCompileCache = Bool(value, name);
+                        break;
+                    case "max_enqueued_requests":
+                        Set(name, () => configuration.MaxEnqueuedRequests = Int(value, name));
+                        break;
+                    case "grpc":
+                        configuration.Grpc = Endpoint(value, name, baseDirectory);
+                        break;
+                    case "rest":
+                        configuration.Rest = Endpoint(value, name, baseDirectory);
+                        break;
+                    case "servables":
+                        ReadServables(value, configuration, baseDirectory);
+                        break;
+                    default:
+                        throw Unknown(name);
+                }
+            }
+            configuration.Validate();
+            return configuration;
+        }
+    }
+
+    private static void ReadServables(JsonElement value, ServingConfiguration configuration, string baseDirectory)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw new ServingConfigurationException("servables", $"should be an array of servable objects, but actually {Kind(value)}");
+        }
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            configuration.Servables.Add(Servable(item, $"servables[{index}]", configuration.ServablesRoot, baseDirectory));
+            index++;
+        }
+    }
+
+    private static ServableStartConfig Servable(JsonElement value, string path, string? servablesRoot, string baseDirectory)
+    {
+        RequireObject(value, path);
+        string? name = null;
+        string? directory = null;
+        foreach (var property in value.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "name":
+                    name = String(property.Value, $"{path}.name");
+                    break;
+                case "servable_directory":
+                    directory = OptionalPath(property.Value, $"{path}.servable_directory", baseDirectory);
+                    break;
+                default:
+                    break;
+            }
+        }
+        if (name is null)
+        {
+            throw new ServingConfigurationException($"{path}.name", "the servable name is required");
+        }
+        directory ??= servablesRoot ?? throw new ServingConfigurationException($"{path}.servable_directory",
+            "required when servables_root is not set");
+        var config = Set($"{path}.name", () => new ServableStartConfig(directory, name));
+        string? decKeyHex = null;
+        string? decKeyFile = null;
+        foreach (var property in value.EnumerateObject())
+        {
+            var setting = $"{path}.{property.Name}";
+            var item = property.Value;
+            switch (property.Name)
+            {
+                case "name":
+                case "servable_directory":
+                    break;
+                case "version":
+                    Set(setting, () => config.VersionNumber = Long(item, setting));
+                    break;
+                case "device_type":
+                    Set(setting, () => config.DeviceType = item.ValueKind == JsonValueKind.Null ? null : String(item, setting));
+                    break;
+                case "device_ids":
+                    Set(setting, () => config.DeviceIds = DeviceIds(item));
+                    break;
+                case "num_parallel_workers":
+                    Set(setting, () => config.NumParallelWorkers = Int(item, setting));
+                    break;
+                case "dec_key":
+                    decKeyHex = item.ValueKind == JsonValueKind.Null ? null : String(item, setting);
+                    break;
+                case "dec_key_file":
+                    decKeyFile = OptionalPath(item, setting, baseDirectory);
+                    break;
+                case "dec_mode":
+                    Set(setting, () => config.DecMode = ServableStartConfig.ParseDecMode(String(item, setting)));
+                    break;
+                default:
+                    throw Unknown(setting);
+            }
+        }
+        if (decKeyHex is not null && decKeyFile is not null)
+        {
+            throw new ServingConfigurationException($"{path}.dec_key", "give dec_key or dec_key_file, not both");
+        }
+        if (decKeyHex is not null)
+        {
+            Set($"{path}.dec_key", () => config.DecKey = KeyFromHex(decKeyHex));
+        }
+        else if (decKeyFile is not null)
+        {
+            Set($"{path}.dec_key_file", () => config.DecKey = ReadKeyFile(decKeyFile));
+        }
+        return config;
+    }
+
+    /// <summary>A key as hex text: 32, 48 or 64 hex digits (16, 24 or 32 bytes).</summary>
+    internal static byte[] KeyFromHex(string text)
+    {
+        try
+        {
+            return Convert.FromHexString(text.Trim());
+        }
+        catch (FormatException)
+        {
+            // Never echo the key text.
+            throw new ArgumentException("Parameter 'dec_key' should be hex digits (32, 48 or 64 of them for a 16, 24 or 32 byte key)");
+        }
+    }
+
+    /// <summary>A key file: the raw 16, 24 or 32 bytes, or their hex text.</summary>
+    internal static byte[] ReadKeyFile(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"cannot read the key file '{path}': {ex.Message}");
+        }
+        if (bytes.Length is 16 or 24 or 32)
+        {
+            return bytes;
+        }
+        var text = System.Text.Encoding.ASCII.GetString(bytes);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
+        return KeyFromHex(text);
+    }
+
+    private static EndpointConfiguration Endpoint(JsonElement value, string path, string baseDirectory)
+    {
+        RequireObject(value, path);
+        var endpoint = new EndpointConfiguration();
+        foreach (var property in value.EnumerateObject())
+        {
+            var setting = $"{path}.{property.Name}";
+            var item = property.Value;
+            switch (property.Name)
+            {
+                case "address":
+                    endpoint.Address = String(item, setting);
+                    break;
+                case "max_msg_mb_size":
+                    Set(setting, () => endpoint.MaxMsgMbSize = Int(item, setting));
+                    break;
+                case "ssl":
+                    endpoint.Ssl = item.ValueKind == JsonValueKind.Null ? null : Ssl(item, setting, baseDirectory);
+                    break;
+                default:
+                    throw Unknown(setting);
+            }
+        }
+        return endpoint;
+    }
+
+    private static SslConfiguration Ssl(JsonElement value, string path, string baseDirectory)
+    {
+        RequireObject(value, path);
+        var ssl = new SslConfiguration();
+        foreach (var property in value.EnumerateObject())
+        {
+            var setting = $"{path}.{property.Name}";
+            var item = property.Value;
+            switch (property.Name)
+            {
+                case "certificate":
+                    ssl.Certificate = OptionalPath(item, setting, baseDirectory) ?? "";
+                    break;
+                case "private_key":
+                    ssl.PrivateKey = OptionalPath(item, setting, baseDirectory) ?? "";
+                    break;
+                case "custom_ca":
+                    ssl.CustomCa = OptionalPath(item, setting, baseDirectory);
+                    break;
+                case "verify_client":
+                    ssl.VerifyClient = Bool(item, setting);
+                    break;
+                default:
+                    throw Unknown(setting);
+            }
+        }
+        return ssl;
+    }
+
+    private static int[] DeviceIds(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var single))
+        {
+            return [single];
+        }
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            var ids = new List<int>();
+            foreach (var item in value.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out var id))
+                {
+                    throw new ArgumentException($"Parameter 'device_ids' should be int or tuple/list of int, but actually list of {Kind(item)}");
+                }
+                ids.Add(id);
+            }
+            return [.. ids];
+        }
+        throw new ArgumentException($"Parameter 'device_ids' should be int or tuple/list of int, but actually {Kind(value)}");
+    }
+
+    private static void Set(string setting, Action assign) => Set(setting, () =>
+    {
+        assign();
+        return true;
+    });
+
+    private static T Set<T>(string setting, Func<T> assign)
+    {
+        try
+        {
+            return assign();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ServingConfigurationException(setting, ex.Message, ex);
+        }
+    }
+
+    private static void RequireObject(JsonElement value, string path)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw new ServingConfigurationException(path, $"should be an object, but actually {Kind(value)}");
+        }
+    }
+
+    private static string String(JsonElement value, string setting)
+        => value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : throw new ServingConfigurationException(setting, $"should be a string, but actually {Kind(value)}");
+
+    private static string? OptionalPath(JsonElement value, string setting, string baseDirectory)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        var text = String(value, setting);
+        return text.Length == 0 ? throw new ServingConfigurationException(setting, "should not be an empty path") : Path.GetFullPath(text, baseDirectory);
+    }
+
+    private static bool Bool(JsonElement value, string setting) => value.ValueKind switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => throw new ServingConfigurationException(setting, $"should be true or false, but actually {Kind(value)}"),
+    };
+
+    private static int Int(JsonElement value, string setting)
+        => value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var result)
+            ? result
+            : throw new ServingConfigurationException(setting, $"should be an integer, but actually {Describe(value)}");
+
+    private static long Long(JsonElement value, string setting)
+        => value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var result)
+            ? result
+            : throw new ServingConfigurationException(setting, $"should be an integer, but actually {Describe(value)}");
+
+    private static ServingConfigurationException Unknown(string setting)
+        => new(setting, "unknown setting");
+
+    private static string Kind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.True or JsonValueKind.False => "bool",
+        _ => value.ValueKind.ToString().ToLowerInvariant(),
+    };
+
+    private static string Describe(JsonElement value)
+        => value.ValueKind == JsonValueKind.Number ? value.GetRawText() : Kind(value);
+}

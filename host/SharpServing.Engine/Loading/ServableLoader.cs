@@ -1,0 +1,319 @@
+using System.Diagnostics;
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SharpServing.Engine.Configuration;
+using SharpServing.Engine.Repository;
+using SharpServing.OnnxRuntime;
+
+namespace SharpServing.Engine.Loading;
+
+/// <summary>
+/// Builds one <see cref="ServableVersion"/>: reads the servable folder, picks the version, creates the version's
+/// collectible load context, runs its configuration (compiled script or plugin) against a <see cref="ServableBuilder"/>
+/// that opens the model sessions as models are declared, then creates the executor. On failure everything taken is
+/// released and the context unloaded; the error is a <see cref="ServableLoadException"/> carrying text only.
+/// </summary>
+internal sealed class ServableLoader
+{
+    private readonly Func<string, ScriptCache> _cacheFor;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private int _compilations;
+
+    /// <summary>A loader; <paramref name="cacheFor"/> gives the script cache of a servables root.</summary>
+    public ServableLoader(Func<string, ScriptCache> cacheFor, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    {
+        _cacheFor = cacheFor;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger("SharpServing.Engine.Loading");
+    }
+
+    /// <summary>Scripts compiled (cache misses) by this loader.</summary>
+    public int Compilations => Volatile.Read(ref _compilations);
+
+    /// <summary>Loads the version <paramref name="config"/> names (0: the highest version folder).</summary>
+    /// <exception cref="ServableLoadException">The version cannot be loaded; the message says why.</exception>
+    public Task<ServableVersion> LoadAsync(ServableStartConfig config, ExecutionOptions executionOptions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(executionOptions);
+        // Compiling, running the configuration and opening sessions are CPU work: keep them off the caller's thread.
+        return Task.Run(() => Load(config, executionOptions, cancellationToken), cancellationToken);
+    }
+
+    private ServableVersion Load(ServableStartConfig config, ExecutionOptions executionOptions, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var name = config.ServableName;
+        var root = config.ResolvedServableDirectory;
+        var layout = ServableRepository.Inspect(root, name);
+        var servableDevice = CheckDevice(config);
+        var (number, missingVersionMessage) = ChooseVersion(layout, config.VersionNumber);
+        var versionDirectory = layout.VersionDirectory(number);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var context = new ServableLoadContext($"{name}/{number}",
+            layout.ConfigKind == ServableConfigKind.Plugin ? layout.ConfigPath : null);
+        using var sessions = new ModelSessions(name, number, versionDirectory, missingVersionMessage, servableDevice, config.DeviceIds,
+            config.DecKey, config.DecMode);
+        IReadOnlyList<LoadedModel>? models = null;
+        try
+        {
+            var builder = new ServableBuilder(name, number, versionDirectory, sessions.Describe);
+            if (layout.ConfigKind == ServableConfigKind.Script)
+            {
+                RunScript(layout, number, context, builder, root);
+            }
+            else
+            {
+                RunPlugin(layout, number, context, builder);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            models = sessions.TakeLoadedModels(builder.Models);
+            var methods = builder.Methods;
+            ServableVersion version;
+            try
+            {
+                version = new ServableVersion(name, number, versionDirectory, methods, models, context, executionOptions, _timeProvider, _loggerFactory);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Text only: the exception may reference the version's methods, hence its load context.
+                throw new ServableLoadException(name, number, ex is ServableConfigurationException or ServableLoadException
+                    ? ex.Message
+                    : $"Start servable failed, servable '{name}' version {number}: {ex.Message}");
+            }
+            var kind = layout.ConfigKind == ServableConfigKind.Script ? "script" : "plugin";
+            var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var sessionMs = (long)sessions.OpenTime.TotalMilliseconds;
+            LoaderLog.VersionLoaded(_logger, name, number, kind, models.Count, methods.Count, elapsedMs, sessionMs);
+            return version;
+        }
+        catch
+        {
+            if (models is not null)
+            {
+                foreach (var model in models)
+                {
+                    model.Dispose();
+                }
+            }
+            context.Unload();
+            throw;
+        }
+    }
+
+    private static DeviceType CheckDevice(ServableStartConfig config)
+    {
+        switch (config.DeviceType)
+        {
+            case null:
+            case "CPU":
+                return DeviceType.Cpu;
+            case "GPU":
+                if (!OrtEnvironment.Shared.AvailableProviders.Contains("CUDAExecutionProvider"))
+                {
+                    throw new ServableLoadException(config.ServableName, 0,
+                        $"The device type 'GPU' of servable name {config.ServableName} is inconsistent with current running environment, "
+                        + "the CUDA execution provider of ONNX Runtime is not available (available: "
+                        + $"{string.Join(", ", OrtEnvironment.Shared.AvailableProviders)})");
+                }
+                return DeviceType.Gpu;
+            default:
+                throw new ServableLoadException(config.ServableName, 0,
+                    $"The device type '{config.DeviceType}' of servable name {config.ServableName} is inconsistent with current running environment, "
+                    + "this server runs models on CPU, or GPU with the CUDA execution provider");
+        }
+    }
+
+    /// <summary>The version number to load, and the error a model declaration raises when its folder does not exist.</summary>
+    private static (long Number, string? MissingVersionMessage) ChooseVersion(ServableLayout layout, long requested)
+    {
+        var noValidVersion =
+            $"There is no valid version directory of models while there are models declared in {layout.ConfigPath}, "
+            + $"servable '{layout.Name}' needs a version folder such as '{layout.VersionDirectory(1)}'";
+        if (requested == 0)
+        {
+            // A servable without models needs no version folder: it registers as version 1.
+            return layout.Versions.Count == 0 ? (1, noValidVersion) : (layout.Versions[^1], null);
+        }
+        if (layout.Versions.Contains(requested))
+        {
+            return (requested, null);
+        }
+        var missing = $"Start servable failed: There is no specified version directory of models, specified version number: {requested}, "
+            + $"servable '{layout.Name}' has {(layout.Versions.Count == 0 ? "no version folder" : $"versions [{string.Join(", ", layout.Versions)}]")}";
+        if (requested == 1 && layout.Versions.Count == 0)
+        {
+            return (1, missing);
+        }
+        throw new ServableLoadException(layout.Name, requested, missing);
+    }
+
+    private void RunScript(ServableLayout layout, long number, ServableLoadContext context, ServableBuilder builder, string root)
+    {
+        var path = layout.ConfigPath;
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ServableLoadException(layout.Name, number, $"Check servable config failed, file '{path}' cannot be read: {ex.Message}");
+        }
+        var cache = _cacheFor(root);
+        var compiled = Compile(cache, layout, number, text);
+        Assembly assembly;
+        try
+        {
+            assembly = LoadScriptAssembly(context, compiled);
+        }
+        catch (BadImageFormatException) when (compiled.FromCache)
+        {
+            cache.Evict(path, text);
+            compiled = Compile(cache, layout, number, text);
+            assembly = LoadScriptAssembly(context, compiled);
+        }
+        var factory = FindFactory(assembly)
+            ?? throw new ServableLoadException(layout.Name, number, $"Compile servable config failed, file '{path}': the compiled script has no entry point");
+        RunConfiguration(layout, number, () =>
+        {
+            // Slot 0: the globals; slot 1: the script's own submission object.
+            var submissions = new object?[] { builder, null };
+            var task = (Task)factory.Invoke(null, [submissions])!;
+            task.GetAwaiter().GetResult();
+        });
+    }
+
+    private CompiledScript Compile(ScriptCache cache, ServableLayout layout, long number, string text)
+    {
+        var started = Stopwatch.GetTimestamp();
+        CompiledScript compiled;
+        string? cacheWarning;
+        try
+        {
+            compiled = cache.GetOrCompile(layout.ConfigPath, text, out cacheWarning);
+        }
+        catch (ScriptCompilationException ex)
+        {
+            throw new ServableLoadException(layout.Name, number,
+                $"Compile servable config failed, servable '{layout.Name}', file '{layout.ConfigPath}':{Environment.NewLine}{ex.Message}");
+        }
+        if (cacheWarning is not null)
+        {
+            LoaderLog.CacheProblem(_logger, cacheWarning);
+        }
+        if (compiled.FromCache)
+        {
+            LoaderLog.ScriptFromCache(_logger, layout.Name, number);
+        }
+        else
+        {
+            Interlocked.Increment(ref _compilations);
+            var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            LoaderLog.ScriptCompiled(_logger, layout.Name, number, elapsedMs);
+            foreach (var warning in compiled.Warnings)
+            {
+                LoaderLog.ScriptWarning(_logger, layout.Name, warning);
+            }
+        }
+        return compiled;
+    }
+
+    private static Assembly LoadScriptAssembly(ServableLoadContext context, CompiledScript compiled)
+    {
+        using var assembly = new MemoryStream(compiled.Assembly, writable: false);
+        using var pdb = compiled.Pdb is null ? null : new MemoryStream(compiled.Pdb, writable: false);
+        return context.LoadFromStream(assembly, pdb);
+    }
+
+    /// <summary>The script's <c>&lt;Factory&gt;(object[])</c>: a static method of the script class (the emitted assembly has no
+    /// entry point in its header; Roslyn's compilation knows it, but a cached assembly is loaded without Roslyn).</summary>
+    private static MethodInfo? FindFactory(Assembly assembly)
+        => assembly.GetTypes()
+            .Where(t => !t.IsNested)
+            .Select(t => t.GetMethod("<Factory>", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, [typeof(object[])]))
+            .FirstOrDefault(m => m is not null);
+
+    private static void RunPlugin(ServableLayout layout, long number, ServableLoadContext context, ServableBuilder builder)
+    {
+        var path = layout.ConfigPath;
+        RunConfiguration(layout, number, () =>
+        {
+            var assembly = context.LoadFromAssemblyPath(path);
+            var types = assembly.GetExportedTypes()
+                .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IServableConfigurator).IsAssignableFrom(t))
+                .ToList();
+            if (types.Count != 1)
+            {
+                throw new ServableLoadException(layout.Name, number, types.Count == 0
+                    ? $"Check servable config failed, plugin '{path}' has no public class implementing {typeof(IServableConfigurator).FullName}"
+                    : $"Check servable config failed, plugin '{path}' has {types.Count} classes implementing {typeof(IServableConfigurator).FullName} "
+                        + $"({string.Join(", ", types.Select(t => t.FullName))}); keep one");
+            }
+            if (types[0].GetConstructor(Type.EmptyTypes) is null)
+            {
+                throw new ServableLoadException(layout.Name, number,
+                    $"Check servable config failed, plugin class {types[0].FullName} in '{path}' needs a public parameterless constructor");
+            }
+            var configurator = (IServableConfigurator)Activator.CreateInstance(types[0])!;
+            configurator.Configure(builder);
+        });
+    }
+
+    /// <summary>
+    /// Runs configuration code of the version's context. Its exceptions are turned into text here and dropped: an exception
+    /// thrown through collectible code keeps that code's load context alive.
+    /// </summary>
+    private static void RunConfiguration(ServableLayout layout, long number, Action configure)
+    {
+        string? failure = null;
+        try
+        {
+            configure();
+        }
+        catch (Exception ex)
+        {
+            failure = Describe(layout, ex);
+        }
+        if (failure is not null)
+        {
+            throw new ServableLoadException(layout.Name, number, failure);
+        }
+    }
+
+    private static string Describe(ServableLayout layout, Exception exception)
+    {
+        var ex = exception;
+        while (ex is TargetInvocationException or AggregateException && ex.InnerException is not null)
+        {
+            ex = ex.InnerException;
+        }
+        if (ex is ServableLoadException)
+        {
+            return ex.Message;
+        }
+        var where = ConfigLocation(layout, ex);
+        var what = ex is ServableConfigurationException ? ex.Message : $"{ex.GetType().FullName}: {ex.Message}";
+        return $"Start servable failed, servable '{layout.Name}' configuration error{where}: {what}";
+    }
+
+    /// <summary>Where in the configuration the exception came from: <c> at servable_config.csx:line 5</c>, or nothing.</summary>
+    private static string ConfigLocation(ServableLayout layout, Exception exception)
+    {
+        var fileName = Path.GetFileName(layout.ConfigPath);
+        foreach (var frame in new StackTrace(exception, fNeedFileInfo: true).GetFrames())
+        {
+            var file = frame.GetFileName();
+            if (file is not null && string.Equals(file, layout.ConfigPath, StringComparison.Ordinal) && frame.GetFileLineNumber() > 0)
+            {
+                return $" at {fileName}:line {frame.GetFileLineNumber()}";
+            }
+        }
+        return "";
+    }
+}

@@ -1,0 +1,5 @@
+namespace SharpServing.Engine.Repository;
+
+/// <summary>The state of one servable version. <paramref name="Version"/> is 0 when a failure came before a version was
+/// chosen (a missing folder or configuration); <paramref name="Error"/> is set when <paramref name="State"/> is Failed.</summary>
+public sealed record ServableVersionStatus(string Servable, long Version, ServableVersionState State, string? Error = null);

@@ -1,0 +1,124 @@
+using System.Runtime.Loader;
+using SharpServing.Engine.Loading;
+using Fixtures = SharpServing.ModelFixtures.ModelFixtures;
+
+namespace SharpServing.Engine.Tests.Loading;
+
+public sealed class PluginTests : IDisposable
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
+
+    private const string HelperSource = """
+        namespace Greeting;
+        public static class Names { public static string Method(string verb) => verb + "_common"; }
+        """;
+
+    private const string PluginSource = """
+        using System.Linq;
+        using SharpServing;
+        namespace Greeting;
+        public sealed class GreeterPlugin : IServableConfigurator
+        {
+            public void Configure(ServableBuilder servable)
+            {
+                var model = servable.DeclareModel("tensor_add.onnx", withBatchDim: false);
+                servable.RegisterMethod(Names.Method("add"), ["y"], (x1, x2) => servable.AddStage(model, x1, x2));
+                servable.RegisterMethod("add_double", ["y"], (x1, x2) =>
+                {
+                    var sum = servable.AddStage(model, x1, x2);
+                    return servable.AddStage(Double, sum[0]);
+                });
+            }
+
+            private static Tensor Double(Tensor x) => Tensor.Create(x.AsSpan<float>().ToArray().Select(v => v * 2).ToArray(), x.Shape.ToArray());
+        }
+        """;
+
+    private const string DepsJson = """
+        {
+          "runtimeTarget": { "name": ".NETCoreApp,Version=v10.0", "signature": "" },
+          "compilationOptions": {},
+          "targets": {
+            ".NETCoreApp,Version=v10.0": {
+              "Greeter/1.0.0": { "dependencies": { "GreeterHelper": "1.0.0", "SharpServing.Sdk": "0.1.0" }, "runtime": { "Greeter.dll": {} } },
+              "GreeterHelper/1.0.0": { "runtime": { "GreeterHelper.dll": {} } },
+              "SharpServing.Sdk/0.1.0": { "runtime": { "SharpServing.Sdk.dll": {} } }
+            }
+          },
+          "libraries": {
+            "Greeter/1.0.0": { "type": "project", "serviceable": false, "sha512": "" },
+            "GreeterHelper/1.0.0": { "type": "project", "serviceable": false, "sha512": "" },
+            "SharpServing.Sdk/0.1.0": { "type": "project", "serviceable": false, "sha512": "" }
+          }
+        }
+        """;
+
+    private readonly TempServables _servables = new();
+
+    public void Dispose() => _servables.Dispose();
+
+    /// <summary>A plugin servable laid out as `dotnet build` leaves it: main assembly, a private dependency, a copy of the
+    /// SDK, and the .deps.json naming them.</summary>
+    private void WritePluginServable(string name, bool withDepsJson)
+    {
+        var plugin = Path.Combine(_servables.ServableDirectory(name), "plugin");
+        var helper = Path.Combine(plugin, "GreeterHelper.dll");
+        PluginBuilder.Compile("GreeterHelper", HelperSource, helper);
+        PluginBuilder.Compile("Greeter", PluginSource, Path.Combine(plugin, "Greeter.dll"), helper);
+        File.Copy(typeof(ServableBuilder).Assembly.Location, Path.Combine(plugin, "SharpServing.Sdk.dll"));
+        if (withDepsJson)
+        {
+            File.WriteAllText(Path.Combine(plugin, "Greeter.deps.json"), DepsJson);
+        }
+        _servables.WriteModel(name, 1, "tensor_add.onnx", Fixtures.TensorAdd());
+    }
+
+    [Theory]
+    [InlineData("greeter_plugin", true)]
+    [InlineData("greeter", false)]
+    public async Task A_plugin_servable_registers_and_serves_with_its_dependency_private_and_the_sdk_shared(string name, bool withDepsJson)
+    {
+        WritePluginServable(name, withDepsJson);
+        var loader = new ServableLoader(_ => new ScriptCache(null));
+
+        await using var version = await loader.LoadAsync(_servables.Config(name), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+
+        Assert.Equal(["add_common", "add_double"], version.Methods.Keys.Order());
+        var context = (AssemblyLoadContext)version.LoadContextReference.Target!;
+        Assert.True(context.IsCollectible);
+        Assert.Equal(["Greeter", "GreeterHelper"], context.Assemblies.Select(a => a.GetName().Name).Order());
+        var catalog = new SingleVersionCatalog(version);
+        var common = await Predict.AddAsync(catalog, name);
+        Assert.Equal([11f, 22f, 33f, 44f], Predict.Output(common));
+        var doubled = await Predict.AddAsync(catalog, name, method: "add_double");
+        Assert.Equal([22f, 44f, 66f, 88f], Predict.Output(doubled));
+    }
+
+    [Fact]
+    public async Task A_plugin_without_a_configurator_class_is_rejected()
+    {
+        var plugin = Path.Combine(_servables.ServableDirectory("empty"), "plugin", "Empty.dll");
+        PluginBuilder.Compile("Empty", "namespace E; public sealed class NotAConfigurator { }", plugin);
+        var loader = new ServableLoader(_ => new ScriptCache(null));
+
+        var error = await Assert.ThrowsAsync<ServableLoadException>(
+            () => loader.LoadAsync(_servables.Config("empty"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout));
+
+        Assert.Equal($"Check servable config failed, plugin '{plugin}' has no public class implementing SharpServing.IServableConfigurator", error.Message);
+    }
+
+    [Fact]
+    public async Task Plugin_versions_unload_completely()
+    {
+        WritePluginServable("greeter", withDepsJson: true);
+        var loader = new ServableLoader(_ => new ScriptCache(null));
+        var contexts = new List<WeakReference>();
+
+        for (var i = 0; i < 5; i++)
+        {
+            contexts.Add(await UnloadCheck.LoadRunAndDisposeAsync(loader, _servables.Config("greeter")));
+        }
+
+        Assert.True(UnloadCheck.Collected(contexts), $"{contexts.Count(c => c.IsAlive)} of 5 plugin load contexts are still alive");
+    }
+}
