@@ -148,7 +148,7 @@ public sealed class Client : IDisposable
         return ReplyDecoder.Decode(reply);
     }
 
-    private static void CheckString(string name, string? value)
+    internal static void CheckString(string name, string? value)
     {
         if (value is null)
         {
@@ -160,7 +160,7 @@ public sealed class Client : IDisposable
         }
     }
 
-    private static void CheckTimeout(TimeSpan timeout)
+    internal static void CheckTimeout(TimeSpan timeout)
     {
         if (timeout <= TimeSpan.Zero && timeout != System.Threading.Timeout.InfiniteTimeSpan)
         {

@@ -281,14 +281,21 @@ internal sealed class GrpcChannel : IDisposable
         return null;
     }
 
-    /// <summary>The innermost exception's message: the most specific reason (connection refused, certificate rejected).</summary>
+    /// <summary>
+    /// The messages of the exception chain, most specific kept: a message repeated inside another, or one that only says
+    /// "see inner exception", is left out (<c>Connection refused (127.0.0.1:5500)</c>, not three variants of it).
+    /// </summary>
     private static string Describe(Exception e)
     {
-        var inner = e;
-        while (inner.InnerException is not null)
+        var messages = new List<string>();
+        for (var inner = e; inner is not null; inner = inner.InnerException)
         {
-            inner = inner.InnerException;
+            messages.Add(inner.Message);
         }
-        return ReferenceEquals(inner, e) ? e.Message : $"{inner.Message} ({e.Message})";
+        var kept = messages
+            .Where((m, i) => !m.Contains("see inner exception", StringComparison.OrdinalIgnoreCase)
+                && !messages.Where((other, j) => j != i && other.Contains(m, StringComparison.Ordinal) && (other.Length > m.Length || j < i)).Any())
+            .ToList();
+        return kept.Count == 0 ? e.Message : string.Join("; ", kept);
     }
 }
