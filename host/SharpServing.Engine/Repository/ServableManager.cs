@@ -168,7 +168,14 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
                 MaxEnqueuedRequests = _configuration.MaxEnqueuedRequests,
                 ParallelWorkers = config.NumParallelWorkers,
             };
-            SetStatus(new ServableVersionStatus(name, config.VersionNumber, ServableVersionState.Loading));
+            lock (_gate)
+            {
+                // A reload of a published version leaves it Available (it serves until the new one is published).
+                if (config.VersionNumber == 0 || _snapshot.Find(name, (ulong)config.VersionNumber) is null)
+                {
+                    _status[(name, config.VersionNumber)] = new ServableVersionStatus(name, config.VersionNumber, ServableVersionState.Loading);
+                }
+            }
             ServableVersion version;
             try
             {
@@ -179,8 +186,11 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
                 var number = ex.Version == 0 ? config.VersionNumber : ex.Version;
                 lock (_gate)
                 {
-                    _status.Remove((name, config.VersionNumber));
-                    _status[(name, number)] = new ServableVersionStatus(name, number, ServableVersionState.Failed, ex.Message);
+                    RemoveLoadingStatus(name, config.VersionNumber);
+                    // A failed reload of a published version: it keeps serving, the status keeps the reason.
+                    var serving = _snapshot.Find(name, (ulong)number) is not null && number != 0;
+                    _status[(name, number)] = new ServableVersionStatus(name, number,
+                        serving ? ServableVersionState.Available : ServableVersionState.Failed, ex.Message);
                 }
                 ManagerLog.LoadFailed(_logger, name, number, ex.Message);
                 throw;
@@ -189,7 +199,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
             {
                 lock (_gate)
                 {
-                    _status.Remove((name, config.VersionNumber));
+                    RemoveLoadingStatus(name, config.VersionNumber);
                 }
                 throw;
             }
@@ -203,7 +213,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
                 else
                 {
                     Volatile.Write(ref _snapshot, _snapshot.With(version, out replaced));
-                    _status.Remove((name, config.VersionNumber));
+                    RemoveLoadingStatus(name, config.VersionNumber);
                     _status[(name, version.Number)] = new ServableVersionStatus(name, version.Number, ServableVersionState.Available);
                 }
             }
@@ -242,6 +252,14 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
             }
         }
         ManagerLog.Unloaded(_logger, name, number);
+    }
+
+    private void RemoveLoadingStatus(string name, long requested)
+    {
+        if (_status.TryGetValue((name, requested), out var status) && status.State == ServableVersionState.Loading)
+        {
+            _status.Remove((name, requested));
+        }
     }
 
     private void SetStatus(ServableVersionStatus status)

@@ -14,6 +14,13 @@ internal static class Predict
         return await dispatcher.PredictAsync(new InferRequest(servable, method, version, [instance]), CancellationToken.None).WaitAsync(Timeout);
     }
 
+    /// <summary>Runs the add request and checks y = x1 + x2.</summary>
+    public static async Task AssertAddsAsync(IServableCatalog catalog, string servable, ulong version = 0, string method = "add_common")
+    {
+        var reply = await AddAsync(catalog, servable, version, method);
+        Assert.Equal([11f, 22f, 33f, 44f], Output(reply));
+    }
+
     /// <summary>The single output of the single instance, as floats; fails the test on an error reply.</summary>
     public static float[] Output(InferReply reply)
     {

@@ -15,12 +15,12 @@ internal static class UnloadCheck
         var version = await loader.LoadAsync(config, new ExecutionOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
         try
         {
-            if (false && version.Methods.ContainsKey("add_common"))
+            if (version.Methods.ContainsKey("add_common"))
             {
                 var common = await Predict.AddAsync(new SingleVersionCatalog(version), version.Name);
                 Assert.Equal([11f, 22f, 33f, 44f], Predict.Output(common));
             }
-            if (false && version.Methods.ContainsKey("add_cast"))
+            if (version.Methods.ContainsKey("add_cast"))
             {
                 var cast = await Predict.AddAsync(new SingleVersionCatalog(version), version.Name, method: "add_cast");
                 Assert.Equal([11f, 22f, 33f, 44f], Predict.Output(cast));
