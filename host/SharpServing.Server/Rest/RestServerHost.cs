@@ -1,7 +1,9 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,8 +14,8 @@ using SharpServing.Server.Rest.Internal;
 namespace SharpServing.Server.Rest;
 
 /// <summary>
-/// Starts MindSpore Serving's RESTful API on its own Kestrel server: HTTP/1.1 and HTTP/2 (h2c with prior knowledge, or
-/// ALPN over TLS), idle timeout 100 s, HTTPS and mutual TLS from an <see cref="SslConfig"/>.
+/// Starts MindSpore Serving's RESTful API on its own Kestrel server: HTTP/1.1 and HTTP/2 (h2c with prior knowledge on
+/// cleartext, ALPN over TLS), idle timeout 100 s, HTTPS and mutual TLS from an <see cref="SslConfig"/>.
 /// </summary>
 public static class RestServerHost
 {
@@ -21,28 +23,30 @@ public static class RestServerHost
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(100);
 
     /// <summary>
-    /// MindSpore Serving's <c>start_restful_server(address, max_msg_mb_size, ssl_config)</c>: validates
-    /// <paramref name="maxMsgMbSize"/> and the address (<c>&lt;ip&gt;:&lt;port&gt;</c>, port 1..65535), binds, prints
-    /// <c>Serving: Serving RESTful server start success, listening on &lt;address&gt;</c> to standard output.
+    /// <c>start_restful_server(address, max_msg_mb_size, ssl_config)</c>: validates <paramref name="maxMsgMbSize"/>
+    /// (1..512) and <paramref name="address"/> (<c>&lt;ip&gt;:&lt;port&gt;</c>, port 1..65535, no unix socket), loads
+    /// the TLS files, binds, and prints <c>Serving: Serving RESTful server start success, listening on &lt;address&gt;</c>
+    /// to <paramref name="output"/> (default: standard output).
     /// </summary>
-    /// <exception cref="ServerStartException">With the specification's text (sections 5.1 to 5.3).</exception>
+    /// <exception cref="ServerStartException">With the exact text of the failure (specification 5.1 to 5.3).</exception>
     public static Task<RestServer> StartAsync(
-        string address, int maxMsgMbSize, SslConfig? ssl, IPredictor predictor, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
+        string address, int maxMsgMbSize, SslConfig? ssl, IPredictor predictor,
+        ILoggerFactory? loggerFactory = null, TextWriter? output = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(address);
         if (maxMsgMbSize is < 1 or > 512)
         {
             throw new ServerStartException(RestOptions.MaxMessageMbSizeRangeMessage);
         }
-        var listen = Addresses.ParseRestful(address);
-        return StartAsync(listen, new RestOptions { MaxMessageMbSize = maxMsgMbSize }, ssl, predictor, loggerFactory, Console.Out, cancellationToken);
+        return StartAsync(Addresses.ParseRestful(address), new RestOptions { MaxMessageMbSize = maxMsgMbSize }, ssl, predictor,
+            loggerFactory, output ?? Console.Out, cancellationToken);
     }
 
     /// <summary>
-    /// Starts on a parsed address (<see cref="ListenAddress.Tcp"/> allows port 0: any free port) and writes the
-    /// startup line to <paramref name="output"/> (none when null).
+    /// Starts on a parsed address (<see cref="ListenAddress.Tcp"/> may ask for port 0: any free port) and writes the
+    /// startup line to <paramref name="output"/> (nothing when null).
     /// </summary>
-    /// <exception cref="ServerStartException">Bad TLS files, or the bind failed.</exception>
+    /// <exception cref="ServerStartException">A unix socket address, bad TLS files, or the bind failed.</exception>
     public static async Task<RestServer> StartAsync(
         ListenAddress address, RestOptions options, SslConfig? ssl, IPredictor predictor, ILoggerFactory? loggerFactory,
         TextWriter? output, CancellationToken cancellationToken)
@@ -59,13 +63,36 @@ public static class RestServerHost
         {
             throw new ServerStartException(Addresses.RestfulBindFailed(address.Text));
         }
-
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        if (loggerFactory is not null)
-        {
-            builder.Services.AddSingleton(loggerFactory);
-        }
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger(typeof(RestServerHost));
         ListenOptions? listenOptions = null;
+        var app = Build(ipEndPoint, https, loggerFactory, listen => listenOptions = listen);
+        MindSporeRestService.Map(app, predictor, options, logger);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or InvalidOperationException)
+        {
+            await app.DisposeAsync();
+            throw new ServerStartException(Addresses.RestfulBindFailed(address.Text), ex);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+        var bound = listenOptions?.IPEndPoint ?? ipEndPoint;
+        var text = address.Port == 0 ? bound.ToString() : address.Text;
+        RestLog.Listening(logger, text);
+        output?.WriteLine(Addresses.RestfulStartSuccess(text));
+        return new RestServer(app, text, bound);
+    }
+
+    private static WebApplication Build(IPEndPoint endPoint, HttpsConnectionAdapterOptions? https, ILoggerFactory loggerFactory, Action<ListenOptions> bound)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -73,7 +100,7 @@ public static class RestServerHost
             kestrel.Limits.MaxRequestBodySize = null; // the handler enforces max_msg_mb_size itself
             // h2c connections look like TLS to Kestrel (see H2cPriorKnowledge): let their ":scheme http" through.
             kestrel.AllowAlternateSchemes = https is null;
-            kestrel.Listen(ipEndPoint, listen =>
+            kestrel.Listen(endPoint, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 if (https is not null)
@@ -84,30 +111,9 @@ public static class RestServerHost
                 {
                     H2cPriorKnowledge.Use(listen, IdleTimeout);
                 }
-                listenOptions = listen;
+                bound(listen);
             });
         });
-        var app = builder.Build();
-        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("SharpServing.Server.Rest");
-        MindSporeRestService.Map(app, predictor, options, logger);
-        try
-        {
-            await app.StartAsync(cancellationToken);
-        }
-        catch (IOException e)
-        {
-            await app.DisposeAsync();
-            throw new ServerStartException(Addresses.RestfulBindFailed(address.Text), e);
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-        var bound = listenOptions!.IPEndPoint ?? ipEndPoint;
-        var shown = address.Port == 0 ? bound.ToString() : address.Text;
-        output?.WriteLine($"Serving: Serving RESTful server start success, listening on {shown}");
-        RestLog.Listening(logger, shown);
-        return new RestServer(app, shown, bound);
+        return builder.Build();
     }
 }
