@@ -105,6 +105,9 @@ public sealed class ServableExecutor : IAsyncDisposable
             : throw new ArgumentException($"{model} subgraph {subgraph} is not a model of {_servable} version {_version}.", nameof(model));
     }
 
+    /// <summary>Instances of a model subgraph waiting in its queues, not yet taken by a batch loop (for tests).</summary>
+    internal int GetQueuedCount(Model model, int subgraph = 0) => Batcher(model, subgraph).QueuedCount;
+
     /// <summary>Stops accepting requests, drains pending ones, stops the batch loops. Idempotent.</summary>
     public ValueTask DisposeAsync()
     {

@@ -32,16 +32,15 @@ internal sealed class FunctionStageRunner : StageRunner
     {
         var size = _batchSize == 0 ? 1 : _batchSize;
         var chunks = alive.Chunk(size).ToArray();
-        if (chunks.Length == 1)
-        {
-            return RunChunkAsync(state, chunks[0]);
-        }
-        var token = state.CancellationToken;
-        return Task.WhenAll(chunks.Select(chunk => Task.Run(() => RunChunkAsync(state, chunk), token)));
+        return chunks.Length == 1 ? RunChunkAsync(state, chunks[0]) : Task.WhenAll(chunks.Select(chunk => RunChunkAsync(state, chunk)));
     }
 
     private async Task RunChunkAsync(RequestState state, int[] chunk)
     {
+        // Onto the thread pool: a stage's code never runs on (and blocks) the thread that submitted the request. Yield
+        // rather than Task.Run: the pool then holds only the async state box, which lets go of the stage once done (an
+        // idle pool thread may keep its last work item, and a Task.Run closure would keep the version's load context).
+        await Task.Yield();
         var token = state.CancellationToken;
         await _workers.WaitAsync(token);
         try

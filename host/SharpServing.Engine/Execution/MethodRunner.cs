@@ -23,7 +23,9 @@ internal sealed class MethodRunner(MethodDefinition definition, IReadOnlyList<St
             {
                 break;
             }
-            await stage.RunAsync(state, alive);
+            // A cancelled request stops waiting at once, even for a C# stage that does not watch the token; the stage's
+            // worker slot stays taken until its code returns.
+            await stage.RunAsync(state, alive).WaitAsync(cancellationToken);
         }
         var results = new InstanceResult[state.Count];
         var outputs = Definition.Outputs;

@@ -127,6 +127,9 @@ internal sealed class ModelBatcher : IDisposable
         }
     }
 
+    /// <summary>Instances waiting in the queues (not yet taken by a batch loop).</summary>
+    public int QueuedCount => _replicas.Sum(r => r.Channel.Reader.Count);
+
     /// <summary>Stops accepting work; the loops run what is queued, then end.</summary>
     public void Complete()
     {

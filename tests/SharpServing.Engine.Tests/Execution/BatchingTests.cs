@@ -1,0 +1,253 @@
+using Xunit.Abstractions;
+using static SharpServing.Engine.Tests.Execution.TestServable;
+using Fixtures = SharpServing.ModelFixtures.ModelFixtures;
+
+namespace SharpServing.Engine.Tests.Execution;
+
+public sealed class BatchingTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan s_delay = TimeSpan.FromSeconds(10);
+
+    /// <summary>Method <c>m(x1, x2)</c> over one model file; the model's options as given.</summary>
+    private static TestServable Servable(byte[] model, ModelOptions? options = null, TimeProvider? time = null, bool withBatchDim = true,
+        IReadOnlyList<int>? withoutBatchDimInputs = null, string[]? outputs = null)
+        => Create(b =>
+        {
+            var declared = b.DeclareModel("model.onnx", withBatchDim, withoutBatchDimInputs, options);
+            b.RegisterMethod("m", outputs ?? ["y"], (x1, x2) => b.AddStage(declared, x1, x2));
+        }, new Dictionary<string, byte[]> { ["model.onnx"] = model }, time: time);
+
+    private static Dictionary<string, RequestInput> Pair(float[] x1, float[] x2)
+        => Instance(("x1", Floats(x1, x1.Length)), ("x2", Floats(x2, x2.Length)));
+
+    /// <summary>Advances the clock whenever the batch loop waits for more instances while none are queued, until done.</summary>
+    private static async Task DriveAsync(ManualTimeProvider time, TestServable servable, Task request)
+    {
+        while (!request.IsCompleted)
+        {
+            await Eventually.True(() => request.IsCompleted || (time.ActiveTimers > 0 && servable.Executor.GetQueuedCount(servable.Models[0]) == 0),
+                "the batch loop waits with nothing queued");
+            if (!request.IsCompleted)
+            {
+                time.Advance(s_delay);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_misfit_size_fails_only_its_instance()
+    {
+        await using var servable = Servable(Fixtures.Add(2, 2));
+        var bad = Instance(("x1", Floats(1, 2)), ("x2", Floats(1, 1, 3)));
+
+        var reply = await servable.PredictAsync("m", Pair([1, 2], [3, 4]), bad, Pair([5, 6], [7, 8]));
+
+        Assert.Null(reply.Error);
+        Assert.Equal([ErrorCode.Success, ErrorCode.InvalidInputs, ErrorCode.Success],
+            reply.Instances.Select(i => i.Error?.Code ?? ErrorCode.Success));
+        Assert.Equal("Given model input 1 size 12 not match the size 8 defined in model", reply.Instances[1].Error!.Message);
+        Assert.Null(reply.Instances[1].Outputs);
+        ReplyAssert.Floats(reply.Instances[0].Outputs![0].Value, [2], 4, 6);
+        ReplyAssert.Floats(reply.Instances[2].Outputs![0].Value, [2], 12, 14);
+    }
+
+    [Fact]
+    public async Task A_misfit_data_type_fails_only_its_instance()
+    {
+        await using var servable = Servable(Fixtures.Add(2, 2));
+        var bad = Instance(("x1", Floats(1, 2)), ("x2", Tensor.Create(new[] { 1, 1 }, 2)));
+
+        var reply = await servable.PredictAsync("m", Pair([1, 2], [3, 4]), bad, Pair([5, 6], [7, 8]));
+
+        Assert.Equal([ErrorCode.Success, ErrorCode.InvalidInputs, ErrorCode.Success],
+            reply.Instances.Select(i => i.Error?.Code ?? ErrorCode.Success));
+        Assert.Equal("Given model input 1 data type kMSI_Int32 not match the data type kMSI_Float32 defined in model",
+            reply.Instances[1].Error!.Message);
+    }
+
+    [Fact]
+    public async Task The_same_misfit_in_every_instance_collapses_to_a_request_error()
+    {
+        await using var servable = Servable(Fixtures.TensorAdd(), withBatchDim: false);
+        var bad = Instance(("x1", Floats(1, 2, 2)), ("x2", Floats(1, 2, 3)));
+
+        var reply = await servable.PredictAsync("m", bad, bad);
+
+        ReplyAssert.Error(reply, ErrorCode.InvalidInputs, "Given model input 1 size 24 not match the size 16 defined in model");
+    }
+
+    [Fact]
+    public async Task Only_size_and_type_are_checked_not_the_shape()
+    {
+        await using var servable = Servable(Fixtures.Add(2, 2));
+
+        var reply = await servable.PredictAsync("m", Instance(("x1", Floats([1, 2], 2, 1)), ("x2", Floats([3, 4], 1, 2))));
+
+        ReplyAssert.Floats(ReplyAssert.Success(reply, 1)[0]["y"], [2], 4, 6);
+    }
+
+    [Fact]
+    public async Task Instances_of_concurrent_requests_share_a_run_and_the_padding_is_a_copy_of_the_first()
+    {
+        var time = new ManualTimeProvider();
+        await using var servable = Servable(TestModels.AddWithBatchSum(), new ModelOptions { BatchDelay = s_delay }, time, outputs: ["y", "total"]);
+
+        var first = servable.PredictAsync("m", Pair([1, 2], [10, 10]));
+        await time.WaitForTimersCreatedAsync(1).WaitAsync(TestTimeout);   // the loop holds the first instance and waits
+        var second = servable.PredictAsync("m", Pair([3, 4], [0, 0]), Pair([5, 6], [1, 1]));
+        await time.WaitForTimersCreatedAsync(2).WaitAsync(TestTimeout);   // ran [first, second#0]; holds second#1 and waits
+        time.Advance(s_delay);
+
+        var a = ReplyAssert.Success(await first, 1);
+        var b = ReplyAssert.Success(await second, 2);
+        ReplyAssert.Floats(a[0]["y"], [2], 11, 12);
+        ReplyAssert.Floats(b[0]["y"], [2], 3, 4);
+        ReplyAssert.Floats(b[1]["y"], [2], 6, 7);
+        // "total" sums x1 over the whole run: 1+2+3+4 for the shared run; the padded run holds second#1 twice (not zeros).
+        ReplyAssert.Floats(a[0]["total"], [], 10);
+        ReplyAssert.Floats(b[0]["total"], [], 10);
+        ReplyAssert.Floats(b[1]["total"], [], 22);
+        Assert.Equal(new Dictionary<int, long> { [2] = 1, [1] = 1 }, servable.Executor.GetBatchSizes(servable.Models[0]));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task A_fixed_batch_of_two_splits_a_request_and_pads_the_rest(int count)
+    {
+        var time = new ManualTimeProvider();
+        await using var servable = Servable(TestModels.AddWithBatchSum(), new ModelOptions { BatchDelay = s_delay }, time, outputs: ["y", "total"]);
+        var instances = Enumerable.Range(0, count).Select(i => Pair([i + 1, 0], [100, 100])).ToArray();
+
+        var request = servable.PredictAsync("m", instances);
+        await DriveAsync(time, servable, request);
+
+        var outputs = ReplyAssert.Success(await request, count);
+        for (var i = 0; i < count; i++)
+        {
+            ReplyAssert.Floats(outputs[i]["y"], [2], 101 + i, 100);
+        }
+        // Runs: [1, 2] (total 3), and for three instances [3, copy of 3] (total 6).
+        ReplyAssert.Floats(outputs[0]["total"], [], 3);
+        ReplyAssert.Floats(outputs[1]["total"], [], 3);
+        if (count == 3)
+        {
+            ReplyAssert.Floats(outputs[2]["total"], [], 6);
+        }
+        var expected = count == 2 ? new Dictionary<int, long> { [2] = 1 } : new Dictionary<int, long> { [2] = 1, [1] = 1 };
+        Assert.Equal(expected, servable.Executor.GetBatchSizes(servable.Models[0]));
+    }
+
+    [Fact]
+    public async Task A_dynamic_batch_runs_exactly_the_instances_present_up_to_its_maximum()
+    {
+        var time = new ManualTimeProvider();
+        await using var servable = Servable(Fixtures.AddDynamicBatch(2), new ModelOptions { MaxBatchSize = 4, BatchDelay = s_delay }, time);
+
+        var requests = Enumerable.Range(0, 5).Select(i => servable.PredictAsync("m", Pair([i, i], [1, 1]))).ToArray();
+        await DriveAsync(time, servable, Task.WhenAll(requests));
+
+        for (var i = 0; i < requests.Length; i++)
+        {
+            ReplyAssert.Floats(ReplyAssert.Success(await requests[i], 1)[0]["y"], [2], i + 1, i + 1);
+        }
+        Assert.Equal(new Dictionary<int, long> { [4] = 1, [1] = 1 }, servable.Executor.GetBatchSizes(servable.Models[0]));
+    }
+
+    [Fact]
+    public async Task An_input_without_a_batch_dim_takes_the_first_instance_value_for_the_whole_run()
+    {
+        var time = new ManualTimeProvider();
+        await using var servable = Create(b =>
+        {
+            var model = b.DeclareModel("scale.onnx", withoutBatchDimInputs: [1], options: new ModelOptions { MaxBatchSize = 2, BatchDelay = s_delay });
+            b.RegisterMethod("m", ["y"], (x, s) => b.AddStage(model, x, s));
+        }, new Dictionary<string, byte[]> { ["scale.onnx"] = Fixtures.ScaleByScalar() }, time: time);
+
+        var request = servable.PredictAsync("m",
+            Instance(("x", Floats([1, 2], 2)), ("s", Tensor.Scalar(2f))),
+            Instance(("x", Floats([3, 4], 2)), ("s", Tensor.Scalar(3f))));
+        await DriveAsync(time, servable, request);
+
+        var outputs = ReplyAssert.Success(await request, 2);
+        ReplyAssert.Floats(outputs[0]["y"], [2], 2, 4);
+        ReplyAssert.Floats(outputs[1]["y"], [2], 6, 8);
+        Assert.Equal(new Dictionary<int, long> { [2] = 1 }, servable.Executor.GetBatchSizes(servable.Models[0]));
+    }
+
+    [Fact]
+    public async Task Several_outputs_are_split_per_instance()
+    {
+        await using var servable = Servable(Fixtures.SumAndProduct(), outputs: ["sum", "product"]);
+
+        var reply = await servable.PredictAsync("m", Pair([1, 2], [3, 4]), Pair([5, 6], [7, 8]));
+
+        var outputs = ReplyAssert.Success(reply, 2);
+        ReplyAssert.Floats(outputs[0]["sum"], [2], 4, 6);
+        ReplyAssert.Floats(outputs[0]["product"], [2], 3, 8);
+        ReplyAssert.Floats(outputs[1]["sum"], [2], 12, 14);
+        ReplyAssert.Floats(outputs[1]["product"], [2], 35, 48);
+    }
+
+    [Fact]
+    public async Task Instances_with_different_dynamic_shapes_run_apart()
+    {
+        await using var servable = Create(b =>
+        {
+            var model = b.DeclareModel("identity.onnx");
+            b.RegisterMethod("m", ["y"], x => b.AddStage(model, x));
+        }, new Dictionary<string, byte[]> { ["identity.onnx"] = Fixtures.Identity(DataType.Float32) });
+
+        var reply = await servable.PredictAsync("m", Instance(("x", Floats([1, 2, 3], 3))), Instance(("x", Floats([4, 5], 2))),
+            Instance(("x", Floats([6, 7, 8], 3))));
+
+        var outputs = ReplyAssert.Success(reply, 3);
+        ReplyAssert.Floats(outputs[0]["y"], [3], 1, 2, 3);
+        ReplyAssert.Floats(outputs[1]["y"], [2], 4, 5);
+        ReplyAssert.Floats(outputs[2]["y"], [3], 6, 7, 8);
+    }
+
+    [Fact]
+    public async Task A_model_that_fails_while_running_fails_its_instances_with_the_model_tag()
+    {
+        await using var servable = Create(b =>
+        {
+            var model = b.DeclareModel("reshape.onnx");
+            b.RegisterMethod("m", ["y"], x => b.AddStage(model, x));
+        }, new Dictionary<string, byte[]> { ["reshape.onnx"] = TestModels.ReshapeToThree() });
+
+        var reply = await servable.PredictAsync("m", Instance(("x", Floats([1, 2], 2))));
+
+        Assert.Equal(ErrorCode.SystemError, reply.Error?.Code);
+        Assert.StartsWith("Call Model 'reshape.onnx' Failed, method: 'm', stage index(begin with 1): 1, error msg: ", reply.Error!.Message);
+        Assert.True(reply.Error.Message.Length > "Call Model 'reshape.onnx' Failed, method: 'm', stage index(begin with 1): 1, error msg: ".Length);
+    }
+
+    [Fact]
+    public async Task Sixteen_concurrent_single_instance_requests_share_runs_of_a_dynamic_batch()
+    {
+        await using var servable = Servable(Fixtures.AddDynamicBatch(2));
+        // Warm the session so the first run's setup does not decide the shape of the batches.
+        ReplyAssert.Success(await servable.PredictAsync("m", Pair([0, 0], [0, 0])), 1);
+        var warm = servable.Executor.GetBatchSizes(servable.Models[0]).Values.Sum();
+
+        using var start = new ManualResetEventSlim();
+        var requests = Enumerable.Range(0, 16).Select(i => Task.Run(() =>
+        {
+            start.Wait(TestTimeout);
+            return servable.PredictAsync("m", Pair([i, i], [1, 1]));
+        })).ToArray();
+        start.Set();
+
+        for (var i = 0; i < requests.Length; i++)
+        {
+            ReplyAssert.Floats(ReplyAssert.Success(await requests[i].WaitAsync(TestTimeout), 1)[0]["y"], [2], i + 1, i + 1);
+        }
+        var sizes = servable.Executor.GetBatchSizes(servable.Models[0]);
+        output.WriteLine("runs by batch size (16 requests, BatchDelay 0, MaxBatchSize 32, one warm-up run of 1): "
+            + string.Join(", ", sizes.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")));
+        Assert.Equal(17, sizes.Sum(s => s.Key * s.Value));
+        Assert.True(sizes.Keys.All(k => k <= 32));
+        Assert.True(sizes.Values.Sum() - warm <= 16);
+    }
+}

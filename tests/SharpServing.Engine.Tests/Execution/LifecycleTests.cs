@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+using static SharpServing.Engine.Tests.Execution.TestServable;
+using Fixtures = SharpServing.ModelFixtures.ModelFixtures;
+
+namespace SharpServing.Engine.Tests.Execution;
+
+public sealed class LifecycleTests(ITestOutputHelper output)
+{
+    /// <summary>A model that runs long enough (hundreds of milliseconds here) for a test to act while it runs.</summary>
+    private static TestServable Slow(ILoggerFactory? logs = null) => Create(b =>
+    {
+        var model = b.DeclareModel("slow.onnx", withBatchDim: false);
+        b.RegisterMethod("m", ["y"], x => b.AddStage(model, x));
+    }, new Dictionary<string, byte[]> { ["slow.onnx"] = Fixtures.MatMulChain(200) }, logs: logs);
+
+    private static Dictionary<string, RequestInput> SlowInput(int size = 256) => Instance(("x", Floats(0.001f, size, size)));
+
+    [Fact]
+    public async Task A_cancelled_instance_still_queued_never_reaches_the_model()
+    {
+        await using var servable = Slow();
+        var model = servable.Models[0];
+        var running = servable.PredictAsync("m", SlowInput());
+        await Eventually.True(() => servable.Executor.GetQueuedCount(model) == 0, "the first request's run starts");
+
+        using var client = new CancellationTokenSource();
+        var watch = Stopwatch.StartNew();
+        var cancelled = servable.PredictAsync("m", client.Token, SlowInput());
+        client.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        output.WriteLine($"cancelled after {watch.ElapsedMilliseconds} ms");
+        ReplyAssert.Success(await running, 1);
+        output.WriteLine($"the run ended after {watch.ElapsedMilliseconds} ms");
+        ReplyAssert.Success(await servable.PredictAsync("m", SlowInput()), 1);
+        // Two runs of one instance: the cancelled request's instance was dropped from the queue.
+        Assert.Equal(new Dictionary<int, long> { [1] = 2 }, servable.Executor.GetBatchSizes(model));
+    }
+
+    [Fact]
+    public async Task A_run_whose_every_instance_was_cancelled_is_stopped()
+    {
+        var logs = new CapturingLoggerFactory();
+        await using var servable = Slow(logs);
+        using var client = new CancellationTokenSource();
+        var request = servable.PredictAsync("m", client.Token, SlowInput(1024));
+        await Eventually.True(() => servable.Executor.GetQueuedCount(servable.Models[0]) == 0, "the run starts");
+
+        var watch = Stopwatch.StartNew();
+        client.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+        await Eventually.True(() => logs.Entries.Any(e => e.EventId.Id == 3005), "the engine reports the stopped run");
+        output.WriteLine($"the run stopped {watch.ElapsedMilliseconds} ms after the cancellation");
+        Assert.Empty(servable.Executor.GetBatchSizes(servable.Models[0]));
+    }
+
+    [Fact]
+    public async Task Stopping_lets_pending_requests_finish_and_refuses_new_ones()
+    {
+        var gate = new StageGate();
+        var add = AddServable.Create(more: (b, model) =>
+            b.RegisterMethod("gated", ["y"], (x1, x2) => b.AddStage(model, (Placeholder)b.AddStage(gate.Pass, x1), x2)));
+        var pending = add.PredictAsync("gated", AddServable.Pair(1));
+        await gate.Entered.WaitAsync(TestTimeout);
+
+        var stopping = add.DisposeAsync().AsTask();
+        Assert.True(add.Executor.IsStopping);
+        Assert.False(stopping.IsCompleted);
+        var refused = await add.PredictAsync("add_common", AddServable.Pair(1));
+        gate.Release();
+
+        ReplyAssert.Error(refused, ErrorCode.ServableUnavailable, "Request servable(add) method(add_common) , servable is not available");
+        ReplyAssert.Floats(ReplyAssert.Success(await pending, 1)[0]["y"], [2, 2], 2, 2, 2, 2);
+        await stopping.WaitAsync(TestTimeout);
+        await add.DisposeAsync();   // idempotent
+    }
+
+    [Fact]
+    public async Task Work_left_when_the_drain_times_out_fails_with_worker_unavailable()
+    {
+        var gate = new StageGate();
+        var add = AddServable.Create(new ExecutionOptions { DrainTimeout = TimeSpan.Zero }, (b, model) =>
+            b.RegisterMethod("gated", ["y"], (x1, x2) => b.AddStage(model, (Placeholder)b.AddStage(gate.Pass, x1), x2)));
+        var pending = add.PredictAsync("gated", AddServable.Pair(1), AddServable.Pair(2));
+        await gate.Entered.WaitAsync(TestTimeout);
+
+        await add.DisposeAsync().AsTask().WaitAsync(TestTimeout);
+        gate.Release();
+
+        ReplyAssert.Error(await pending, ErrorCode.WorkerUnavailable, "Request servable(add) method(gated) , servable is not available");
+    }
+}
