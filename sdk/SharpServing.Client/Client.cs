@@ -72,6 +72,8 @@ public sealed class Client : IDisposable
     /// <summary>
     /// Runs the method on <paramref name="instances"/>: one <c>IReadOnlyDictionary&lt;string, object&gt;</c> (input name →
     /// value) or a list of them, sent in one request. Server errors and transport failures are returned, not thrown.
+    /// Blocks the calling thread while the connection's I/O runs on the thread pool: code that itself runs on the pool
+    /// (ASP.NET Core handlers, many parallel callers) should use <see cref="InferAsync(object, CancellationToken)"/>.
     /// </summary>
     /// <exception cref="ArgumentException">An instance is not a map, or a value has no tensor form (spec 9.2 texts).</exception>
     /// <exception cref="InvalidOperationException">The reply is malformed.</exception>
