@@ -76,7 +76,8 @@ public sealed class ModelEncryptionTests : IDisposable
         var key = RandomNumberGenerator.GetBytes(32);
         var config = WriteEncryptedAdd(key, mode, mode);
         var filesBefore = Directory.GetFiles(_servables.ServableDirectory("add"), "*", SearchOption.AllDirectories).Order().ToList();
-        await using var manager = new ServableManager(_servables.Configuration(config));
+        var manager = new ServableManager(_servables.Configuration(config));
+        await using var disposal = manager.DisposeWithTimeout();
 
         var status = Assert.Single(await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout));
         var reply = await Predict.AddAsync(manager, "add");
@@ -104,7 +105,8 @@ public sealed class ModelEncryptionTests : IDisposable
         {
             config.DecKey = RandomNumberGenerator.GetBytes(16);
         }
-        await using var manager = new ServableManager(_servables.Configuration(config));
+        var manager = new ServableManager(_servables.Configuration(config));
+        await using var disposal = manager.DisposeWithTimeout();
 
         var status = Assert.Single(await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout));
 
@@ -121,10 +123,27 @@ public sealed class ModelEncryptionTests : IDisposable
         _servables.WriteAdd("add", 1);
         var config = _servables.Config("add");
         config.DecKey = new byte[16];
-        await using var manager = new ServableManager(_servables.Configuration(config));
+        var manager = new ServableManager(_servables.Configuration(config));
+        await using var disposal = manager.DisposeWithTimeout();
 
         var status = Assert.Single(await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout));
 
         Assert.EndsWith("load error details: the model file is not encrypted (it does not start with the SSME header), but dec_key is set", status.Error);
+    }
+
+    [Fact]
+    public void The_loader_works_on_its_own_copy_of_the_key_and_zeroes_it()
+    {
+        var key = RandomNumberGenerator.GetBytes(32);
+        var original = (byte[])key.Clone();
+        var sessions = new ModelSessions("add", 1, _servables.Root, null, DeviceType.Cpu, [], key, ModelEncryptionMode.AesGcm);
+        var copy = (byte[])typeof(ModelSessions).GetField("_key", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(sessions)!;
+        Assert.NotSame(key, copy);
+        Assert.Equal(original, copy);
+
+        sessions.Dispose();
+
+        Assert.All(copy, b => Assert.Equal(0, b));
+        Assert.Equal(original, key);
     }
 }

@@ -81,7 +81,8 @@ public sealed class PluginTests : IDisposable
         WritePluginServable(name, withDepsJson);
         var loader = new ServableLoader(_ => new ScriptCache(null));
 
-        await using var version = await loader.LoadAsync(_servables.Config(name), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        var version = await loader.LoadAsync(_servables.Config(name), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        await using var disposal = version.DisposeWithTimeout();
 
         Assert.Equal(["add_common", "add_double"], version.Methods.Keys.Order());
         var context = (AssemblyLoadContext)version.LoadContextReference.Target!;

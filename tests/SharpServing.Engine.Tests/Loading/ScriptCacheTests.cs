@@ -28,7 +28,7 @@ public sealed class ScriptCacheTests(ITestOutputHelper output) : IDisposable
         var configuration = _servables.Configuration(_servables.Config("add"));
 
         var (cold, coldTime) = await StartAsync(configuration);
-        await using (cold)
+        await using (cold.DisposeWithTimeout())
         {
             Assert.Equal(1, cold.ScriptCompilations);
             await Predict.AssertAddsAsync(cold, "add");
@@ -37,7 +37,7 @@ public sealed class ScriptCacheTests(ITestOutputHelper output) : IDisposable
         Assert.Equal([".dll", ".pdb"], entries);
 
         var (cached, cachedTime) = await StartAsync(configuration);
-        await using (cached)
+        await using (cached.DisposeWithTimeout())
         {
             Assert.Equal(0, cached.ScriptCompilations);
             await Predict.AssertAddsAsync(cached, "add", method: "add_cast");
@@ -46,7 +46,7 @@ public sealed class ScriptCacheTests(ITestOutputHelper output) : IDisposable
 
         File.AppendAllText(Path.Combine(_servables.Root, "add", "servable_config.csx"), "\n// changed\n");
         var (changed, _) = await StartAsync(configuration);
-        await using (changed)
+        await using (changed.DisposeWithTimeout())
         {
             Assert.Equal(1, changed.ScriptCompilations);
         }
@@ -58,14 +58,14 @@ public sealed class ScriptCacheTests(ITestOutputHelper output) : IDisposable
     {
         _servables.WriteAdd("add", 1);
         var configuration = _servables.Configuration(_servables.Config("add"));
-        await (await StartAsync(configuration)).Manager.DisposeAsync();
+        await (await StartAsync(configuration)).Manager.DisposeWithin();
         foreach (var dll in Directory.GetFiles(_servables.CacheDirectory, "*.dll"))
         {
             File.WriteAllText(dll, "not an assembly");
         }
 
         var (manager, _) = await StartAsync(configuration);
-        await using (manager)
+        await using (manager.DisposeWithTimeout())
         {
             Assert.Equal(1, manager.ScriptCompilations);
             await Predict.AssertAddsAsync(manager, "add");
@@ -80,14 +80,14 @@ public sealed class ScriptCacheTests(ITestOutputHelper output) : IDisposable
         var configuration = _servables.Configuration(_servables.Config("add"));
         configuration.CompileCacheDirectory = elsewhere;
 
-        await (await StartAsync(configuration)).Manager.DisposeAsync();
+        await (await StartAsync(configuration)).Manager.DisposeWithin();
         Assert.Equal(2, Directory.GetFiles(elsewhere).Length);
         Assert.False(Directory.Exists(_servables.CacheDirectory));
 
         var off = _servables.Configuration(_servables.Config("add"));
         off.UseCompileCache = false;
         var (manager, _) = await StartAsync(off);
-        await using (manager)
+        await using (manager.DisposeWithTimeout())
         {
             Assert.Equal(1, manager.ScriptCompilations);
         }

@@ -22,7 +22,8 @@ public sealed class ScriptLoadingTests : IDisposable
     {
         _servables.WriteAdd("add", 1);
 
-        await using var version = await Loader().LoadAsync(_servables.Config("add"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        var version = await Loader().LoadAsync(_servables.Config("add"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        await using var disposal = version.DisposeWithTimeout();
 
         Assert.Equal("add", version.Name);
         Assert.Equal(1, version.Number);
@@ -111,7 +112,8 @@ public sealed class ScriptLoadingTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_servables.Root, "add", "011"));
         Directory.CreateDirectory(Path.Combine(_servables.Root, "add", "v99"));
 
-        await using var version = await Loader().LoadAsync(_servables.Config("add"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        var version = await Loader().LoadAsync(_servables.Config("add"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        await using var disposal = version.DisposeWithTimeout();
 
         Assert.Equal(10, version.Number);
     }
@@ -121,7 +123,8 @@ public sealed class ScriptLoadingTests : IDisposable
     {
         _servables.WriteScript("echo", """RegisterMethod("echo", outputs: ["y"], x => AddStage(Echo, x)); Tensor Echo(Tensor x) => x;""");
 
-        await using var version = await Loader().LoadAsync(_servables.Config("echo"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        var version = await Loader().LoadAsync(_servables.Config("echo"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        await using var disposal = version.DisposeWithTimeout();
 
         Assert.Equal(1, version.Number);
         Assert.Empty(version.Models);
@@ -190,8 +193,25 @@ public sealed class ScriptLoadingTests : IDisposable
             """);
         _servables.WriteModel("labels", 1, "labels.txt", "a\nb\nc\n"u8.ToArray());
 
-        await using var version = await Loader().LoadAsync(_servables.Config("labels"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        var version = await Loader().LoadAsync(_servables.Config("labels"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        await using var disposal = version.DisposeWithTimeout();
 
         Assert.Equal(["count_3"], version.Methods.Keys);
+    }
+
+    [Fact]
+    public async Task A_model_path_is_relative_to_the_version_folder()
+    {
+        _servables.WriteScript("nested", """
+            var model = DeclareModel("graphs/tensor_add.onnx", withBatchDim: false);
+            RegisterMethod("add_common", outputs: ["y"], (x1, x2) => AddStage(model, x1, x2));
+            """);
+        _servables.WriteModel("nested", 4, "graphs/tensor_add.onnx", Fixtures.TensorAdd());
+
+        var version = await Loader().LoadAsync(_servables.Config("nested"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        await using var disposal = version.DisposeWithTimeout();
+
+        Assert.Equal(4, version.Number);
+        await Predict.AssertAddsAsync(new SingleVersionCatalog(version), "nested");
     }
 }

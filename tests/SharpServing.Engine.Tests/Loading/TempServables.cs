@@ -47,6 +47,7 @@ internal sealed class TempServables : IDisposable
         var directory = Path.Combine(ServableDirectory(name), version.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, file);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, bytes);
         return path;
     }

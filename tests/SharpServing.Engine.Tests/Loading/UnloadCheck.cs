@@ -30,7 +30,7 @@ internal static class UnloadCheck
         }
         finally
         {
-            await version.DisposeAsync();
+            await version.DisposeWithin();
         }
     }
 

@@ -19,7 +19,8 @@ public sealed class ServableManagerTests : IDisposable
         _servables.WriteAdd("add", 1);
         _servables.WriteScript("broken", "int x = \"text\";");
         var configuration = _servables.Configuration(_servables.Config("add"), _servables.Config("broken"), _servables.Config("missing"));
-        await using var manager = new ServableManager(configuration);
+        var manager = new ServableManager(configuration);
+        await using var disposal = manager.DisposeWithTimeout();
 
         var statuses = await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
 
@@ -42,7 +43,8 @@ public sealed class ServableManagerTests : IDisposable
     public async Task Versions_are_published_resolved_and_retired()
     {
         _servables.WriteAdd("add", 1, 2);
-        await using var manager = new ServableManager(_servables.Configuration(_servables.Config("add")));
+        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")));
+        await using var disposal = manager.DisposeWithTimeout();
         await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
         Assert.True(manager.TryGetVersion("add", 0, out var latest));
         Assert.Equal(2, latest.Number);
@@ -71,7 +73,8 @@ public sealed class ServableManagerTests : IDisposable
     public async Task Loading_a_published_version_again_swaps_in_the_new_one_and_unloads_the_old()
     {
         _servables.WriteAdd("add", 1);
-        await using var manager = new ServableManager(_servables.Configuration(_servables.Config("add")));
+        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")));
+        await using var disposal = manager.DisposeWithTimeout();
         await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
         var old = await OldContextAsync(manager);
 
@@ -95,7 +98,8 @@ public sealed class ServableManagerTests : IDisposable
     public async Task A_failed_reload_keeps_the_published_version_serving()
     {
         _servables.WriteAdd("add", 1);
-        await using var manager = new ServableManager(_servables.Configuration(_servables.Config("add")));
+        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")));
+        await using var disposal = manager.DisposeWithTimeout();
         await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
         _servables.WriteScript("add", "this does not compile");
 
@@ -115,7 +119,8 @@ public sealed class ServableManagerTests : IDisposable
         _servables.WriteScript("echo", """RegisterMethod("echo", outputs: ["y"], x => x);""");
         Directory.CreateDirectory(Path.Combine(_servables.Root, ".cache"));
         Directory.CreateDirectory(Path.Combine(_servables.Root, "not_a_servable"));
-        await using var manager = new ServableManager(new ServingConfiguration { ServablesRoot = _servables.Root });
+        var manager = new ServableManager(new ServingConfiguration { ServablesRoot = _servables.Root });
+        await using var disposal = manager.DisposeWithTimeout();
 
         var statuses = await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
 
@@ -131,16 +136,20 @@ public sealed class ServableManagerTests : IDisposable
         latest.NumParallelWorkers = 2;
         var two = _servables.Config("add", version: 2);
         two.NumParallelWorkers = 4;
-        await using (var manager = new ServableManager(_servables.Configuration(latest, two)))
+        var merged = new ServableManager(_servables.Configuration(latest, two));
+        await using (merged.DisposeWithTimeout())
         {
+            var manager = merged;
             var statuses = await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
             Assert.Equal([new ServableVersionStatus("add", 2, ServableVersionState.Available)], statuses);
         }
 
         var keyed = _servables.Config("add", version: 2);
         keyed.DecKey = RandomNumberGenerator.GetBytes(16);
-        await using (var manager = new ServableManager(_servables.Configuration(_servables.Config("add"), keyed)))
+        var conflicting = new ServableManager(_servables.Configuration(_servables.Config("add"), keyed));
+        await using (conflicting.DisposeWithTimeout())
         {
+            var manager = conflicting;
             var statuses = await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
             var failed = Assert.Single(statuses);
             Assert.Equal("Start servable failed: servable 'add' version 2 is configured with two different dec_key or dec_mode", failed.Error);
@@ -157,7 +166,7 @@ public sealed class ServableManagerTests : IDisposable
         await manager.LoadVersionAsync("add", 1, CancellationToken.None).WaitAsync(s_timeout);
         var versions = manager.Versions;
 
-        await manager.DisposeAsync();
+        await manager.DisposeWithin();
 
         Assert.False(manager.Contains("add"));
         Assert.Empty(manager.Versions);
@@ -169,7 +178,8 @@ public sealed class ServableManagerTests : IDisposable
     public async Task Readers_always_see_a_published_version_while_versions_are_swapped()
     {
         _servables.WriteAdd("add", 1);
-        await using var manager = new ServableManager(_servables.Configuration(_servables.Config("add")));
+        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")));
+        await using var disposal = manager.DisposeWithTimeout();
         await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
         using var stop = new CancellationTokenSource();
         var misses = 0;
