@@ -163,15 +163,18 @@ public partial class ServableBuilder
         _methods.Add(new MethodDefinition(name, inputs, [.. outputs], [.. trace.Stages], sources));
     }
 
+    // The any-arity forms take an array, not IReadOnlyList: StageOutputs is a list too, and a one-output stage passed
+    // straight into another AddStage must bind to the Placeholder overloads without ambiguity.
+
     /// <summary>Adds a C# function stage over any number of values.</summary>
-    public StageOutputs AddStage(Delegate function, IReadOnlyList<Placeholder> args, int outputsCount = 1, int? batchSize = null, string? tag = null)
+    public StageOutputs AddStage(Delegate function, Placeholder[] args, int outputsCount = 1, int? batchSize = null, string? tag = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         return AddFunctionStage(function, [.. args], outputsCount, batchSize, tag);
     }
 
     /// <summary>Adds a model stage over any number of values.</summary>
-    public StageOutputs AddStage(Model model, IReadOnlyList<Placeholder> args, string? tag = null, int? outputsCount = null, int subgraph = 0)
+    public StageOutputs AddStage(Model model, Placeholder[] args, string? tag = null, int? outputsCount = null, int subgraph = 0)
     {
         ArgumentNullException.ThrowIfNull(args);
         return AddModelStage(model, [.. args], tag, outputsCount, subgraph);
