@@ -1,0 +1,84 @@
+namespace SharpServing.Benchmark;
+
+/// <summary>One measured row: throughput, latency, errors, and the CPU and memory the serving side spent per request.</summary>
+internal sealed record LoadResult
+{
+    public required string Scenario { get; init; }
+
+    /// <summary>What was measured, e.g. <c>server grpc</c>, <c>floor kestrel grpc</c>, <c>ort in-process det</c>.</summary>
+    public required string Target { get; init; }
+
+    public required string Protocol { get; init; }
+
+    public required int Concurrency { get; init; }
+
+    public int Connections { get; init; } = 1;
+
+    public required int InstancesPerRequest { get; init; }
+
+    public required long Requests { get; init; }
+
+    public required long Errors { get; init; }
+
+    public required double Seconds { get; init; }
+
+    public double RequestsPerSecond => Seconds > 0 ? Requests / Seconds : 0;
+
+    public double InstancesPerSecond => RequestsPerSecond * InstancesPerRequest;
+
+    public required double MeanMs { get; init; }
+
+    public required double P50Ms { get; init; }
+
+    public required double P90Ms { get; init; }
+
+    public required double P99Ms { get; init; }
+
+    public required double MaxMs { get; init; }
+
+    /// <summary>CPU (user + system) the serving process spent per successful request, in ms; null when unknown.</summary>
+    public double? ServerCpuMsPerRequest { get; init; }
+
+    /// <summary>CPU the benchmark process spent per request, in ms (the load generator; for in-process rows, everything).</summary>
+    public double? ClientCpuMsPerRequest { get; init; }
+
+    /// <summary>Bytes the serving process allocated per request (from the probe); null without it.</summary>
+    public double? ServerAllocatedBytesPerRequest { get; init; }
+
+    public int? ServerGen0 { get; init; }
+
+    public int? ServerGen1 { get; init; }
+
+    public int? ServerGen2 { get; init; }
+
+    /// <summary>Model runs by batch size during the measurement, per model (from the probe).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<int, long>>? Batches { get; init; }
+
+    /// <summary>The row this one is compared with (its <see cref="Target"/>), and the throughput ratio to it.</summary>
+    public string? Limit { get; init; }
+
+    public double? RatioToLimit { get; init; }
+
+    public string? FirstError { get; init; }
+
+    /// <summary>The machine's 1-minute load average when the row ended (other work on the machine skews every figure).</summary>
+    public double? LoadAverage { get; init; }
+
+    public string? Note { get; init; }
+
+    /// <summary>Mean real instances per run of each model, e.g. <c>dense:31.2</c>.</summary>
+    public string BatchSummary => Batches is null || Batches.Count == 0
+        ? ""
+        : string.Join(" ", Batches.Select(m =>
+        {
+            var runs = m.Value.Values.Sum();
+            var instances = m.Value.Sum(b => (double)b.Key * b.Value);
+            return $"{ShortModel(m.Key)}:{instances / runs:0.0}";
+        }));
+
+    private static string ShortModel(string key)
+    {
+        var slash = key.LastIndexOfAny(['/', ':']);
+        return slash >= 0 ? key[(slash + 1)..] : key;
+    }
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using SharpServing.Imaging;
+using SharpServing.OnnxRuntime;
+using Wire = SharpServing.Protocol;
+
+namespace SharpServing.Benchmark;
+
+/// <summary>
+/// ocr.detect and ocr.recognize over gRPC, against their models run in process through our ONNX Runtime binding with
+/// the same threads: det at the batch size the server formed (read by the probe), and det + cls + rec for recognize,
+/// with the box count and line width the server's detection gives for the image.
+/// </summary>
+internal static class OcrScenario
+{
+    private static readonly string[] s_lines = ["SharpServing benchmark 2024", "Text detection and recognition", "over gRPC on two cores"];
+
+    public static async Task RunAsync(BenchContext context)
+    {
+        var line = context.Line;
+        var concurrencies = line.Ints("concurrency", [1, 4]);
+        var image = line.Value("image") is { } path ? await File.ReadAllBytesAsync(path, context.CancellationToken) : await RenderAsync(context);
+        var detect = Payload.Bytes("ocr", "detect", 1, "image", image);
+        var recognize = Payload.Bytes("ocr", "recognize", 1, "image", image);
+        string? servables = null;
+        using var server = await context.ServerAsync(() => servables = context.ServablesWith("ocr"));
+        await server.WaitUntilServingAsync(detect, TimeSpan.FromMinutes(3), context.CancellationToken);
+        var models = Path.Combine(servables ?? Path.Combine(context.RepoRoot, "servables"), "ocr", "1");
+        var detInput = DetInput(image);
+
+        foreach (var c in concurrencies)
+        {
+            LoadResult row;
+            using (var client = new GrpcLoadClient(server.Grpc, detect.GrpcFrame, context.Connections, c))
+            {
+                row = await LoadRunner.RunAsync("ocr", "server grpc ocr.detect", client, LoadSettings.From(line, c), 1, server.Pid, server.ProbeSocket, context.CancellationToken);
+            }
+            var batch = MeanBatch(row, "det");
+            using var det = new OrtLoadClient([(OrtSession.FromFile(Path.Combine(models, "det.onnx")), [Repeat(detInput, batch)])]);
+            var limit = await context.RunAsync("ocr", $"ort in-process det batch={batch}", det, 1, batch, Environment.ProcessId, null);
+            context.Report.Add(Report.WithLimit(row with { Connections = context.Connections }, limit));
+        }
+
+        var boxes = await DetectBoxesAsync(server.Grpc, detect, context.CancellationToken);
+        var width = Math.Max(320, (int)Math.Ceiling(48 * boxes.Select(AspectRatio).DefaultIfEmpty(1).Max()));
+        var count = Math.Max(boxes.Count, 1);
+        using var pipeline = new OrtLoadClient(
+        [
+            (OrtSession.FromFile(Path.Combine(models, "det.onnx")), [Repeat(detInput, 1)]),
+            (OrtSession.FromFile(Path.Combine(models, "cls.onnx")), [Tensor.Zeros<float>(count, 3, 48, 192)]),
+            (OrtSession.FromFile(Path.Combine(models, "rec.onnx")), [Tensor.Zeros<float>(count, 3, 48, width)]),
+        ]);
+        var pipelineLimit = await context.RunAsync("ocr", $"ort in-process det+cls+rec ({count}x{width})", pipeline, 1, 1, Environment.ProcessId, null);
+        using (var client = new GrpcLoadClient(server.Grpc, recognize.GrpcFrame, context.Connections, 1))
+        {
+            await context.RunAsync("ocr", "server grpc ocr.recognize", client, 1, 1, server.Pid, server.ProbeSocket, pipelineLimit);
+        }
+    }
+
+    /// <summary>det's input for the image as the ocr servable makes it: BGR, sides multiples of 32 (longest ≤ 960), normalized, CHW.</summary>
+    internal static Tensor DetInput(byte[] image)
+    {
+        var bgr = ImageDecoder.Decode(image, ChannelOrder.Bgr);
+        int height = (int)bgr.Shape[0], width = (int)bgr.Shape[1];
+        var ratio = Math.Min(1.0, 960 / (double)Math.Max(height, width));
+        var h = Math.Max((int)Math.Round(height * ratio / 32) * 32, 32);
+        var w = Math.Max((int)Math.Round(width * ratio / 32) * 32, 32);
+        return bgr.Resize(h, w).Normalize([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], scale: 1 / 255f).HwcToChw();
+    }
+
+    private static Tensor Repeat(Tensor chw, int batch)
+    {
+        var one = chw.AsSpan<float>();
+        var data = new float[one.Length * batch];
+        for (var i = 0; i < batch; i++)
+        {
+            one.CopyTo(data.AsSpan(i * one.Length));
+        }
+        long[] shape = [batch, .. chw.Shape];
+        return Tensor.Create(data, shape);
+    }
+
+    /// <summary>The mean real instances per run of the model whose key ends with <paramref name="model"/>, rounded; 1 when unknown.</summary>
+    private static int MeanBatch(LoadResult row, string model)
+    {
+        var runs = row.Batches?.FirstOrDefault(b => b.Key.Contains(model, StringComparison.Ordinal)).Value;
+        if (runs is null || runs.Count == 0)
+        {
+            return 1;
+        }
+        var mean = runs.Sum(r => (double)r.Key * r.Value) / runs.Values.Sum();
+        return Math.Max(1, (int)Math.Round(mean));
+    }
+
+    private static async Task<List<float[]>> DetectBoxesAsync(Uri grpc, Payload detect, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(grpc, GrpcWire.PredictPath))
+        {
+            Version = System.Net.HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(detect.GrpcFrame),
+        };
+        request.Content.Headers.TryAddWithoutValidation("content-type", "application/grpc");
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        using var response = await http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (body.Length < 5 || body[0] != 0)
+        {
+            throw new InvalidOperationException($"ocr.detect answered {body.Length} bytes that are not one uncompressed gRPC message");
+        }
+        var length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(1));
+        var reply = Wire.PredictReply.Parser.ParseFrom(body.AsSpan(5, length));
+        if (reply.ErrorMsg.Count > 0)
+        {
+            throw new InvalidOperationException($"ocr.detect failed: {reply.ErrorMsg[0].ErrorMsg_.ToStringUtf8()}");
+        }
+        var tensor = reply.Instances[0].Items["boxes"];
+        var corners = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(tensor.Data.Span);
+        var boxes = new List<float[]>();
+        for (var i = 0; i + 8 <= corners.Length; i += 8)
+        {
+            boxes.Add([.. corners.Slice(i, 8).ToArray().Select(v => (float)v)]);
+        }
+        return boxes;
+    }
+
+    // Width over height of a box given as corners tl, tr, br, bl (x, y pairs).
+    private static float AspectRatio(float[] b)
+    {
+        static float Distance(float[] p, int i, int j) => MathF.Sqrt(MathF.Pow(p[i] - p[j], 2) + MathF.Pow(p[i + 1] - p[j + 1], 2));
+        return Distance(b, 0, 2) / Math.Max(Distance(b, 0, 6), 1);
+    }
+
+    private static async Task<byte[]> RenderAsync(BenchContext context)
+    {
+        var path = Path.Combine(context.NewTempFolder(), "text.png");
+        const string Script = """
+            import sys
+            from PIL import Image, ImageDraw, ImageFont
+            path, lines = sys.argv[1], sys.argv[2:]
+            font = ImageFont.truetype('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', 32)
+            image = Image.new('RGB', (640, 40 + 64 * len(lines)), 'white')
+            draw = ImageDraw.Draw(image)
+            for i, line in enumerate(lines):
+                draw.text((20, 20 + 64 * i), line, font=font, fill='black')
+            image.save(path)
+            """;
+        var info = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true };
+        foreach (var arg in new[] { "-c", Script, path }.Concat(s_lines))
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start /usr/bin/python3");
+        var errors = await process.StandardError.ReadToEndAsync(context.CancellationToken);
+        await process.WaitForExitAsync(context.CancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rendering the OCR image with python3-pil failed (pass --image FILE instead): {errors}");
+        }
+        return await File.ReadAllBytesAsync(path, context.CancellationToken);
+    }
+}

@@ -1,0 +1,29 @@
+using SharpServing.OnnxRuntime;
+
+namespace SharpServing.Benchmark;
+
+/// <summary>
+/// The model's own limit: ONNX Runtime runs through our binding, in this process, with prebuilt inputs. One "request"
+/// is one run of each session in order (e.g. det, then cls, then rec).
+/// </summary>
+internal sealed class OrtLoadClient(IReadOnlyList<(OrtSession Session, Tensor[] Inputs)> runs) : ILoadClient
+{
+    public string Protocol => "in-process";
+
+    public ValueTask<bool> SendAsync(int worker, CancellationToken cancellationToken)
+    {
+        foreach (var (session, inputs) in runs)
+        {
+            session.Run(inputs, cancellationToken);
+        }
+        return ValueTask.FromResult(true);
+    }
+
+    public void Dispose()
+    {
+        foreach (var session in runs.Select(r => r.Session).Distinct())
+        {
+            session.Dispose();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+
+namespace SharpServing.Benchmark;
+
+/// <summary>CPU time of a process from <c>/proc/&lt;pid&gt;/stat</c>: utime + stime (fields 14 and 15), all its threads.</summary>
+internal static class ProcStat
+{
+    // USER_HZ: the unit of those fields, 100 on every Linux ABI .NET runs on (sysconf(_SC_CLK_TCK)).
+    private const double TicksPerSecond = 100;
+
+    /// <summary>User + system CPU time of <paramref name="pid"/>, or null when it cannot be read (gone, not Linux).</summary>
+    public static TimeSpan? CpuTime(int pid)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+        // The command name (field 2) is in parentheses and may hold spaces; count fields after the last ')'.
+        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        var user = long.Parse(fields[11], CultureInfo.InvariantCulture);
+        var system = long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds((user + system) / TicksPerSecond);
+    }
+
+    /// <summary>The 1-minute load average from <c>/proc/loadavg</c>, or null.</summary>
+    public static double? LoadAverage()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(first, CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Runtime.InteropServices;
+
+namespace SharpServing.Benchmark;
+
+internal static class Program
+{
+    private const string Usage = """
+        SharpServing benchmark: load over gRPC (HTTP/2 h2c) and REST (HTTP/1.1), compared with its limits.
+
+        Scenarios (start their own server from --server over a temporary servables folder, plus the floor):
+          add        add.add_common over gRPC and REST vs the floor (Kestrel answering a canned reply)
+                     --concurrency 1,64  --instances 1  --protocols grpc,rest
+          ocr        ocr.detect vs det in process at the batch size the server formed; ocr.recognize vs det+cls+rec
+                     --concurrency 1,4  --image FILE (default: rendered text, python3-pil)
+          batching   64 concurrent single-instance requests, MaxBatchSize 32 vs 1, vs the Dense model in process
+                     --concurrency 64  --max-batch 32  --batch-delay-ms 0  --dense-in 1024 --dense-out 1024
+          all        add, batching, ocr
+
+        Tools:
+          load             load a running server: --grpc ADDR | --rest ADDR, --server-pid PID, --payload SPEC,
+                           --servable NAME --method NAME --instances N --concurrency 1,64
+          floor            serve the floor alone: --grpc-port 5600 --layer-port 5601 --rest-port 5602 --instances 1
+          write-grpc-body  --payload SPEC --out FILE: a framed PredictRequest for h2load -d FILE
+          write-rest-body  --payload SPEC --out FILE: the RESTful JSON body for wrk or curl
+
+        Common options:
+          --duration 10 (s)  --warmup 2 (s)  --requests N (count instead of duration)  --connections 1 (gRPC)
+          --json (JSON lines on stdout, table on stderr)  --server PATH/sharpserving.dll  --repo DIR
+          --server-pid PID --grpc ADDR --rest ADDR (load a running server instead of starting one)
+          --verbose-server VALUE (echo the children's output)
+          --payload: add | floats:INPUT:D1xD2 | bytes:INPUT:FILE
+        """;
+
+    private static async Task<int> Main(string[] args)
+    {
+        using var cancellation = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cancellation.Cancel(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cancellation.Cancel(); });
+        try
+        {
+            var line = CommandLine.Parse(args);
+            if (line.Command is "help" or "--help" || line.Flag("help"))
+            {
+                Console.WriteLine(Usage);
+                return 0;
+            }
+            return await RunAsync(line, cancellation.Token);
+        }
+        catch (UsageException ex)
+        {
+            Console.Error.WriteLine($"bench: {ex.Message} (--help lists the options)");
+            return 2;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("bench: cancelled");
+            return 130;
+        }
+        catch (InvalidOperationException ex)
+        {
+            Console.Error.WriteLine($"bench: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task<int> RunAsync(CommandLine line, CancellationToken cancellationToken)
+    {
+        switch (line.Command)
+        {
+            case "floor":
+                return await FloorAsync(line, cancellationToken);
+            case "write-grpc-body":
+            case "write-rest-body":
+                return WriteBody(line);
+        }
+        using var context = new BenchContext(line, cancellationToken);
+        Func<BenchContext, Task> scenario = line.Command switch
+        {
+            "add" => AddScenario.RunAsync,
+            "ocr" => OcrScenario.RunAsync,
+            "batching" => BatchingScenario.RunAsync,
+            "all" => async c =>
+            {
+                await AddScenario.RunAsync(c);
+                await BatchingScenario.RunAsync(c);
+                await OcrScenario.RunAsync(c);
+            },
+            "load" => LoadAsync,
+            _ => throw new UsageException($"unknown command '{line.Command}'"),
+        };
+        // Scenarios read their options lazily; a dry parse of every common option happens first so typos fail fast.
+        LoadSettings.From(line, 1);
+        await scenario(context);
+        line.ThrowIfUnused();
+        Console.Error.WriteLine();
+        context.Report.WriteTable(line.Flag("json") ? Console.Error : Console.Out);
+        return 0;
+    }
+
+    private static async Task LoadAsync(BenchContext context)
+    {
+        var line = context.Line;
+        var payload = PayloadSpec.Parse(line);
+        var concurrencies = line.Ints("concurrency", [1, 64]);
+        var server = ServerTarget.Existing(line) ?? throw new UsageException("load needs --grpc ADDR or --rest ADDR (and --server-pid PID for CPU time)");
+        var rest = line.Value("rest") is not null;
+        foreach (var c in concurrencies)
+        {
+            using ILoadClient client = rest
+                ? new RestLoadClient(new Uri(server.Rest, payload.RestPath), payload.RestBody, c)
+                : new GrpcLoadClient(server.Grpc, payload.GrpcFrame, context.Connections, c);
+            await context.RunAsync("load", $"{(rest ? "rest" : "grpc")} {payload.Servable}.{payload.Method}", client, c, payload.Instances, server.Pid, null);
+        }
+    }
+
+    private static async Task<int> FloorAsync(CommandLine line, CancellationToken cancellationToken)
+    {
+        var grpc = line.Int("grpc-port", 5600, 1, 65535);
+        var layer = line.Int("layer-port", 5601, 1, 65535);
+        var rest = line.Int("rest-port", 5602, 1, 65535);
+        var instances = line.Int("instances", 1, 1, 100_000);
+        line.ThrowIfUnused();
+        await using var floor = await FloorServer.StartAsync(grpc, layer, rest, instances, cancellationToken);
+        Console.WriteLine($"{FloorServer.ReadyLine}: kestrel-grpc 127.0.0.1:{grpc}, grpc-layer 127.0.0.1:{layer}, kestrel-rest 127.0.0.1:{rest} (Ctrl+C stops)");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM: stop serving.
+        }
+        return 0;
+    }
+
+    private static int WriteBody(CommandLine line)
+    {
+        var payload = PayloadSpec.Parse(line);
+        var path = line.Value("out") ?? throw new UsageException("--out FILE is required");
+        line.ThrowIfUnused();
+        var grpc = line.Command == "write-grpc-body";
+        File.WriteAllBytes(path, grpc ? payload.GrpcFrame : payload.RestBody);
+        Console.Error.WriteLine($"wrote {(grpc ? payload.GrpcFrame.Length : payload.RestBody.Length)} bytes to {path} ({payload.Servable}.{payload.Method}, {payload.Instances} instance(s))");
+        return 0;
+    }
+}

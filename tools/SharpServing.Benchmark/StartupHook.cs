@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
+#pragma warning disable CA1050 // The runtime looks up a startup hook by this exact name, outside any namespace.
+
+/// <summary>
+/// The benchmark's probe inside a measured server. <c>DOTNET_STARTUP_HOOKS=&lt;this assembly&gt;</c> and
+/// <c>SHARPSERVING_BENCH_PROBE=&lt;unix socket path&gt;</c> make the runtime call <see cref="Initialize"/> before the
+/// server's Main: it listens on the socket and answers each connection with one JSON line: bytes allocated so far,
+/// GC counts, and the engine's model runs by batch size (from the <c>sharpserving.batch.size</c> histogram). Uses
+/// the base library only, so it changes nothing else in the server.
+/// </summary>
+internal static class StartupHook
+{
+    public const string SocketVariable = "SHARPSERVING_BENCH_PROBE";
+    private static readonly ConcurrentDictionary<(string Model, int Size), long> s_batches = new();
+    private static MeterListener? s_listener;
+
+    public static void Initialize()
+    {
+        var path = Environment.GetEnvironmentVariable(SocketVariable);
+        if (string.IsNullOrEmpty(path))
+        {
+            return;
+        }
+        s_listener = new MeterListener
+        {
+            InstrumentPublished = static (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "SharpServing.Engine" && instrument.Name == "sharpserving.batch.size")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        s_listener.SetMeasurementEventCallback<int>(static (_, size, tags, _) =>
+        {
+            var model = "";
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "model")
+                {
+                    model = tag.Value?.ToString() ?? "";
+                }
+            }
+            s_batches.AddOrUpdate((model, size), 1, static (_, n) => n + 1);
+        });
+        s_listener.Start();
+        File.Delete(path);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(path));
+        socket.Listen(4);
+        var thread = new Thread(() => Serve(socket)) { IsBackground = true, Name = "bench probe" };
+        thread.Start();
+    }
+
+    /// <summary>The JSON line: <c>{"allocated":N,"gen0":N,"gen1":N,"gen2":N,"batches":{"model":{"size":runs}}}</c>.</summary>
+    internal static string Snapshot()
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"{{\"allocated\":{GC.GetTotalAllocatedBytes(precise: true)},\"gen0\":{GC.CollectionCount(0)},");
+        text.Append(CultureInfo.InvariantCulture, $"\"gen1\":{GC.CollectionCount(1)},\"gen2\":{GC.CollectionCount(2)},\"batches\":{{");
+        var first = true;
+        foreach (var model in s_batches.GroupBy(b => b.Key.Model))
+        {
+            if (!first)
+            {
+                text.Append(',');
+            }
+            text.Append('"').Append(System.Text.Json.JsonEncodedText.Encode(model.Key).ToString()).Append("\":{");
+            text.Append(string.Join(",", model.OrderBy(b => b.Key.Size).Select(b => $"\"{b.Key.Size}\":{b.Value}")));
+            text.Append('}');
+            first = false;
+        }
+        return text.Append("}}\n").ToString();
+    }
+
+    private static void Serve(Socket socket)
+    {
+        while (true)
+        {
+            using var connection = socket.Accept();
+            try
+            {
+                connection.Send(Encoding.UTF8.GetBytes(Snapshot()));
+                connection.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException ex)
+            {
+                Console.Error.WriteLine($"bench probe: {ex.Message}");
+            }
+        }
+    }
+}
