@@ -17,8 +17,6 @@ internal sealed class ScriptCache
 
     private static readonly string s_environmentKey = BuildEnvironmentKey();
 
-    private int _compilations;
-
     public ScriptCache(string? directory)
     {
         Directory = directory;
@@ -26,9 +24,6 @@ internal sealed class ScriptCache
 
     /// <summary>The cache folder; null when caching is off.</summary>
     public string? Directory { get; }
-
-    /// <summary>How many scripts this cache had to compile (misses); for tests and logs.</summary>
-    public int Compilations => Volatile.Read(ref _compilations);
 
     /// <summary>The compiled script for <paramref name="scriptPath"/>, from the cache or freshly compiled (then stored).</summary>
     /// <exception cref="ScriptCompilationException">The script has compile errors.</exception>
@@ -45,7 +40,6 @@ internal sealed class ScriptCache
             }
         }
         var compiled = CompileMiss(scriptPath, scriptText, $"servable_config_{key[..16]}");
-        Interlocked.Increment(ref _compilations);
         if (Directory is not null)
         {
             cacheWarning ??= TryWrite(key, compiled);
