@@ -63,6 +63,22 @@ public sealed class RestBodyLimitTests : IAsyncLifetime
         Assert.Equal("{\"instances\":[{\"a\":1}]}", ok.Body);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Curl_OverTheLimit_GetsTheErrorReply(bool chunked)
+    {
+        using var folder = new Infrastructure.TempDirectory("ss-rest-body-");
+        var file = folder.Combine("body.json");
+        await File.WriteAllBytesAsync(file, Body(3 * Limit));
+        string[] headers = chunked ? ["-H", "Transfer-Encoding: chunked"] : [];
+
+        var reply = await Infrastructure.ProcessRunner.RunCheckedAsync("curl",
+            ["-sS", "--max-time", "20", .. headers, "--data-binary", "@" + file, Url], RestServerFixture.Timeout);
+
+        Assert.Equal(TooBig, reply);
+    }
+
     /// <summary>A stream that does not tell its length, so that HttpClient sends the body chunked (HTTP/1.1) or unsized (HTTP/2).</summary>
     private sealed class UnknownLengthStream(byte[] data) : MemoryStream(data)
     {

@@ -72,6 +72,17 @@ public sealed class RestEndToEndTests(RestServerFixture server) : IClassFixture<
         }
     }
 
+    [Fact]
+    public async Task Head_IsAnsweredWithoutABody()
+    {
+        var response = await server.SendAsync("/model/add:add_common", null, method: HttpMethod.Head);
+
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        Assert.Equal("Client", response.ReasonPhrase);
+        Assert.Equal("", response.Body);
+        Assert.Equal(ExampleReply, await PostAsync("/model/add:add_common", Example));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

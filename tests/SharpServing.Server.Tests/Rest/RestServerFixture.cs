@@ -55,5 +55,3 @@ public sealed class RestServerFixture : IAsyncLifetime
         return new RestResponse(response.StatusCode, response.ReasonPhrase, response.Content.Headers.ContentType?.ToString(), response.Version, text);
     }
 }
-
-public sealed record RestResponse(HttpStatusCode Status, string? ReasonPhrase, string? ContentType, Version Version, string Body);
