@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit.Abstractions;
 
 namespace SharpServing.Examples.Tests;
@@ -37,22 +36,6 @@ public sealed class FaceDetectServableTests(FaceDetectServableTests.Fixture fixt
             Assert.Equal([0L, 4L], outputs["boxes"].Shape.ToArray());
             Assert.Equal([0L], outputs["scores"].Shape.ToArray());
         }
-    }
-
-    [Fact]
-    public async Task Detect_latency_is_measured()
-    {
-        var input = File.ReadAllBytes(TestMedia.GraceHopper);
-        await fixture.DetectAsync(input);
-
-        var clock = Stopwatch.StartNew();
-        const int Runs = 10;
-        for (var i = 0; i < Runs; i++)
-        {
-            Assert.Equal(1, (await fixture.DetectAsync(input))["scores"].ElementCount);
-        }
-
-        output.WriteLine($"face_detect detect, 512x600 JPEG: {clock.Elapsed.TotalMilliseconds / Runs:F1} ms per request");
     }
 
     public sealed class Fixture : IAsyncLifetime

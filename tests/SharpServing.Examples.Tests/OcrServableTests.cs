@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit.Abstractions;
 
 namespace SharpServing.Examples.Tests;
@@ -74,22 +73,6 @@ public sealed class OcrServableTests(OcrServableTests.Fixture fixture, ITestOutp
 
         Assert.Equal([0L, 4L, 2L], boxes.Dims);
         Assert.Equal("", text.GetString());
-    }
-
-    [Fact]
-    public async Task Recognize_latency_is_measured()
-    {
-        var (image, _) = await fixture.Media.RenderTextAsync(s_lines, "png");
-        await fixture.RunAsync("recognize", image);
-
-        var clock = Stopwatch.StartNew();
-        const int Runs = 5;
-        for (var i = 0; i < Runs; i++)
-        {
-            Assert.NotEmpty((await fixture.RunAsync("recognize", image))["text"].GetString());
-        }
-
-        output.WriteLine($"ocr recognize, 640x168 image, 2 lines: {clock.Elapsed.TotalMilliseconds / Runs:F1} ms per request");
     }
 
     [Fact]
