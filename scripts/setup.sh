@@ -59,7 +59,7 @@ ss_install_models() {
 
 # Debian packages the tests use: real gRPC clients, ONNX's conformance data, image/audio/text fixtures.
 SS_TEST_APT_PACKAGES=(python3-grpcio python3-grpc-tools python3-numpy python3-protobuf libonnx-testdata locales
-  curl openssl nghttp2-client fonts-dejavu-core espeak-ng sox python-matplotlib-data)
+  curl openssl nghttp2-client fonts-dejavu-core espeak-ng sox python-matplotlib-data python3-pil)
 
 # Debian packages the server needs at run time: JPEG and PNG decoding for the image helpers.
 SS_RUNTIME_APT_PACKAGES=(libturbojpeg0 libpng16-16)
