@@ -81,7 +81,9 @@ internal static class H2cPriorKnowledge
     {
         public static readonly PriorKnowledgeFeature Instance = new();
 
-        public ReadOnlyMemory<byte> ApplicationProtocol => "h2"u8.ToArray();
+        private static readonly byte[] s_h2 = "h2"u8.ToArray();
+
+        public ReadOnlyMemory<byte> ApplicationProtocol => s_h2;
 
         public X509Certificate2? ClientCertificate
         {
