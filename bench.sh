@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/setup.sh
 
+ss_install_runtime_prerequisites
+ss_apt python3-pil fonts-dejavu-core nghttp2-client wrk
 ss_install_runtime
 ss_install_models
 ss_install_servable_models
@@ -24,6 +26,9 @@ fi
 ss_log "building (Release)" >&2
 dotnet build host/SharpServing.Host/SharpServing.Host.csproj "${build[@]}" >&2
 dotnet build tools/SharpServing.Benchmark/SharpServing.Benchmark.csproj "${build[@]}" >&2
+dotnet build tools/SharpServing.ModelFixtures/SharpServing.ModelFixtures.csproj -c Release -nologo -clp:ErrorsOnly -v:q >&2
+dotnet build Plugins.sln -c Release -nologo -clp:ErrorsOnly -v:q >&2
+ss_generate_add_models
 
 case "${1:-}" in
   add|ocr|batching|all) exec dotnet "$tool" "$1" --server "$server" "${@:2}" ;;  # a later --server wins
