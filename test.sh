@@ -20,17 +20,24 @@ rm -rf "$results"
 status=0
 dotnet test SharpServing.slnx -c Release --no-build -nologo --logger "console;verbosity=normal" \
   --logger "trx" --results-directory "$results" -- RunConfiguration.TestSessionTimeout=1500000 \
-  2>&1 | tee "$SS_CACHE/test-output.log" | grep -E '^\s*(Failed |Passed!|Failed!|Skipped |Total tests|error|\[xUnit.*(Exception|Error))' || true
+  2>&1 | tee "$SS_CACHE/test-output.log" | grep -E '^\s*(Failed |Failed!|error|\[xUnit.*(Exception|Error))' || true
 status=${PIPESTATUS[0]}
 
-# One closing line over every test project.
+# A line per test project, then one closing line over all of them.
 python3 - "$results" <<'PY' || true
-import sys, glob, xml.etree.ElementTree as ET
+import sys, glob, os, xml.etree.ElementTree as ET
+ns = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
 p = f = s = 0
-for path in glob.glob(sys.argv[1] + "/*.trx"):
-    c = ET.parse(path).getroot().find("{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}ResultSummary/{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}Counters")
-    if c is not None:
-        p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)); s += int(c.get("notExecuted", 0))
+for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    root = ET.parse(path).getroot()
+    c = root.find(f"{ns}ResultSummary/{ns}Counters")
+    test = root.find(f"{ns}TestDefinitions/{ns}UnitTest")
+    name = os.path.basename(test.get("storage", "?")).removesuffix(".dll") if test is not None else os.path.basename(path)
+    if c is None:
+        continue
+    cp = int(c.get("passed", 0)); cf = int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)); cs = int(c.get("notExecuted", 0))
+    print(f"  {name}: {cp} passed, {cf} failed, {cs} skipped")
+    p += cp; f += cf; s += cs
 print(f"Total: {p} passed, {f} failed, {s} skipped")
 PY
 if [ "$status" -ne 0 ]; then
