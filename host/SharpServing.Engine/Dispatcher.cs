@@ -51,12 +51,9 @@ public sealed class Dispatcher : IPredictor
             return Refuse(request, ExecutionErrors.ZeroInstances(request.Servable, request.Method));
         }
         var instances = new Tensor[request.Instances.Count][];
-        for (var i = 0; i < instances.Length; i++)
+        if (CheckAll(request, method, instances) is { } error)
         {
-            if (Check(request, method, request.Instances[i], out instances[i]) is { } error)
-            {
-                return Refuse(request, error);
-            }
+            return Refuse(request, error);
         }
 
         var pending = _pending.GetOrAdd((request.Servable, request.Method), static _ => new StrongBox<int>());
@@ -73,6 +70,24 @@ public sealed class Dispatcher : IPredictor
         try
         {
             var reply = await version.Executor.ExecuteAsync(request.Method, spec, instances, cancellationToken);
+            // A version swapped out between resolution and execution refuses the request untouched (code 5): run it on the
+            // version published now, so a reload never fails a request.
+            while (reply.Error is { Code: ErrorCode.ServableUnavailable } && version.Executor.IsStopping
+                && _catalog.TryGetVersion(request.Servable, request.Version, out var current) && !ReferenceEquals(current, version))
+            {
+                version = current;
+                if (!version.Methods.TryGetValue(request.Method, out method))
+                {
+                    reply = InferReply.Failure(ExecutionErrors.MethodNotAvailable(spec));
+                    break;
+                }
+                if (CheckAll(request, method, instances) is { } invalid)
+                {
+                    reply = InferReply.Failure(invalid);
+                    break;
+                }
+                reply = await version.Executor.ExecuteAsync(request.Method, spec, instances, cancellationToken);
+            }
             outcome = reply.Error is null && !reply.HasInstanceErrors ? "ok" : "error";
             ExecutionMetrics.Instances.Add(instances.Length, Tags(request, outcome));
             return reply;
@@ -83,6 +98,19 @@ public sealed class Dispatcher : IPredictor
             ExecutionMetrics.PendingRequests.Add(-1, tags);
             Count(request, outcome);
         }
+    }
+
+    /// <summary>Checks every instance against <paramref name="method"/>, filling <paramref name="instances"/>; the first error.</summary>
+    private static ServingError? CheckAll(InferRequest request, MethodDefinition method, Tensor[][] instances)
+    {
+        for (var i = 0; i < instances.Length; i++)
+        {
+            if (Check(request, method, request.Instances[i], out instances[i]) is { } error)
+            {
+                return error;
+            }
+        }
+        return null;
     }
 
     /// <summary>Presence, then the wire check, of each declared input in declaration order; extra keys are ignored.</summary>

@@ -2,8 +2,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine;
 using SharpServing.Engine.Configuration;
+using SharpServing.Engine.Reload;
 using SharpServing.Engine.Repository;
 using SharpServing.Grpc;
+using SharpServing.Server.Admin;
 using SharpServing.Server.Grpc;
 using SharpServing.Server.Hosting;
 using SharpServing.Server.Rest;
@@ -31,9 +33,10 @@ public sealed class ServingServer : IAsyncDisposable
     private RestServer? _rest;
     private bool _stopped;
 
-    private ServingServer(ServableManager servables, Dispatcher dispatcher, ILoggerFactory loggerFactory, TextWriter output)
+    private ServingServer(ServableManager servables, ReloadCoordinator reload, Dispatcher dispatcher, ILoggerFactory loggerFactory, TextWriter output)
     {
         Servables = servables;
+        Reload = reload;
         Predictor = dispatcher;
         _loggerFactory = loggerFactory;
         _output = output;
@@ -41,6 +44,9 @@ public sealed class ServingServer : IAsyncDisposable
 
     /// <summary>The loaded servables: their versions, status, explicit load and unload.</summary>
     public ServableManager Servables { get; }
+
+    /// <summary>Watching and reloading of the servables (docs/hot-reload.md): reload, explicit load and unload, status.</summary>
+    public ReloadCoordinator Reload { get; }
 
     /// <summary>What the front ends call; usable in-process too.</summary>
     public IPredictor Predictor { get; }
@@ -56,23 +62,33 @@ public sealed class ServingServer : IAsyncDisposable
 
     /// <summary>
     /// Validates <paramref name="configuration"/>, loads its servables (each independently: a failing servable is
-    /// reported in <see cref="ServableManager.GetStatus"/> and the log while the others serve), and, when the
-    /// configuration names endpoints, starts them. Any endpoint failure stops everything started, then throws.
+    /// reported in <see cref="ServableManager.GetStatus"/> and the log while the others serve), starts watching them
+    /// when <see cref="ServingConfiguration.Watch"/> is on, and, when the configuration names endpoints, starts them.
+    /// Any endpoint failure stops everything started, then throws.
     /// </summary>
     /// <exception cref="ServingConfigurationException">A setting is invalid; the message names it.</exception>
     /// <exception cref="ServerStartException">An endpoint could not start; the message is the specification's text.</exception>
-    public static async Task<ServingServer> StartServablesAsync(
+    public static Task<ServingServer> StartServablesAsync(
         ServingConfiguration configuration, ILoggerFactory? loggerFactory = null, TextWriter? output = null,
         CancellationToken cancellationToken = default)
+        => StartServablesAsync(configuration, loggerFactory, output, TimeProvider.System, cancellationToken);
+
+    /// <summary>As above, with the clock of the watcher's quiet period and rescans (tests drive it).</summary>
+    internal static async Task<ServingServer> StartServablesAsync(
+        ServingConfiguration configuration, ILoggerFactory? loggerFactory, TextWriter? output, TimeProvider watchClock,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         loggerFactory ??= NullLoggerFactory.Instance;
         var manager = new ServableManager(configuration, TimeProvider.System, loggerFactory);
+        var reload = new ReloadCoordinator(manager, watchClock, loggerFactory);
         var dispatcher = new Dispatcher(manager, new ExecutionOptions { MaxEnqueuedRequests = configuration.MaxEnqueuedRequests }, loggerFactory);
-        var server = new ServingServer(manager, dispatcher, loggerFactory, output ?? Console.Out);
+        var server = new ServingServer(manager, reload, dispatcher, loggerFactory, output ?? Console.Out);
+        // Every change after the start (a reload, a new or removed servable) keeps the health service in step.
+        manager.Changed += (_, e) => server.SyncHealth(e.Servable);
         try
         {
-            var statuses = await manager.StartAsync(cancellationToken);
+            var statuses = await reload.StartAsync(cancellationToken);
             server.PublishHealth(statuses);
             if (configuration.Grpc is { } grpc)
             {
@@ -130,7 +146,25 @@ public sealed class ServingServer : IAsyncDisposable
                 throw new ServerStartException(RestOptions.MaxMessageMbSizeRangeMessage);
             }
             _rest = await RestServerHost.StartAsync(Addresses.ParseRestful(address), new RestOptions { MaxMessageMbSize = maxMsgMbSize },
-                ssl, Predictor, _loggerFactory, _output, cancellationToken);
+                ssl, Predictor, _loggerFactory, _output, (app, logger) => AdminEndpoints.Map(app, Reload, logger), cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Starts the RESTful server on a parsed address (port 0: any free port; for tests), without a startup line.</summary>
+    internal async Task StartRestfulServerAsync(ListenAddress address, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            _rest = _rest is null
+                ? await RestServerHost.StartAsync(address, new RestOptions(), null, Predictor, _loggerFactory, null,
+                    (app, logger) => AdminEndpoints.Map(app, Reload, logger), cancellationToken)
+                : throw new ServerStartException("Serving Error: RESTful server is already running");
         }
         finally
         {
@@ -150,6 +184,8 @@ public sealed class ServingServer : IAsyncDisposable
             }
             _stopped = true;
             Health.SetStatus(string.Empty, HealthStatus.NotServing);
+            // No reload may start while the front ends drain and the servables unload.
+            await Reload.DisposeAsync();
             if (_grpc is not null)
             {
                 await _grpc.StopAsync(cancellationToken);
@@ -175,6 +211,28 @@ public sealed class ServingServer : IAsyncDisposable
         {
             var serving = group.Any(s => s.State == ServableVersionState.Available);
             Health.SetStatus(group.Key, serving ? HealthStatus.Serving : HealthStatus.NotServing);
+        }
+    }
+
+    /// <summary>Serving while a version of <paramref name="servable"/> is published; not serving while it only has failed
+    /// or loading versions; unknown once the manager forgot it (its folder was removed).</summary>
+    private void SyncHealth(string servable)
+    {
+        if (Volatile.Read(ref _stopped))
+        {
+            return;
+        }
+        if (Servables.Contains(servable))
+        {
+            Health.SetStatus(servable, HealthStatus.Serving);
+        }
+        else if (Servables.GetStatus().Any(s => s.Servable == servable))
+        {
+            Health.SetStatus(servable, HealthStatus.NotServing);
+        }
+        else
+        {
+            Health.ClearStatus(servable);
         }
     }
 

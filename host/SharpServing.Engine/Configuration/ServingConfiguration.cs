@@ -1,3 +1,5 @@
+using SharpServing.Engine.Reload;
+
 namespace SharpServing.Engine.Configuration;
 
 /// <summary>
@@ -8,6 +10,9 @@ namespace SharpServing.Engine.Configuration;
 public sealed class ServingConfiguration
 {
     private int _maxEnqueuedRequests = 10000;
+    private TimeSpan _watchDebounce = TimeSpan.FromSeconds(1);
+    private TimeSpan _rescanInterval = TimeSpan.FromSeconds(10);
+    private VersionPolicy _versionPolicy = VersionPolicy.Default;
 
     /// <summary>
     /// The default servables root: used to serve every servable folder under it when <see cref="Servables"/> is empty,
@@ -49,6 +54,72 @@ public sealed class ServingConfiguration
     /// <summary>Whether compiled scripts are cached at all. Default true.</summary>
     public bool UseCompileCache { get; set; } = true;
 
+    /// <summary>
+    /// Whether the servables are watched after the start (docs/hot-reload.md): new servable and version folders load, removed
+    /// ones unload, an edited script, plugin or model file swaps in a new version object. Default true. Off: the versions
+    /// loaded at start stay until loaded or unloaded explicitly.
+    /// </summary>
+    public bool Watch { get; set; } = true;
+
+    /// <summary>
+    /// How long the servable folders must be quiet (no file change) before a change is applied. Default 1 s, range 0 to
+    /// 60 s.
+    /// </summary>
+    public TimeSpan WatchDebounce
+    {
+        get => _watchDebounce;
+        set
+        {
+            if (value < TimeSpan.Zero || value > TimeSpan.FromSeconds(60))
+            {
+                throw new ArgumentOutOfRangeException(null, $"Parameter 'watch_debounce_ms' should be in range [0,60000], but actually {value.TotalMilliseconds}");
+            }
+            _watchDebounce = value;
+        }
+    }
+
+    /// <summary>
+    /// How often the servable folders are rescanned while watching, a safety net for file systems whose change events
+    /// get lost (network mounts, event queue overflow). Default 10 s, range 100 ms to 1 h.
+    /// </summary>
+    public TimeSpan RescanInterval
+    {
+        get => _rescanInterval;
+        set
+        {
+            if (value < TimeSpan.FromMilliseconds(100) || value > TimeSpan.FromHours(1))
+            {
+                throw new ArgumentOutOfRangeException(null, $"Parameter 'rescan_interval_ms' should be in range [100,3600000], but actually {value.TotalMilliseconds}");
+            }
+            _rescanInterval = value;
+        }
+    }
+
+    /// <summary>
+    /// Which version folders of a servable are loaded, unless <see cref="VersionPolicies"/> names the servable or its
+    /// configured entries all give explicit version numbers. Default <see cref="VersionPolicy.Default"/> (the latest).
+    /// </summary>
+    public VersionPolicy VersionPolicy
+    {
+        get => _versionPolicy;
+        set => _versionPolicy = value ?? throw new ArgumentNullException(null, "Parameter 'version_policy' should not be null");
+    }
+
+    /// <summary>Version policies of single servables, by servable name. Default empty.</summary>
+    public IDictionary<string, VersionPolicy> VersionPolicies { get; } = new Dictionary<string, VersionPolicy>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Whether each model of a version runs once (zero-filled inputs from its signature, dynamic dimensions as 1, or the
+    /// version's <c>warmup/</c> files) before the version takes traffic; a model whose warm-up fails fails the load.
+    /// Default true.
+    /// </summary>
+    public bool WarmUp { get; set; } = true;
+
+    /// <summary>The version policy of <paramref name="servable"/>: its own entry in <see cref="VersionPolicies"/>, else
+    /// <see cref="VersionPolicy"/>.</summary>
+    public VersionPolicy PolicyFor(string servable)
+        => VersionPolicies.TryGetValue(servable, out var policy) ? policy : VersionPolicy;
+
     /// <summary>Reads a JSON configuration file (format: docs/configuration.md); relative paths in it resolve against its folder.</summary>
     /// <exception cref="ServingConfigurationException">The file cannot be read, is not valid JSON, or a setting is invalid.</exception>
     public static ServingConfiguration Load(string path) => ServingConfigurationReader.ReadFile(path);
@@ -88,6 +159,13 @@ public sealed class ServingConfiguration
                     throw new ServingConfigurationException($"servables[{i}].dec_key",
                         $"servable '{servable.ServableName}' version {servable.VersionNumber} is configured with two different dec_key or dec_mode");
                 }
+            }
+        }
+        foreach (var (name, policy) in VersionPolicies)
+        {
+            if (policy is null)
+            {
+                throw new ServingConfigurationException($"version_policies.{name}", "the policy is null");
             }
         }
         Grpc?.Validate("grpc");

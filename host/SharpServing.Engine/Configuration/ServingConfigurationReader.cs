@@ -82,6 +82,24 @@ internal static class ServingConfigurationReader
                     case "servables":
                         ReadServables(value, configuration, baseDirectory);
                         break;
+                    case "watch":
+                        configuration.Watch = Bool(value, name);
+                        break;
+                    case "watch_debounce_ms":
+                        Set(name, () => configuration.WatchDebounce = TimeSpan.FromMilliseconds(Int(value, name)));
+                        break;
+                    case "rescan_interval_ms":
+                        Set(name, () => configuration.RescanInterval = TimeSpan.FromMilliseconds(Int(value, name)));
+                        break;
+                    case "warm_up":
+                        configuration.WarmUp = Bool(value, name);
+                        break;
+                    case "version_policy":
+                        Set(name, () => configuration.VersionPolicy = Reload.VersionPolicy.Parse(String(value, name)));
+                        break;
+                    case "version_policies":
+                        ReadVersionPolicies(value, configuration);
+                        break;
                     default:
                         throw Unknown(name);
                 }
@@ -102,6 +120,17 @@ internal static class ServingConfigurationReader
         {
             configuration.Servables.Add(Servable(item, $"servables[{index}]", configuration.ServablesRoot, baseDirectory));
             index++;
+        }
+    }
+
+    private static void ReadVersionPolicies(JsonElement value, ServingConfiguration configuration)
+    {
+        RequireObject(value, "version_policies");
+        foreach (var property in value.EnumerateObject())
+        {
+            var setting = $"version_policies.{property.Name}";
+            var text = String(property.Value, setting);
+            Set(setting, () => configuration.VersionPolicies[property.Name] = Reload.VersionPolicy.Parse(text));
         }
     }
 

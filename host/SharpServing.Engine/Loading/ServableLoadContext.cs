@@ -39,7 +39,20 @@ internal sealed class ServableLoadContext : AssemblyLoadContext
             path = File.Exists(candidate) ? candidate : null;
         }
         // Framework assemblies are not the plugin's: null falls back to the default context.
-        return path is null ? null : LoadFromAssemblyPath(path);
+        return path is null ? null : LoadFromFileBytes(path);
+    }
+
+    /// <summary>
+    /// Loads an assembly file (and its .pdb, if any) from its bytes rather than its path: the runtime caches images by
+    /// path, so a plugin file replaced on disk and loaded by path while the old version is still loaded would hand back
+    /// the old code. Reading the bytes also leaves the file free to be replaced while this context lives.
+    /// </summary>
+    public Assembly LoadFromFileBytes(string path)
+    {
+        using var assembly = new MemoryStream(File.ReadAllBytes(path), writable: false);
+        var symbolsPath = Path.ChangeExtension(path, ".pdb");
+        using var symbols = File.Exists(symbolsPath) ? new MemoryStream(File.ReadAllBytes(symbolsPath), writable: false) : null;
+        return LoadFromStream(assembly, symbols);
     }
 
     protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)

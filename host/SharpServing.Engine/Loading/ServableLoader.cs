@@ -244,7 +244,7 @@ internal sealed class ServableLoader
         var path = layout.ConfigPath;
         RunConfiguration(layout, number, () =>
         {
-            var assembly = context.LoadFromAssemblyPath(path);
+            var assembly = context.LoadFromFileBytes(path);
             var types = assembly.GetExportedTypes()
                 .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IServableConfigurator).IsAssignableFrom(t))
                 .ToList();

@@ -15,4 +15,10 @@ internal static partial class ManagerLog
 
     [LoggerMessage(EventId = 1204, Level = LogLevel.Information, Message = "Servable {Servable} version {Version} is unloaded")]
     public static partial void Unloaded(ILogger logger, string servable, long version);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Information, Message = "Servable {Servable} version {Version} warmed up {Models} models in {ElapsedMs} ms")]
+    public static partial void WarmedUp(ILogger logger, string servable, long version, int models, long elapsedMs);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Error, Message = "A handler of the change of servable {Servable} failed")]
+    public static partial void ChangedHandlerFailed(ILogger logger, Exception exception, string servable);
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine.Configuration;
 using SharpServing.Engine.Loading;
+using SharpServing.Engine.Reload;
 
 namespace SharpServing.Engine.Repository;
 
@@ -36,6 +37,15 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
         _logger = factory.CreateLogger<ServableManager>();
         _loader = new ServableLoader(CacheFor, timeProvider, factory);
     }
+
+    /// <summary>
+    /// Raised after a servable's published versions or statuses changed (a version published, unloaded, or failed to
+    /// load), outside every lock of the manager. Handlers must be quick and must not throw (a throwing handler is logged).
+    /// </summary>
+    public event EventHandler<ServableChangedEventArgs>? Changed;
+
+    /// <summary>The configuration this manager serves (validated).</summary>
+    public ServingConfiguration Configuration => _configuration;
 
     /// <summary>The published versions, by name then number.</summary>
     public IReadOnlyList<ServableVersion> Versions => [.. Volatile.Read(ref _snapshot).All.OrderBy(v => v.Name, StringComparer.Ordinal).ThenBy(v => v.Number)];
@@ -107,7 +117,9 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
             {
                 return false;
             }
+            OnChanged(servable);
             await RetireAsync(removed);
+            OnChanged(servable);
             return true;
         }
         finally
@@ -180,6 +192,10 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
             try
             {
                 version = await _loader.LoadAsync(config, options, cancellationToken);
+                if (_configuration.WarmUp)
+                {
+                    await WarmUpAsync(version, cancellationToken);
+                }
             }
             catch (ServableLoadException ex)
             {
@@ -193,6 +209,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
                         serving ? ServableVersionState.Available : ServableVersionState.Failed, ex.Message);
                 }
                 ManagerLog.LoadFailed(_logger, name, number, ex.Message);
+                OnChanged(name);
                 throw;
             }
             catch
@@ -223,6 +240,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
                 throw new ObjectDisposedException(nameof(ServableManager));
             }
             ManagerLog.Published(_logger, name, version.Number);
+            OnChanged(name);
             if (replaced is not null)
             {
                 await RetireAsync(replaced, keepStatus: true);
@@ -296,21 +314,20 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
     /// </summary>
     private (List<ServableStartConfig> Starts, List<ServableVersionStatus> Conflicts) StartConfigs()
     {
+        var conflicts = new List<ServableVersionStatus>();
         if (_configuration.Servables.Count == 0)
         {
             var root = _configuration.ServablesRoot!;
-            return ([.. ServableRepository.ListServables(root).Select(name => new ServableStartConfig(root, name))], []);
+            var starts = new List<ServableStartConfig>();
+            foreach (var name in ServableRepository.ListServables(root))
+            {
+                starts.AddRange(ByPolicy(new ServableStartConfig(root, name), conflicts));
+            }
+            return (starts, conflicts);
         }
         var merged = new List<ServableStartConfig>();
-        var conflicts = new List<ServableVersionStatus>();
-        foreach (var config in _configuration.Servables)
+        foreach (var resolved in _configuration.Servables.SelectMany(c => c.VersionNumber == 0 ? ByPolicy(c, conflicts) : [c.Clone()]))
         {
-            var resolved = config.Clone();
-            if (resolved.VersionNumber == 0)
-            {
-                var versions = ServableRepository.ListVersions(Path.Combine(config.ResolvedServableDirectory, config.ServableName));
-                resolved.VersionNumber = versions.Count == 0 ? 0 : versions[^1];
-            }
             var same = merged.FirstOrDefault(m => m.ServableName == resolved.ServableName && m.VersionNumber == resolved.VersionNumber);
             if (same is null)
             {
@@ -329,5 +346,116 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
         }
         merged.RemoveAll(m => conflicts.Any(c => c.Servable == m.ServableName && c.Version == m.VersionNumber));
         return (merged, conflicts);
+    }
+
+    /// <summary>
+    /// The versions of <paramref name="servable"/> to serve out of its version folders <paramref name="available"/>: for a
+    /// servable whose configured entries all name a version, those versions; else its version policy's choice (plus any
+    /// versions entries name). A servable without version folders is served as version 0 (the loader's choice).
+    /// </summary>
+    public IReadOnlyList<long> SelectVersions(string servable, IReadOnlyList<long> available)
+    {
+        ArgumentNullException.ThrowIfNull(available);
+        var entries = _configuration.Servables.Where(s => s.ServableName == servable).ToList();
+        var pinned = entries.Where(e => e.VersionNumber > 0).Select(e => e.VersionNumber);
+        var byPolicy = entries.Count == 0 || entries.Any(e => e.VersionNumber == 0)
+            ? (available.Count == 0 ? [0] : _configuration.PolicyFor(servable).Select(available))
+            : [];
+        return [.. byPolicy.Concat(pinned).Distinct().Order()];
+    }
+
+    /// <summary>One start entry per version the policy selects for <paramref name="config"/> (whose version is 0); none,
+    /// with a failure reported, when the policy selects no existing version.</summary>
+    private IEnumerable<ServableStartConfig> ByPolicy(ServableStartConfig config, List<ServableVersionStatus> conflicts)
+    {
+        var available = ServableRepository.ListVersions(Path.Combine(config.ResolvedServableDirectory, config.ServableName));
+        if (available.Count == 0)
+        {
+            return [config.Clone()];
+        }
+        var policy = _configuration.PolicyFor(config.ServableName);
+        var selected = policy.Select(available);
+        if (selected.Count == 0)
+        {
+            conflicts.Add(new ServableVersionStatus(config.ServableName, 0, ServableVersionState.Failed,
+                $"Start servable failed: the version policy '{policy}' of servable '{config.ServableName}' selects none of its versions [{string.Join(", ", available)}]"));
+            return [];
+        }
+        return selected.Select(v =>
+        {
+            var start = config.Clone();
+            start.VersionNumber = v;
+            return start;
+        });
+    }
+
+    /// <summary>Forgets the Failed status of a version that is no longer wanted (its folder is gone, or the policy
+    /// changed). False when that status is not Failed.</summary>
+    internal bool ForgetFailure(string servable, long version)
+    {
+        bool removed;
+        lock (_gate)
+        {
+            removed = _status.TryGetValue((servable, version), out var status) && status.State == ServableVersionState.Failed
+                && _status.Remove((servable, version));
+        }
+        if (removed)
+        {
+            OnChanged(servable);
+        }
+        return removed;
+    }
+
+    /// <summary>Reports a failure that is not a load attempt (a version policy that selects nothing), unless that exact
+    /// failure is already reported.</summary>
+    internal void ReportFailure(string servable, long version, string reason)
+    {
+        var status = new ServableVersionStatus(servable, version, ServableVersionState.Failed, reason);
+        lock (_gate)
+        {
+            if (_status.TryGetValue((servable, version), out var current) && current == status)
+            {
+                return;
+            }
+            _status[(servable, version)] = status;
+        }
+        ManagerLog.LoadFailed(_logger, servable, version, reason);
+        OnChanged(servable);
+    }
+
+    private async Task WarmUpAsync(ServableVersion version, CancellationToken cancellationToken)
+    {
+        string? failure = null;
+        try
+        {
+            var elapsed = await Task.Run(() => ModelWarmup.Run(version, cancellationToken), cancellationToken);
+            ManagerLog.WarmedUp(_logger, version.Name, version.Number, version.Models.Count, (long)elapsed.TotalMilliseconds);
+        }
+        catch (ServableLoadException ex)
+        {
+            failure = ex.Message;
+        }
+        catch
+        {
+            await version.DisposeAsync();
+            throw;
+        }
+        if (failure is not null)
+        {
+            await version.DisposeAsync();
+            throw new ServableLoadException(version.Name, version.Number, failure);
+        }
+    }
+
+    private void OnChanged(string servable)
+    {
+        try
+        {
+            Changed?.Invoke(this, new ServableChangedEventArgs(servable));
+        }
+        catch (Exception ex)
+        {
+            ManagerLog.ChangedHandlerFailed(_logger, ex, servable);
+        }
     }
 }

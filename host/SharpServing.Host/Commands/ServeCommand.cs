@@ -31,6 +31,11 @@ internal static class ServeCommand
           --dec-key-file FILE       model decryption key (16, 24 or 32 raw bytes); never give a key on the command line
           --dec-mode MODE           AES-GCM (default) or AES-CBC
           --no-compile-cache        always compile servable_config.csx scripts
+          --no-watch                load the servables once; do not watch their folders (load and unload through
+                                    POST /v1/servables/<name>/versions/<n>:load|:unload instead)
+          --version-policy POLICY   versions to serve: latest (default), latest:N, all, specific:1,3
+          --watch-debounce-ms N     quiet time before a change in the servable folders is applied, 0..60000 (default 1000)
+          --no-warmup               let versions take traffic without a warm-up run of their models
           --log-level LEVEL         Trace, Debug, Information (default), Warning, Error
         """;
 
@@ -38,10 +43,10 @@ internal static class ServeCommand
     [
         "config", "servables", "servable", "version", "grpc", "rest", "grpc-max-msg-mb", "rest-max-msg-mb", "ssl-certificate",
         "ssl-private-key", "ssl-ca", "device-type", "device-ids", "parallel-workers", "max-enqueued", "dec-key-file",
-        "dec-mode", "log-level",
+        "dec-mode", "log-level", "version-policy", "watch-debounce-ms",
     ];
 
-    private static readonly HashSet<string> s_flags = ["ssl-verify-client", "no-compile-cache"];
+    private static readonly HashSet<string> s_flags = ["ssl-verify-client", "no-compile-cache", "no-watch", "no-warmup"];
 
     public static async Task<int> RunAsync(string[] args)
     {

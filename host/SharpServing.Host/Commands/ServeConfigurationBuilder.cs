@@ -79,8 +79,40 @@ internal static class ServeConfigurationBuilder
         {
             configuration.UseCompileCache = false;
         }
+        ApplyReload(configuration, args);
         configuration.Validate();
         return configuration;
+    }
+
+    private static void ApplyReload(ServingConfiguration configuration, CommandLineArguments args)
+    {
+        if (args.Flag("no-watch"))
+        {
+            configuration.Watch = false;
+        }
+        if (args.Flag("no-warmup"))
+        {
+            configuration.WarmUp = false;
+        }
+        if (args.Value("version-policy") is { } policy)
+        {
+            try
+            {
+                configuration.VersionPolicy = SharpServing.Engine.Reload.VersionPolicy.Parse(policy);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UsageException($"--version-policy: {ex.Message}");
+            }
+        }
+        if (args.Int("watch-debounce-ms") is { } debounce)
+        {
+            if (debounce is < 0 or > 60000)
+            {
+                throw new UsageException($"--watch-debounce-ms must be in 0..60000, not {debounce}");
+            }
+            configuration.WatchDebounce = TimeSpan.FromMilliseconds(debounce);
+        }
     }
 
     private static bool HasServableOptions(CommandLineArguments args)

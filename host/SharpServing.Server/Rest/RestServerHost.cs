@@ -47,9 +47,16 @@ public static class RestServerHost
     /// startup line to <paramref name="output"/> (nothing when null).
     /// </summary>
     /// <exception cref="ServerStartException">A unix socket address, bad TLS files, or the bind failed.</exception>
-    public static async Task<RestServer> StartAsync(
+    public static Task<RestServer> StartAsync(
         ListenAddress address, RestOptions options, SslConfig? ssl, IPredictor predictor, ILoggerFactory? loggerFactory,
         TextWriter? output, CancellationToken cancellationToken)
+        => StartAsync(address, options, ssl, predictor, loggerFactory, output, mapFirst: null, cancellationToken);
+
+    /// <summary>As above; <paramref name="mapFirst"/> adds middleware (the admin endpoints) ahead of the MindSpore handler,
+    /// which answers every request that reaches it.</summary>
+    internal static async Task<RestServer> StartAsync(
+        ListenAddress address, RestOptions options, SslConfig? ssl, IPredictor predictor, ILoggerFactory? loggerFactory,
+        TextWriter? output, Action<IApplicationBuilder, ILogger>? mapFirst, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(options);
@@ -67,6 +74,7 @@ public static class RestServerHost
         var logger = loggerFactory.CreateLogger(typeof(RestServerHost));
         ListenOptions? listenOptions = null;
         var app = Build(ipEndPoint, https, loggerFactory, listen => listenOptions = listen);
+        mapFirst?.Invoke(app, logger);
         MindSporeRestService.Map(app, predictor, options, logger);
         try
         {

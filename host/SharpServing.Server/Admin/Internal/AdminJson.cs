@@ -1,0 +1,71 @@
+using System.Text.Json;
+using SharpServing.Engine.Reload;
+
+namespace SharpServing.Server.Admin.Internal;
+
+/// <summary>The JSON form of servables: names as in the configuration file (snake_case), states in lower case.</summary>
+internal static class AdminJson
+{
+    /// <summary><c>{"name", "version_policy", "versions": [{"version", "state", "error", "methods": [...]}]}</c>.</summary>
+    public static void WriteServable(Utf8JsonWriter w, ServableInfo servable)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", servable.Name);
+        w.WriteString("version_policy", servable.VersionPolicy);
+        w.WriteStartArray("versions");
+        foreach (var version in servable.Versions)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("version", version.Version);
+            w.WriteString("state", version.State.ToString().ToLowerInvariant());
+            w.WriteString("error", version.Error);
+            w.WriteStartArray("methods");
+            foreach (var method in version.Methods)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", method.Name);
+                WriteStrings(w, "inputs", method.Inputs);
+                WriteStrings(w, "outputs", method.Outputs);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary><c>"servable": {...}</c>, or <c>"servable": null</c> once the manager forgot it.</summary>
+    public static void WriteServableProperty(Utf8JsonWriter w, ServableInfo? servable)
+    {
+        w.WritePropertyName("servable");
+        if (servable is null)
+        {
+            w.WriteNullValue();
+        }
+        else
+        {
+            WriteServable(w, servable);
+        }
+    }
+
+    public static void WriteNumbers(Utf8JsonWriter w, string name, IEnumerable<long> numbers)
+    {
+        w.WriteStartArray(name);
+        foreach (var number in numbers)
+        {
+            w.WriteNumberValue(number);
+        }
+        w.WriteEndArray();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            w.WriteStringValue(value);
+        }
+        w.WriteEndArray();
+    }
+}

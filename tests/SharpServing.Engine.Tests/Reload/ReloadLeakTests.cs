@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using SharpServing.Engine.Reload;
+using SharpServing.Engine.Repository;
+using SharpServing.Engine.Tests.Loading;
+using Xunit.Abstractions;
+
+namespace SharpServing.Engine.Tests.Reload;
+
+/// <summary>Many reloads leave nothing behind: every replaced version's load context is collected, memory stays flat.</summary>
+public sealed class ReloadLeakTests(ITestOutputHelper output) : IDisposable
+{
+    private const int Cycles = 50;
+    private readonly ReloadServables _servables = new();
+
+    public void Dispose() => _servables.Dispose();
+
+    [Fact]
+    public async Task Fifty_reload_cycles_collect_every_old_load_context_and_keep_memory_flat()
+    {
+        _servables.WriteAdd("add", edit: 0, 1);
+        var manager = new ServableManager(_servables.Configuration(watch: false));
+        var reload = new ReloadCoordinator(manager);
+        await reload.StartAsync(CancellationToken.None).WaitAsync(ReloadServables.Timeout);
+        try
+        {
+            // Warm-up cycles: the first compile loads Roslyn, the first runs JIT the paths; then measure.
+            for (var edit = 1; edit <= 5; edit++)
+            {
+                await CycleAsync(manager, reload, edit);
+            }
+            var (rssBefore, managedBefore) = Measure();
+
+            var contexts = new List<WeakReference>();
+            for (var edit = 6; edit < 6 + Cycles; edit++)
+            {
+                contexts.Add(await CycleAsync(manager, reload, edit));
+            }
+
+            var collected = UnloadCheck.Collected(contexts);
+            var (rssAfter, managedAfter) = Measure();
+            var growthMb = (rssAfter - rssBefore) / 1024.0 / 1024.0;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{Cycles} reload cycles: RSS {rssBefore / 1048576.0:F1} MB -> {rssAfter / 1048576.0:F1} MB ({growthMb:+0.0;-0.0} MB), "
+                + $"managed {managedBefore / 1048576.0:F1} MB -> {managedAfter / 1048576.0:F1} MB, "
+                + $"{contexts.Count(c => !c.IsAlive)}/{contexts.Count} old load contexts collected, {manager.ScriptCompilations} compilations"));
+            Assert.True(collected, $"{contexts.Count(c => c.IsAlive)} of {Cycles} replaced load contexts are still alive");
+            Assert.True(growthMb < 60, $"RSS grew by {growthMb:F1} MB over {Cycles} reloads");
+            Assert.Equal(100f + 5 + Cycles, await ReloadServables.OffsetAsync(manager));
+        }
+        finally
+        {
+            await reload.DisposeWithin();
+            await manager.DisposeWithin();
+        }
+    }
+
+    [Fact]
+    public async Task A_replaced_plugin_is_swapped_in_and_the_old_plugin_context_is_collected()
+    {
+        var directory = _servables.Temp.ServableDirectory("adder");
+        ReloadPlugins.Write(directory, constant: 1);
+        _servables.Temp.WriteModel("adder", 1, "tensor_add.onnx", SharpServing.ModelFixtures.ModelFixtures.TensorAdd());
+        var manager = new ServableManager(_servables.Configuration(watch: false));
+        var reload = new ReloadCoordinator(manager);
+        await reload.StartAsync(CancellationToken.None).WaitAsync(ReloadServables.Timeout);
+        try
+        {
+            Assert.Equal(101f, await ReloadServables.OffsetAsync(manager, "adder"));
+            var contexts = new List<WeakReference>();
+            for (var constant = 2; constant <= 4; constant++)
+            {
+                contexts.Add(await ReplacePluginAsync(manager, reload, directory, constant));
+                Assert.Equal(100f + constant, await ReloadServables.OffsetAsync(manager, "adder"));
+            }
+            Assert.True(UnloadCheck.Collected(contexts), $"{contexts.Count(c => c.IsAlive)} of {contexts.Count} replaced plugin contexts are still alive");
+        }
+        finally
+        {
+            await reload.DisposeWithin();
+            await manager.DisposeWithin();
+        }
+    }
+
+    /// <summary>Edits the script, lets a pass swap it in, and returns the replaced version's load context, weakly.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private async Task<WeakReference> CycleAsync(ServableManager manager, ReloadCoordinator reload, int edit)
+    {
+        var old = ContextOf(manager, "add");
+        _servables.WriteScript("add", edit);
+        await reload.ScanNowAsync(CancellationToken.None).WaitAsync(ReloadServables.Timeout);
+        Assert.Equal(100f + edit, await ReloadServables.OffsetAsync(manager));
+        return old;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> ReplacePluginAsync(ServableManager manager, ReloadCoordinator reload, string directory, int constant)
+    {
+        var old = ContextOf(manager, "adder");
+        ReloadPlugins.Write(directory, constant);
+        await reload.ScanNowAsync(CancellationToken.None).WaitAsync(ReloadServables.Timeout);
+        return old;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference ContextOf(ServableManager manager, string servable)
+    {
+        Assert.True(manager.TryGetVersion(servable, 0, out var version));
+        return version.LoadContextReference;
+    }
+
+    /// <summary>Resident set size (from /proc/self/status) and managed heap, after full collections.</summary>
+    private static (long Rss, long Managed) Measure()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+        }
+        var managed = GC.GetTotalMemory(forceFullCollection: true);
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var kb = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        return (kb * 1024, managed);
+    }
+}
