@@ -38,18 +38,22 @@ internal static class SnippetProgram
     ];
 
     /// <summary>Compiles <paramref name="source"/>; fails the test with the compiler's errors.</summary>
-    public static string Compile(string source, string folder, string name = "snippet")
+    public static string Compile(string source, string folder, string name = "snippet", OutputKind kind = OutputKind.ConsoleApplication)
     {
         var compilation = CSharpCompilation.Create(name,
             [CSharpSyntaxTree.ParseText(ImplicitUsings, path: "Usings.cs"), CSharpSyntaxTree.ParseText(source, path: "Program.cs")],
             s_references.Value,
-            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable));
         var dll = Path.Combine(folder, name + ".dll");
         using (var stream = File.Create(dll))
         {
             var result = compilation.Emit(stream);
             var errors = result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
             Assert.True(result.Success, $"The snippet does not compile:\n{string.Join('\n', errors)}\n{source}");
+        }
+        if (kind != OutputKind.ConsoleApplication)
+        {
+            return dll;
         }
         foreach (var file in LibraryFiles)
         {
@@ -63,11 +67,11 @@ internal static class SnippetProgram
     }
 
     /// <summary>Compiles and runs <paramref name="source"/> in a temp folder; returns how it ended.</summary>
-    public static async Task<ProcessResult> RunAsync(string source, TimeSpan? timeout = null)
+    public static async Task<ProcessResult> RunAsync(string source, string? workingDirectory = null, TimeSpan? timeout = null)
     {
         using var folder = new TempDirectory("ss-snippet-");
         var dll = Compile(source, folder.Path);
-        return await Tool.RunAsync("dotnet", [dll], folder.Path, timeout);
+        return await Tool.RunAsync("dotnet", [dll], workingDirectory ?? folder.Path, timeout);
     }
 
     /// <summary>The expected output written as the comment lines that end a snippet (<c>// text</c>).</summary>
