@@ -64,7 +64,7 @@ public sealed class InferCommandTests(SharedServer shared)
         Assert.Equal(expected, result.StandardOutput.Trim());
     }
 
-    [Fact(Skip = "sharpserving infer crashes (exit 134, unhandled ServingRpcException) instead of exiting 4: InferCommand awaits Client.InferAsync, which throws on transport failures, and only checks InferResult.TransportStatus.")]
+    [Fact]
     public async Task A_server_that_is_down_exits_4_with_the_grpc_error()
     {
         var result = await Tool.SharpServingAsync(["infer", "--address", $"127.0.0.1:{FreePort.Next()}", "--servable", "add", "--method", "add_common",

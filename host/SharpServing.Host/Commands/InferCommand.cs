@@ -55,7 +55,17 @@ internal static class InferCommand
                 ? TimeSpan.FromSeconds(seconds)
                 : throw new UsageException($"--timeout needs a positive number of seconds, not '{timeoutText}'");
         }
-        var result = await client.InferAsync(instances.Cast<IReadOnlyDictionary<string, object>>().ToList());
+        InferResult result;
+        try
+        {
+            result = await client.InferAsync(instances.Cast<IReadOnlyDictionary<string, object>>().ToList());
+        }
+        catch (ServingRpcException ex)
+        {
+            // A transport failure at completion (server down, deadline, message too large): the gRPC status, exit 4.
+            Console.Error.WriteLine(ex.Message);
+            return ExitCodes.Transport;
+        }
         var reply = ToReply(result);
         await using (var stdout = Console.OpenStandardOutput())
         {
