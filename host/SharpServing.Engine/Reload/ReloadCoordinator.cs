@@ -283,8 +283,8 @@ public sealed class ReloadCoordinator : IAsyncDisposable
                 }
                 else
                 {
-                    var scans = ScanAll();
-                    if (scans is null || !scans.Any(s => _reconciler.HasWork(s.Key, s.Value)))
+                    var scans = await ScanForWorkAsync(cancellationToken);
+                    if (scans is null)
                     {
                         observed = null;
                     }
@@ -311,6 +311,22 @@ public sealed class ReloadCoordinator : IAsyncDisposable
                 ReloadLog.PassFailed(_logger, ex);
                 lastRescan = _time.GetUtcNow();
             }
+        }
+    }
+
+    /// <summary>A scan of every servable when some servable has work in it; null otherwise. Under the pass gate: the
+    /// reconciler's memory is read, and a reload may be changing it.</summary>
+    private async Task<Dictionary<string, ServableScan?>?> ScanForWorkAsync(CancellationToken cancellationToken)
+    {
+        await _passGate.WaitAsync(cancellationToken);
+        try
+        {
+            var scans = ScanAll();
+            return scans is not null && scans.Any(s => _reconciler.HasWork(s.Key, s.Value)) ? scans : null;
+        }
+        finally
+        {
+            _passGate.Release();
         }
     }
 
