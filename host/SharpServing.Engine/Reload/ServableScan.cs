@@ -70,7 +70,7 @@ internal sealed record ServableScan(string Name, string ConfigFingerprint, IRead
         }
     }
 
-    /// <summary>A hash of every file under <paramref name="folder"/>: relative path, size, last write time.</summary>
+    /// <summary>A hash of every file under <paramref name="folder"/> (dotted names aside): relative path, size, last write time.</summary>
     private static string FolderFingerprint(string folder)
     {
         try
@@ -78,6 +78,8 @@ internal sealed record ServableScan(string Name, string ConfigFingerprint, IRead
             var text = new StringBuilder();
             var files = new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories)
                 .Select(f => (Path: Path.GetRelativePath(folder, f.FullName), f.Length, f.LastWriteTimeUtc.Ticks))
+                // Like the watcher, ignore what is being copied in under a dotted temporary name.
+                .Where(f => !f.Path.Split(Path.DirectorySeparatorChar).Any(s => s.StartsWith('.')))
                 .OrderBy(f => f.Path, StringComparer.Ordinal);
             foreach (var (path, length, ticks) in files)
             {

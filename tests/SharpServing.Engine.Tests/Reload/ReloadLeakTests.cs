@@ -7,7 +7,9 @@ using Xunit.Abstractions;
 
 namespace SharpServing.Engine.Tests.Reload;
 
-/// <summary>Many reloads leave nothing behind: every replaced version's load context is collected, memory stays flat.</summary>
+/// <summary>Many reloads leave nothing behind: every replaced version's load context is collected, memory stays flat.
+/// Alone in its collection: resident memory is the whole process's, other tests running beside it would blur it.</summary>
+[Collection(nameof(ReloadMeasurementGroup))]
 public sealed class ReloadLeakTests(ITestOutputHelper output) : IDisposable
 {
     private const int Cycles = 50;
@@ -123,3 +125,7 @@ public sealed class ReloadLeakTests(ITestOutputHelper output) : IDisposable
         return (kb * 1024, managed);
     }
 }
+
+/// <summary>Tests that measure the process (memory) run alone, after the parallel ones.</summary>
+[CollectionDefinition(nameof(ReloadMeasurementGroup), DisableParallelization = true)]
+public sealed class ReloadMeasurementGroup;
