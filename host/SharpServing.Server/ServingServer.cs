@@ -92,11 +92,11 @@ public sealed class ServingServer : IAsyncDisposable
             server.PublishHealth(statuses);
             if (configuration.Grpc is { } grpc)
             {
-                await server.StartGrpcServerAsync(grpc.Address, grpc.MaxMsgMbSize, ToSslConfig(grpc.Ssl), cancellationToken);
+                await server.StartGrpcServerAsync(grpc, cancellationToken);
             }
             if (configuration.Rest is { } rest)
             {
-                await server.StartRestfulServerAsync(rest.Address, rest.MaxMsgMbSize, ToSslConfig(rest.Ssl), cancellationToken);
+                await server.StartRestfulServerAsync(rest, cancellationToken);
             }
             return server;
         }
@@ -105,6 +105,22 @@ public sealed class ServingServer : IAsyncDisposable
             await server.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Starts the gRPC server as a configured endpoint describes it (address, message limit, TLS).</summary>
+    /// <exception cref="ServerStartException">With the specification's text; nothing else is stopped.</exception>
+    public Task StartGrpcServerAsync(EndpointConfiguration endpoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return StartGrpcServerAsync(endpoint.Address, endpoint.MaxMsgMbSize, ToSslConfig(endpoint.Ssl), cancellationToken);
+    }
+
+    /// <summary>Starts the RESTful server as a configured endpoint describes it (address, body limit, TLS).</summary>
+    /// <exception cref="ServerStartException">With the specification's text; nothing else is stopped.</exception>
+    public Task StartRestfulServerAsync(EndpointConfiguration endpoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return StartRestfulServerAsync(endpoint.Address, endpoint.MaxMsgMbSize, ToSslConfig(endpoint.Ssl), cancellationToken);
     }
 
     /// <summary>Starts the gRPC server (<c>ip:port</c> or <c>unix:path</c>). A second start throws the specification's text.</summary>

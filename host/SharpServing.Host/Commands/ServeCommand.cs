@@ -68,7 +68,10 @@ internal static class ServeCommand
         {
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
-        }).SetMinimumLevel(level).AddFilter("Microsoft", level <= LogLevel.Debug ? level : LogLevel.Warning));
+        }).SetMinimumLevel(level)
+            .AddFilter("Microsoft", level <= LogLevel.Debug ? level : LogLevel.Warning)
+            // Kestrel warns that h2c needs TLS on the RESTful endpoint; the RESTful host detects the HTTP/2 preface itself.
+            .AddFilter("Microsoft.AspNetCore.Server.Kestrel", level <= LogLevel.Debug ? level : LogLevel.Error));
 
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
@@ -83,6 +86,9 @@ internal static class ServeCommand
                 stop.Cancel();
             });
 
+        // Servables first, endpoints after: a server whose every servable failed never opens a port.
+        var (grpc, rest) = (configuration.Grpc, configuration.Rest);
+        (configuration.Grpc, configuration.Rest) = (null, null);
         await using var server = await ServingServer.StartServablesAsync(configuration, loggerFactory, Console.Out, stop.Token);
         var statuses = server.Servables.GetStatus();
         foreach (var status in statuses)
@@ -96,6 +102,14 @@ internal static class ServeCommand
         {
             Console.Error.WriteLine("Serving Error: no servable could be loaded");
             return ExitCodes.Configuration;
+        }
+        if (grpc is not null)
+        {
+            await server.StartGrpcServerAsync(grpc, stop.Token);
+        }
+        if (rest is not null)
+        {
+            await server.StartRestfulServerAsync(rest, stop.Token);
         }
         try
         {
