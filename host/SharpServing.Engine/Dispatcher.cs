@@ -37,14 +37,13 @@ public sealed class Dispatcher : IPredictor
     {
         ArgumentNullException.ThrowIfNull(request);
         cancellationToken.ThrowIfCancellationRequested();
-        var spec = ExecutionErrors.Spec(request.Servable, request.Method, request.Version);
         if (!_catalog.TryGetVersion(request.Servable, request.Version, out var version))
         {
-            return Refuse(request, ExecutionErrors.ServableNotAvailable(spec), resolved: false);
+            return Refuse(request, ExecutionErrors.ServableNotAvailable(Spec(request)), resolved: false);
         }
         if (!version.Methods.TryGetValue(request.Method, out var method))
         {
-            return Refuse(request, ExecutionErrors.MethodNotAvailable(spec), resolved: false);
+            return Refuse(request, ExecutionErrors.MethodNotAvailable(Spec(request)), resolved: false);
         }
         if (request.Instances.Count == 0)
         {
@@ -69,7 +68,7 @@ public sealed class Dispatcher : IPredictor
         var outcome = "cancelled";
         try
         {
-            var reply = await version.Executor.ExecuteAsync(request.Method, spec, instances, cancellationToken);
+            var reply = await version.Executor.ExecuteAsync(request, instances, cancellationToken);
             // A version swapped out between resolution and execution refuses the request untouched (code 5): run it on the
             // version published now, so a reload never fails a request.
             while (reply.Error is { Code: ErrorCode.ServableUnavailable } && version.Executor.IsStopping
@@ -78,7 +77,7 @@ public sealed class Dispatcher : IPredictor
                 version = current;
                 if (!version.Methods.TryGetValue(request.Method, out method))
                 {
-                    reply = InferReply.Failure(ExecutionErrors.MethodNotAvailable(spec));
+                    reply = InferReply.Failure(ExecutionErrors.MethodNotAvailable(Spec(request)));
                     break;
                 }
                 if (CheckAll(request, method, instances) is { } invalid)
@@ -86,7 +85,7 @@ public sealed class Dispatcher : IPredictor
                     reply = InferReply.Failure(invalid);
                     break;
                 }
-                reply = await version.Executor.ExecuteAsync(request.Method, spec, instances, cancellationToken);
+                reply = await version.Executor.ExecuteAsync(request, instances, cancellationToken);
             }
             outcome = reply.Error is null && !reply.HasInstanceErrors ? "ok" : "error";
             ExecutionMetrics.Instances.Add(instances.Length, Tags(request, outcome));
@@ -147,6 +146,8 @@ public sealed class Dispatcher : IPredictor
         }
         return InferReply.Failure(error);
     }
+
+    private static string Spec(InferRequest request) => ExecutionErrors.Spec(request.Servable, request.Method, request.Version);
 
     private static void Count(InferRequest request, string outcome) => ExecutionMetrics.Requests.Add(1, Tags(request, outcome));
 

@@ -6,14 +6,17 @@ namespace SharpServing.Engine;
 
 /// <summary>
 /// Runs the methods of one servable version: each request's instances go through the method's stages; model stages
-/// queue instances on one batching queue per model subgraph and device replica, shared by all requests of the version;
-/// C# stages run on the thread pool, at most <see cref="ExecutionOptions.ParallelWorkers"/> at once.
+/// queue instances on one batching queue per model subgraph and device replica, shared by all requests of the version
+/// (an idle model runs a request's instances on the caller's thread instead, when it has no batch delay); batch
+/// function stages queue them on one queue per stage of a method, shared by all requests, whose calls take up to the
+/// stage's batch size and wait at most the longest batch delay of the method's models; C# stages run on the thread
+/// pool, at most <see cref="ExecutionOptions.ParallelWorkers"/> calls at once.
 /// </summary>
 /// <remarks>
 /// Lifecycle: the constructor binds every declared model (so <see cref="Model.Call(Tensor[])"/> works from stages) and
-/// starts the batch loops. <see cref="DisposeAsync"/> stops accepting requests, lets pending ones finish (at most
-/// <see cref="ExecutionOptions.DrainTimeout"/>; after that queued work fails with code 4 and model runs stop), then
-/// ends the loops and drops every reference to the version's configuration code.
+/// starts the batch loops (models and batch functions). <see cref="DisposeAsync"/> stops accepting requests, lets
+/// pending ones finish (at most <see cref="ExecutionOptions.DrainTimeout"/>; after that queued work fails with code 4
+/// and model runs stop), then ends the loops and drops every reference to the version's configuration code.
 /// </remarks>
 public sealed class ServableExecutor : IAsyncDisposable
 {
@@ -26,6 +29,7 @@ public sealed class ServableExecutor : IAsyncDisposable
     private readonly Dictionary<(Model Model, int Subgraph), ModelBatcher> _batchers = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Dictionary<string, MethodRunner> _methods;
+    private FunctionBatcher[] _functionBatchers;
     private int _pending;
     private bool _stopping;
     private Task? _disposal;
@@ -57,6 +61,7 @@ public sealed class ServableExecutor : IAsyncDisposable
             methods[method.Name] = new MethodRunner(method, [.. method.Stages.Select(s => CreateStage(method, s, workers))]);
         }
         _methods = methods;
+        _functionBatchers = [.. methods.Values.SelectMany(m => m.Stages).OfType<BatchFunctionStageRunner>().Select(s => s.Batcher)];
 
         // Last, so a failing constructor leaves nothing running.
         var invoker = new ModelInvoker(Batcher);
@@ -65,6 +70,10 @@ public sealed class ServableExecutor : IAsyncDisposable
             loaded.Model.Bind(invoker);
         }
         foreach (var batcher in _batchers.Values)
+        {
+            batcher.Start();
+        }
+        foreach (var batcher in _functionBatchers)
         {
             batcher.Start();
         }
@@ -108,6 +117,20 @@ public sealed class ServableExecutor : IAsyncDisposable
     /// <summary>Instances of a model subgraph waiting in its queues, not yet taken by a batch loop (for tests).</summary>
     internal int GetQueuedCount(Model model, int subgraph = 0) => Batcher(model, subgraph).QueuedCount;
 
+    /// <summary>Requests waiting in the queue of a batch function stage (1-based index) of a method (for tests).</summary>
+    internal int GetQueuedCount(string method, int stage)
+    {
+        lock (_gate)
+        {
+            return _methods[method].Stages[stage - 1] is BatchFunctionStageRunner runner
+                ? runner.Batcher.QueuedCount
+                : throw new ArgumentException($"Stage {stage} of method {method} is not a batch function stage.", nameof(stage));
+        }
+    }
+
+    /// <summary>Runs of a model subgraph in progress, in its batch loops or on callers' threads (for tests).</summary>
+    internal int GetRunningCount(Model model, int subgraph = 0) => Batcher(model, subgraph).RunningCount;
+
     /// <summary>Stops accepting requests, drains pending ones, stops the batch loops. Idempotent.</summary>
     public ValueTask DisposeAsync()
     {
@@ -119,24 +142,26 @@ public sealed class ServableExecutor : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs checked instances through <paramref name="method"/>. Never throws for application errors: a version that is
+    /// Runs the checked instances of <paramref name="request"/> through its method. Never throws for application errors: a version that is
     /// stopping answers with the code-5 text.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    internal async Task<InferReply> ExecuteAsync(string method, string spec, Tensor[][] instances, CancellationToken cancellationToken)
+    internal async ValueTask<InferReply> ExecuteAsync(InferRequest request, Tensor[][] instances, CancellationToken cancellationToken)
     {
         MethodRunner? runner;
         lock (_gate)
         {
-            if (_stopping || !_methods.TryGetValue(method, out runner))
+            if (_stopping || !_methods.TryGetValue(request.Method, out runner))
             {
+                var spec = ExecutionErrors.Spec(request.Servable, request.Method, request.Version);
                 return InferReply.Failure(ExecutionErrors.ServableNotAvailable(spec, ErrorCode.ServableUnavailable));
             }
             _pending++;
         }
         try
         {
-            return InferReply.Create(await runner.RunAsync(spec, instances, cancellationToken));
+            var state = new RequestState(request.Servable, request.Method, request.Version, instances, runner.Stages.Count, cancellationToken);
+            return InferReply.Create(await runner.RunAsync(state, cancellationToken));
         }
         finally
         {
@@ -171,16 +196,28 @@ public sealed class ServableExecutor : IAsyncDisposable
         catch (TimeoutException)
         {
             ExecutionLog.DrainTimedOut(_logger, _servable, _version, _options.DrainTimeout);
+            foreach (var batcher in _functionBatchers)
+            {
+                batcher.Abort();
+            }
             foreach (var batcher in _batchers.Values)
             {
                 batcher.Abort();
             }
         }
+        foreach (var batcher in _functionBatchers)
+        {
+            batcher.Complete();
+        }
         foreach (var batcher in _batchers.Values)
         {
             batcher.Complete();
         }
-        await Task.WhenAll(_batchers.Values.Select(b => b.Completion));
+        await Task.WhenAll(_functionBatchers.Select(b => b.Completion).Concat(_batchers.Values.Select(b => b.Completion)));
+        foreach (var batcher in _functionBatchers)
+        {
+            batcher.Dispose();
+        }
         foreach (var batcher in _batchers.Values)
         {
             batcher.Dispose();
@@ -189,6 +226,7 @@ public sealed class ServableExecutor : IAsyncDisposable
         {
             // Drops the stage delegates: nothing here keeps the version's load context alive any more.
             _methods = new Dictionary<string, MethodRunner>();
+            _functionBatchers = [];
         }
         ExecutionLog.Stopped(_logger, _servable, _version);
     }
@@ -201,9 +239,36 @@ public sealed class ServableExecutor : IAsyncDisposable
     private StageRunner CreateStage(MethodDefinition method, StageDefinition stage, SemaphoreSlim workers) => stage switch
     {
         ModelStage model => new ModelStageRunner(model, method.Name, Batcher(model.Model, model.Subgraph)),
-        FunctionStage function => new FunctionStageRunner(function, _servable, method.Name, FunctionBatchSize(method, function), workers, _logger),
+        FunctionStage { BatchSize: null } function => new FunctionStageRunner(function, _servable, method.Name, workers, _logger),
+        FunctionStage function => CreateBatchStage(method, function, workers),
         _ => throw new InvalidOperationException($"Stage {stage.Index} of method {method.Name} is of an unknown kind {stage.GetType().Name}."),
     };
+
+    private BatchFunctionStageRunner CreateBatchStage(MethodDefinition method, FunctionStage stage, SemaphoreSlim workers)
+    {
+        var tag = FunctionStageRunner.FunctionTag(stage, _servable);
+        var batcher = new FunctionBatcher(stage, tag, method.Name, FunctionBatchSize(method, stage), FunctionBatchDelay(method),
+            workers, _servable, _time, _logger);
+        return new BatchFunctionStageRunner(stage, tag, method.Name, batcher);
+    }
+
+    /// <summary>
+    /// How long a batch function's call waits for more instances: the longest batch delay of the method's models (the
+    /// latency the servable trades for fuller batches), zero without models or delays.
+    /// </summary>
+    private TimeSpan FunctionBatchDelay(MethodDefinition method)
+    {
+        var delay = TimeSpan.Zero;
+        foreach (var stage in method.Stages.OfType<ModelStage>())
+        {
+            var model = Batcher(stage.Model, stage.Subgraph).Delay;
+            if (model > delay)
+            {
+                delay = model;
+            }
+        }
+        return delay;
+    }
 
     /// <summary>
     /// 0 for a per-instance function; N for a batch function with N; for 0: the smallest batch size of the method's

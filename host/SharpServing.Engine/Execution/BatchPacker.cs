@@ -16,7 +16,8 @@ internal static class BatchPacker
     /// </summary>
     public static string? Check(ModelLayout layout, IReadOnlyList<Tensor> inputs, out long[][] shapes)
     {
-        shapes = new long[layout.Inputs.Count][];
+        var fixedShapes = layout.FixedShapes;
+        shapes = fixedShapes ?? new long[layout.Inputs.Count][];
         if (inputs.Count != layout.Inputs.Count)
         {
             return $"The inputs count {inputs.Count} of instance 0 is not equal to the inputs count {layout.Inputs.Count} of the model";
@@ -32,6 +33,10 @@ internal static class BatchPacker
             if (given.DataType != slot.DataType)
             {
                 return ExecutionErrors.ModelInputType(j, given.DataType, slot.DataType);
+            }
+            if (fixedShapes is not null)
+            {
+                continue;
             }
             if (slot.SlotBytes >= 0)
             {
@@ -73,19 +78,23 @@ internal static class BatchPacker
         var count = instances.Count;
         var rows = layout.FixedBatch ? layout.BatchSize : count;
         var inputs = new Tensor[layout.Inputs.Count];
-        var rented = new byte[]?[inputs.Length];
+        byte[]?[]? rented = null;
         try
         {
             for (var j = 0; j < inputs.Length; j++)
             {
-                inputs[j] = Pack(layout.Inputs[j], instances, shapes[0][j], j, rows, out rented[j]);
+                inputs[j] = Pack(layout.Inputs[j], instances, shapes[0][j], j, rows, out var buffer);
+                if (buffer is not null)
+                {
+                    (rented ??= new byte[]?[inputs.Length])[j] = buffer;
+                }
             }
             var outputs = session.Run(inputs, cancellationToken);
             return Split(layout, outputs, count, rows);
         }
         finally
         {
-            foreach (var buffer in rented)
+            foreach (var buffer in rented ?? [])
             {
                 if (buffer is not null)
                 {
@@ -103,11 +112,14 @@ internal static class BatchPacker
         {
             return View(first, itemShape);
         }
-        long[] shape = [rows, .. itemShape];
         if (rows == 1)
         {
-            return View(first, shape);
+            var given = first.Shape;
+            return given.Length == itemShape.Length + 1 && given[0] == 1 && given[1..].SequenceEqual(itemShape)
+                ? first
+                : View(first, [1, .. itemShape]);
         }
+        long[] shape = [rows, .. itemShape];
         if (first.DataType.IsItems())
         {
             var items = new List<ReadOnlyMemory<byte>>(rows * first.Items.Count);
@@ -131,7 +143,8 @@ internal static class BatchPacker
     }
 
     private static Tensor View(Tensor tensor, long[] shape)
-        => tensor.DataType.IsItems() ? Tensor.FromItems(tensor.DataType, shape, tensor.Items) : Tensor.FromMemory(tensor.DataType, shape, tensor.Data);
+        => tensor.Shape.SequenceEqual(shape) ? tensor
+            : tensor.DataType.IsItems() ? Tensor.FromItems(tensor.DataType, shape, tensor.Items) : Tensor.FromMemory(tensor.DataType, shape, tensor.Data);
 
     private static Tensor[][] Split(ModelLayout layout, IReadOnlyList<Tensor> outputs, int count, int rows)
     {
@@ -140,6 +153,12 @@ internal static class BatchPacker
             throw new InvalidOperationException($"Model({layout.Key}) returned {outputs.Count} outputs, its signature has {layout.OutputBatched.Count}.");
         }
         var results = new Tensor[count][];
+        if (!layout.AnyOutputBatched && outputs is Tensor[] whole)
+        {
+            // Every instance gets the whole outputs: one shared array (results are never changed).
+            Array.Fill(results, whole);
+            return results;
+        }
         for (var i = 0; i < count; i++)
         {
             results[i] = new Tensor[outputs.Count];

@@ -4,18 +4,17 @@ namespace SharpServing.Engine.Execution;
 /// Runs one registered method: the instances of a request go through the stages in order, each stage taking its values
 /// from the method inputs or earlier stages' outputs. Instances fail independently: a failed instance skips the rest.
 /// </summary>
-internal sealed class MethodRunner(MethodDefinition definition, IReadOnlyList<StageRunner> stages)
+internal sealed class MethodRunner(MethodDefinition definition, StageRunner[] stages)
 {
     public MethodDefinition Definition { get; } = definition;
 
-    public IReadOnlyList<StageRunner> Stages { get; } = stages;
+    public IReadOnlyList<StageRunner> Stages => stages;
 
     /// <summary>Runs the instances; returns one result per instance, in order.</summary>
     /// <exception cref="OperationCanceledException">The request was cancelled.</exception>
-    public async Task<InstanceResult[]> RunAsync(string spec, Tensor[][] instances, CancellationToken cancellationToken)
+    public async ValueTask<InstanceResult[]> RunAsync(RequestState state, CancellationToken cancellationToken)
     {
-        var state = new RequestState(spec, instances, Stages.Count, cancellationToken);
-        foreach (var stage in Stages)
+        foreach (var stage in stages)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var alive = state.Alive();
@@ -23,10 +22,20 @@ internal sealed class MethodRunner(MethodDefinition definition, IReadOnlyList<St
             {
                 break;
             }
+            var run = stage.RunAsync(state, alive);
+            if (run.IsCompletedSuccessfully)
+            {
+                continue;
+            }
             // A cancelled request stops waiting at once, even for a C# stage that does not watch the token; the stage's
             // worker slot stays taken until its code returns.
-            await stage.RunAsync(state, alive).WaitAsync(cancellationToken);
+            await run.AsTask().WaitAsync(cancellationToken);
         }
+        return Results(state);
+    }
+
+    private InstanceResult[] Results(RequestState state)
+    {
         var results = new InstanceResult[state.Count];
         var outputs = Definition.Outputs;
         var sources = Definition.OutputSources;

@@ -9,6 +9,12 @@ namespace SharpServing.Engine.Execution;
 /// each read by one batch loop that takes what is queued up to the batch size, waits at most the model's batch delay for
 /// more, runs the batch and hands each instance its outputs. Instances from different requests share runs.
 /// </summary>
+/// <remarks>
+/// Fast path: with no batch delay, a request whose instances fit one run and that finds a replica idle (nothing queued,
+/// no run in progress) runs them on its own thread, as the batch loop would have run them, without two thread hops.
+/// A replica runs one batch at a time: the loop and the fast path both hold the replica's run permit while they take
+/// instances and run them, so under contention instances queue and share runs as before.
+/// </remarks>
 internal sealed class ModelBatcher : IDisposable
 {
     private readonly ModelLayout _layout;
@@ -20,6 +26,8 @@ internal sealed class ModelBatcher : IDisposable
     private readonly Dictionary<int, long> _batchSizes = [];
     private readonly KeyValuePair<string, object?> _modelTag;
     private int _next;
+    private int _running;
+    private volatile bool _completed;
     private bool _disposed;
 
     public ModelBatcher(LoadedModel model, int subgraph, TimeProvider time, ILogger logger)
@@ -38,14 +46,17 @@ internal sealed class ModelBatcher : IDisposable
                 SingleReader = true,
                 FullMode = BoundedChannelFullMode.Wait,
             });
-            _replicas[r] = new Replica(model.Sessions[r][subgraph], channel);
+            _replicas[r] = new Replica(model.Sessions[r][subgraph], channel, new BatchCancellation(_abort.Token));
         }
     }
 
     public ModelLayout Layout => _layout;
 
-    /// <summary>Completes when every batch loop has ended.</summary>
-    public Task Completion => Task.WhenAll(_replicas.Select(r => r.Loop ?? Task.CompletedTask));
+    /// <summary>The batch delay (zero: take what is queued, never wait).</summary>
+    public TimeSpan Delay => _delay;
+
+    /// <summary>Completes when every batch loop has ended and no run on a caller's thread is left.</summary>
+    public Task Completion => CompleteAsync();
 
     /// <summary>Starts one batch loop per replica.</summary>
     public void Start()
@@ -61,15 +72,75 @@ internal sealed class ModelBatcher : IDisposable
     public async ValueTask EnqueueAsync(ModelWorkItem item, CancellationToken cancellationToken)
     {
         var replica = _replicas[(int)((uint)Interlocked.Increment(ref _next) % (uint)_replicas.Length)];
-        try
+        if (!replica.Channel.Writer.TryWrite(item))
         {
-            await replica.Channel.Writer.WriteAsync(item, cancellationToken);
-        }
-        catch (ChannelClosedException e)
-        {
-            throw new WorkerStoppedException("The model no longer accepts work: its servable version is stopping.", e);
+            try
+            {
+                await replica.Channel.Writer.WriteAsync(item, cancellationToken);
+            }
+            catch (ChannelClosedException e)
+            {
+                throw new WorkerStoppedException("The model no longer accepts work: its servable version is stopping.", e);
+            }
         }
         ExecutionMetrics.QueueLength.Add(1, _modelTag);
+    }
+
+    /// <summary>
+    /// Runs checked instances of one request as one batch on the caller's thread, when that is what the batch loop would
+    /// do: no batch delay, the instances fit one run, and a replica is idle with nothing queued. Returns null when it
+    /// declines (queue them instead); else each instance's outputs.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="WorkerStoppedException">The version stopped the run.</exception>
+    /// <exception cref="Exception">The run failed (every instance fails with it).</exception>
+    public Tensor[][]? TryRunInline(IReadOnlyList<Tensor[]> inputs, IReadOnlyList<long[][]> shapes, CancellationToken cancellationToken)
+    {
+        if (_delay > TimeSpan.Zero || _completed || inputs.Count > _layout.BatchSize)
+        {
+            return null;
+        }
+        for (var i = 1; i < shapes.Count; i++)
+        {
+            if (!BatchPacker.Compatible(_layout, shapes[0], shapes[i]))
+            {
+                return null;
+            }
+        }
+        var start = (uint)Interlocked.Increment(ref _next);
+        for (var n = 0; n < _replicas.Length; n++)
+        {
+            var replica = _replicas[(int)((start + (uint)n) % (uint)_replicas.Length)];
+            if (replica.Channel.Reader.Count != 0 || !replica.Permit.Wait(0, CancellationToken.None))
+            {
+                continue;
+            }
+            try
+            {
+                // Checked again under the permit: a queued instance goes first, and a stopping batcher runs nothing new.
+                if (replica.Channel.Reader.Count != 0 || _completed)
+                {
+                    return null;
+                }
+                var cancellation = replica.Cancellation;
+                cancellation.Begin();
+                try
+                {
+                    cancellation.Watch(cancellationToken);
+                    cancellation.Seal();
+                    return Run(replica, inputs, shapes, cancellation.Token);
+                }
+                finally
+                {
+                    cancellation.End();
+                }
+            }
+            finally
+            {
+                replica.Permit.Release();
+            }
+        }
+        return null;
     }
 
     /// <summary>
@@ -107,7 +178,11 @@ internal sealed class ModelBatcher : IDisposable
                 end++;
             }
             var replica = _replicas[(int)((uint)Interlocked.Increment(ref _next) % (uint)_replicas.Length)];
-            var batch = instances.Skip(start).Take(end - start).ToArray();
+            var batch = new Tensor[end - start][];
+            for (var i = start; i < end; i++)
+            {
+                batch[i - start] = instances[i];
+            }
             results.AddRange(BatchPacker.Run(_layout, replica.Session, batch, shapes[start..end], linked.Token));
             Record(end - start);
             start = end;
@@ -128,11 +203,26 @@ internal sealed class ModelBatcher : IDisposable
     }
 
     /// <summary>Instances waiting in the queues (not yet taken by a batch loop).</summary>
-    public int QueuedCount => _replicas.Sum(r => r.Channel.Reader.Count);
+    public int QueuedCount
+    {
+        get
+        {
+            var count = 0;
+            foreach (var replica in _replicas)
+            {
+                count += replica.Channel.Reader.Count;
+            }
+            return count;
+        }
+    }
+
+    /// <summary>Runs in progress (in a batch loop or on a caller's thread).</summary>
+    public int RunningCount => Volatile.Read(ref _running);
 
     /// <summary>Stops accepting work; the loops run what is queued, then end.</summary>
     public void Complete()
     {
+        _completed = true;
         foreach (var replica in _replicas)
         {
             replica.Channel.Writer.TryComplete();
@@ -150,7 +240,23 @@ internal sealed class ModelBatcher : IDisposable
     public void Dispose()
     {
         Volatile.Write(ref _disposed, true);
+        foreach (var replica in _replicas)
+        {
+            replica.Cancellation.Dispose();
+            replica.Permit.Dispose();
+        }
         _abort.Dispose();
+    }
+
+    private async Task CompleteAsync()
+    {
+        foreach (var replica in _replicas)
+        {
+            await (replica.Loop ?? Task.CompletedTask);
+            // A run on a caller's thread still holds the permit; none starts once the batcher is completed.
+            await replica.Permit.WaitAsync();
+            replica.Permit.Release();
+        }
     }
 
     private async Task RunLoopAsync(Replica replica)
@@ -160,27 +266,36 @@ internal sealed class ModelBatcher : IDisposable
         ModelWorkItem? carried = null;
         while (carried is not null || await reader.WaitToReadAsync(CancellationToken.None))
         {
-            batch.Clear();
-            if (carried is not null)
+            // The replica's permit first: while a run on a caller's thread holds it, instances keep queueing and join this batch.
+            await replica.Permit.WaitAsync();
+            try
             {
-                batch.Add(carried);
-                carried = null;
+                batch.Clear();
+                if (carried is not null)
+                {
+                    batch.Add(carried);
+                    carried = null;
+                }
+                Fill(reader, batch, ref carried);
+                if (_delay > TimeSpan.Zero && carried is null && batch.Count > 0 && batch.Count < _layout.BatchSize)
+                {
+                    carried = await WaitForMoreAsync(reader, batch);
+                }
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+                if (_abort.IsCancellationRequested)
+                {
+                    Fail(batch, new WorkerStoppedException());
+                    continue;
+                }
+                RunBatch(replica, batch);
             }
-            Fill(reader, batch, ref carried);
-            if (_delay > TimeSpan.Zero && carried is null && batch.Count > 0 && batch.Count < _layout.BatchSize)
+            finally
             {
-                carried = await WaitForMoreAsync(reader, batch);
+                replica.Permit.Release();
             }
-            if (batch.Count == 0)
-            {
-                continue;
-            }
-            if (_abort.IsCancellationRequested)
-            {
-                Fail(batch, new WorkerStoppedException());
-                continue;
-            }
-            RunBatch(replica.Session, batch);
         }
     }
 
@@ -228,9 +343,10 @@ internal sealed class ModelBatcher : IDisposable
         }
     }
 
-    private void RunBatch(OrtSession session, List<ModelWorkItem> batch)
+    private void RunBatch(Replica replica, List<ModelWorkItem> batch)
     {
-        using var cancellation = new BatchCancellation(batch, _abort.Token);
+        var cancellation = replica.Cancellation;
+        cancellation.Begin();
         try
         {
             var inputs = new Tensor[batch.Count][];
@@ -239,9 +355,10 @@ internal sealed class ModelBatcher : IDisposable
             {
                 inputs[i] = batch[i].Inputs;
                 shapes[i] = batch[i].Shapes;
+                cancellation.Watch(batch[i].CancellationToken);
             }
-            var outputs = BatchPacker.Run(_layout, session, inputs, shapes, cancellation.Token);
-            Record(batch.Count);
+            cancellation.Seal();
+            var outputs = Run(replica, inputs, shapes, cancellation.Token);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].SetResult(outputs[i]);
@@ -249,23 +366,54 @@ internal sealed class ModelBatcher : IDisposable
         }
         catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested)
         {
-            if (_abort.IsCancellationRequested)
+            foreach (var item in batch)
             {
-                Fail(batch, new WorkerStoppedException());
-            }
-            else
-            {
-                ExecutionLog.BatchCancelled(_logger, _layout.Key, batch.Count);
-                foreach (var item in batch)
-                {
-                    item.SetCanceled();
-                }
+                item.SetCanceled();
             }
         }
         catch (Exception e)
         {
-            ExecutionLog.BatchFailed(_logger, _layout.Key, batch.Count, e);
             Fail(batch, e);
+        }
+        finally
+        {
+            cancellation.End();
+        }
+    }
+
+    /// <summary>Runs one batch; logs a failed or stopped run and tells them apart by exception type.</summary>
+    /// <exception cref="OperationCanceledException">Every request of the run was cancelled.</exception>
+    /// <exception cref="WorkerStoppedException">The version stopped the run.</exception>
+    private Tensor[][] Run(Replica replica, IReadOnlyList<Tensor[]> inputs, IReadOnlyList<long[][]> shapes, CancellationToken token)
+    {
+        if (_abort.IsCancellationRequested)
+        {
+            throw new WorkerStoppedException();
+        }
+        Interlocked.Increment(ref _running);
+        try
+        {
+            var outputs = BatchPacker.Run(_layout, replica.Session, inputs, shapes, token);
+            Record(inputs.Count);
+            return outputs;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            if (_abort.IsCancellationRequested)
+            {
+                throw new WorkerStoppedException();
+            }
+            ExecutionLog.BatchCancelled(_logger, _layout.Key, inputs.Count);
+            throw;
+        }
+        catch (Exception e)
+        {
+            ExecutionLog.BatchFailed(_logger, _layout.Key, inputs.Count, e);
+            throw;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
         }
     }
 
@@ -286,11 +434,17 @@ internal sealed class ModelBatcher : IDisposable
         }
     }
 
-    private sealed class Replica(OrtSession session, Channel<ModelWorkItem> channel)
+    private sealed class Replica(OrtSession session, Channel<ModelWorkItem> channel, BatchCancellation cancellation)
     {
         public OrtSession Session { get; } = session;
 
         public Channel<ModelWorkItem> Channel { get; } = channel;
+
+        /// <summary>Held by whoever runs a batch on this replica: its batch loop, or a caller on the fast path.</summary>
+        public SemaphoreSlim Permit { get; } = new(1, 1);
+
+        /// <summary>The token of the replica's current run (one run at a time, so one object serves them all).</summary>
+        public BatchCancellation Cancellation { get; } = cancellation;
 
         public Task? Loop { get; set; }
     }

@@ -13,6 +13,11 @@ internal sealed class ModelLayout
         FixedBatch = fixedBatch;
         Inputs = inputs;
         OutputBatched = outputBatched;
+        AnyOutputBatched = outputBatched.Any(b => b);
+        if (inputs.All(i => i.SlotBytes >= 0))
+        {
+            FixedShapes = [.. inputs.Select(i => i.ItemShape)];
+        }
     }
 
     /// <summary>The model key used in texts (files joined with <c>;</c>).</summary>
@@ -30,8 +35,14 @@ internal sealed class ModelLayout
     /// <summary>Per output: whether its first dimension is the batch (split per instance) or it is copied whole.</summary>
     public IReadOnlyList<bool> OutputBatched { get; }
 
+    /// <summary>Whether any output is split per instance.</summary>
+    public bool AnyOutputBatched { get; }
+
     /// <summary>Whether every batched input's per-instance shape is fixed, so any instances may share a run.</summary>
-    public bool AllShapesFixed => Inputs.All(i => i.SlotBytes >= 0);
+    public bool AllShapesFixed => FixedShapes is not null;
+
+    /// <summary>When every input has a fixed shape: the per-instance shapes, shared by all instances (never changed).</summary>
+    public long[][]? FixedShapes { get; }
 
     /// <exception cref="InvalidOperationException">The model's batch dimensions disagree.</exception>
     public static ModelLayout Create(Model model, ModelSignature signature)

@@ -4,63 +4,98 @@ namespace SharpServing.Engine.Execution;
 /// The values and errors of one request's instances as they flow through a method's stages: for each instance, the
 /// outputs of every stage so far (stage 0 = the method inputs), or the error that stopped it.
 /// </summary>
+/// <remarks>
+/// Each instance slot is written by one stage at a time, and stages run one after another; the instances of a batch
+/// function stage may be written by several calls at once, each its own slots.
+/// </remarks>
 internal sealed class RequestState
 {
-    private readonly Tensor[]?[][] _values;
-    private readonly ServingError?[] _errors;
+    private static readonly int[] s_first = [0];
 
-    public RequestState(string spec, Tensor[][] inputs, int stageCount, CancellationToken cancellationToken)
+    // Instance i's outputs of stage s at [i * _stride + s]: one array for the whole request.
+    private readonly Tensor[]?[] _values;
+    private readonly int _stride;
+    private readonly int _count;
+    private readonly string _servable;
+    private readonly string _method;
+    private readonly ulong _version;
+    private ServingError?[]? _errors;
+    private string? _spec;
+    private int[]? _alive;
+    private int _failed;
+
+    public RequestState(string servable, string method, ulong version, Tensor[][] inputs, int stageCount, CancellationToken cancellationToken)
     {
-        Spec = spec;
+        _servable = servable;
+        _method = method;
+        _version = version;
         CancellationToken = cancellationToken;
-        _values = new Tensor[]?[inputs.Length][];
-        _errors = new ServingError?[inputs.Length];
+        _count = inputs.Length;
+        _stride = stageCount + 1;
+        _values = new Tensor[]?[checked(_count * _stride)];
         for (var i = 0; i < inputs.Length; i++)
         {
-            _values[i] = new Tensor[]?[stageCount + 1];
-            _values[i][0] = inputs[i];
+            _values[i * _stride] = inputs[i];
         }
     }
 
-    /// <summary><c>servable(..) method(..)</c> as the request named it, for texts.</summary>
-    public string Spec { get; }
+    /// <summary><c>servable(..) method(..)</c> as the request named it, for texts (made only when a text needs it).</summary>
+    public string Spec => _spec ??= ExecutionErrors.Spec(_servable, _method, _version);
 
     /// <summary>The request's cancellation (client gone, deadline).</summary>
     public CancellationToken CancellationToken { get; }
 
-    public int Count => _errors.Length;
+    public int Count => _count;
 
-    public ServingError? Error(int instance) => _errors[instance];
+    public ServingError? Error(int instance) => Volatile.Read(ref _errors)?[instance];
 
-    /// <summary>The instances that have not failed, in order.</summary>
+    /// <summary>The instances that have not failed, in order. The same array while no instance fails: do not change it.</summary>
     public int[] Alive()
     {
-        var alive = new List<int>(_errors.Length);
-        for (var i = 0; i < _errors.Length; i++)
+        var failed = Volatile.Read(ref _failed);
+        if (failed == 0 && _count == 1)
         {
-            if (_errors[i] is null)
+            return s_first;
+        }
+        if (_alive is { } alive && alive.Length == _count - failed)
+        {
+            return alive;
+        }
+        var result = new int[_count - failed];
+        var n = 0;
+        for (var i = 0; i < _count && n < result.Length; i++)
+        {
+            if (Error(i) is null)
             {
-                alive.Add(i);
+                result[n++] = i;
             }
         }
-        return [.. alive];
+        return _alive = result;
     }
 
     /// <summary>The values a stage takes for one instance.</summary>
     public Tensor[] Gather(int instance, IReadOnlyList<StageInput> sources)
     {
         var values = new Tensor[sources.Count];
+        var start = instance * _stride;
         for (var k = 0; k < values.Length; k++)
         {
-            values[k] = Value(instance, sources[k]);
+            var source = sources[k];
+            values[k] = _values[start + source.Stage]![source.Output];
         }
         return values;
     }
 
-    public Tensor Value(int instance, StageInput source) => _values[instance][source.Stage]![source.Output];
+    public Tensor Value(int instance, StageInput source) => _values[instance * _stride + source.Stage]![source.Output];
 
-    // Each instance slot is written by one stage task at a time, and stages run one after another.
-    public void SetOutputs(int instance, int stage, Tensor[] outputs) => _values[instance][stage] = outputs;
+    public void SetOutputs(int instance, int stage, Tensor[] outputs) => _values[instance * _stride + stage] = outputs;
 
-    public void Fail(int instance, ServingError error) => _errors[instance] = error;
+    public void Fail(int instance, ServingError error)
+    {
+        var errors = Volatile.Read(ref _errors) ?? Interlocked.CompareExchange(ref _errors, new ServingError?[_count], null) ?? _errors;
+        if (Interlocked.Exchange(ref errors[instance], error) is null)
+        {
+            Interlocked.Increment(ref _failed);
+        }
+    }
 }

@@ -10,10 +10,13 @@ internal abstract class StageRunner(StageDefinition definition, string tag, stri
 
     public string Method { get; } = method;
 
-    /// <summary>Runs the stage for <paramref name="alive"/>; sets each instance's outputs or its error.</summary>
+    /// <summary>
+    /// Runs the stage for <paramref name="alive"/> (read-only: the caller may share it); sets each instance's outputs or
+    /// its error. Completes synchronously when the stage ran on the caller's thread.
+    /// </summary>
     /// <exception cref="OperationCanceledException">The request was cancelled.</exception>
-    public abstract Task RunAsync(RequestState state, int[] alive);
+    public abstract ValueTask RunAsync(RequestState state, int[] alive);
 
-    protected ServingError Failure(Exception exception)
+    public ServingError Failure(Exception exception)
         => ExecutionErrors.StageFailure(Tag, Method, Definition.Index, exception.Message);
 }

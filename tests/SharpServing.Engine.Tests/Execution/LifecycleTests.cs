@@ -15,6 +15,17 @@ public sealed class LifecycleTests(ITestOutputHelper output)
         b.RegisterMethod("m", ["y"], x => b.AddStage(model, x));
     }, new Dictionary<string, byte[]> { ["slow.onnx"] = Fixtures.MatMulChain(200) }, logs: logs);
 
+    /// <summary>
+    /// True once a run of the model is in progress; false if <paramref name="over"/> first. Watches from a thread of its
+    /// own: a thread-pool poll can be held up, under load, for longer than the run lasts.
+    /// </summary>
+    private static Task<bool> RunStartedAsync(TestServable servable, Func<bool> over)
+        => Task.Factory.StartNew(() =>
+        {
+            var seen = SpinWait.SpinUntil(() => servable.Executor.GetRunningCount(servable.Models[0]) == 1 || over(), TestTimeout);
+            return seen && servable.Executor.GetRunningCount(servable.Models[0]) == 1;
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).WaitAsync(TestTimeout);
+
     private static Dictionary<string, RequestInput> SlowInput(int size = 256) => Instance(("x", Floats(0.001f, size, size)));
 
     [Fact]
@@ -22,12 +33,16 @@ public sealed class LifecycleTests(ITestOutputHelper output)
     {
         await using var servable = Slow();
         var model = servable.Models[0];
-        var running = servable.PredictAsync("m", SlowInput());
-        await Eventually.True(() => servable.Executor.GetQueuedCount(model) == 0, "the first request's run starts");
+        // From the thread pool, as a server calls: an idle model runs the first request on the caller's thread.
+        Task<InferReply>? running = null;
+        var started = RunStartedAsync(servable, () => running?.IsCompleted == true);
+        running = Task.Run(() => servable.PredictAsync("m", SlowInput()));
+        Assert.True(await started, "the first request's run was seen in progress");
 
         using var client = new CancellationTokenSource();
         var watch = Stopwatch.StartNew();
         var cancelled = servable.PredictAsync("m", client.Token, SlowInput());
+        Assert.Equal(1, servable.Executor.GetQueuedCount(model));   // the model is busy: the instance waits in the queue
         client.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
@@ -45,8 +60,10 @@ public sealed class LifecycleTests(ITestOutputHelper output)
         var logs = new CapturingLoggerFactory();
         await using var servable = Slow(logs);
         using var client = new CancellationTokenSource();
-        var request = servable.PredictAsync("m", client.Token, SlowInput(1024));
-        await Eventually.True(() => servable.Executor.GetQueuedCount(servable.Models[0]) == 0, "the run starts");
+        Task<InferReply>? request = null;
+        var started = RunStartedAsync(servable, () => request?.IsCompleted == true);
+        request = Task.Run(() => servable.PredictAsync("m", client.Token, SlowInput(1024)));
+        Assert.True(await started, "the run was seen in progress");
 
         var watch = Stopwatch.StartNew();
         client.Cancel();
