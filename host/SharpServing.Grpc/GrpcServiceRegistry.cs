@@ -30,7 +30,7 @@ public sealed class GrpcServiceRegistry
     /// <summary>The registered method paths.</summary>
     public ICollection<string> Methods => _methods.Keys;
 
-    /// <summary>Registers a unary method, e.g. <c>/pkg.Service/Method</c>.</summary>
+    /// <summary>Registers a unary method of Google.Protobuf messages, e.g. <c>/pkg.Service/Method</c>.</summary>
     /// <exception cref="InvalidOperationException">The path is registered already.</exception>
     public void AddUnary<TRequest, TReply>(
         string method, MessageParser<TRequest> parser, Func<TRequest, GrpcCallContext, Task<TReply>> handler)
@@ -38,8 +38,18 @@ public sealed class GrpcServiceRegistry
         where TReply : IMessage<TReply>
     {
         ArgumentNullException.ThrowIfNull(parser);
+        AddUnary(method, ProtobufMarshaller.For(parser), ReplyMarshaller<TReply>.Instance, handler);
+    }
+
+    /// <summary>Registers a unary method whose messages travel through the given marshallers.</summary>
+    /// <exception cref="InvalidOperationException">The path is registered already.</exception>
+    public void AddUnary<TRequest, TReply>(
+        string method, GrpcMarshaller<TRequest> request, GrpcMarshaller<TReply> reply, Func<TRequest, GrpcCallContext, Task<TReply>> handler)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(reply);
         ArgumentNullException.ThrowIfNull(handler);
-        Add(method, new UnaryMethodHandler<TRequest, TReply>(parser, handler));
+        Add(method, new UnaryMethodHandler<TRequest, TReply>(request, reply, handler));
     }
 
     /// <summary>
@@ -54,7 +64,7 @@ public sealed class GrpcServiceRegistry
     {
         ArgumentNullException.ThrowIfNull(parser);
         ArgumentNullException.ThrowIfNull(handler);
-        Add(method, new ServerStreamingMethodHandler<TRequest, TReply>(parser, handler));
+        Add(method, new ServerStreamingMethodHandler<TRequest, TReply>(ProtobufMarshaller.For(parser), ReplyMarshaller<TReply>.Instance, handler));
     }
 
     /// <summary>Serves one HTTP request as a gRPC call (unknown paths get UNIMPLEMENTED).</summary>
@@ -75,5 +85,12 @@ public sealed class GrpcServiceRegistry
         {
             throw new InvalidOperationException($"The gRPC method {method} is registered already.");
         }
+    }
+
+    /// <summary>One write-only marshaller per reply type.</summary>
+    private static class ReplyMarshaller<T>
+        where T : IMessage<T>
+    {
+        public static readonly GrpcMarshaller<T> Instance = new(null, static m => m.CalculateSize(), static (m, output) => m.WriteTo(output));
     }
 }

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using SharpServing.Grpc.Internal;
 
 namespace SharpServing.Grpc;
@@ -6,13 +5,14 @@ namespace SharpServing.Grpc;
 /// <summary>Sends the messages of a server-streaming call, one at a time.</summary>
 /// <typeparam name="TReply">The reply message type.</typeparam>
 public sealed class GrpcStreamWriter<TReply>
-    where TReply : IMessage<TReply>
 {
     private readonly GrpcCall _call;
+    private readonly GrpcMarshaller<TReply> _marshaller;
 
-    internal GrpcStreamWriter(GrpcCall call)
+    internal GrpcStreamWriter(GrpcCall call, GrpcMarshaller<TReply> marshaller)
     {
         _call = call;
+        _marshaller = marshaller;
     }
 
     /// <summary>
@@ -22,6 +22,6 @@ public sealed class GrpcStreamWriter<TReply>
     public Task WriteAsync(TReply message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return _call.WriteMessageAsync(message, cancellationToken);
+        return _call.WriteMessageAsync(message, _marshaller, cancellationToken);
     }
 }

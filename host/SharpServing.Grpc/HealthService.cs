@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using SharpServing.Grpc.Health;
+using SharpServing.Protocol.Health;
 
 namespace SharpServing.Grpc;
 

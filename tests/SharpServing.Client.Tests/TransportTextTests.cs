@@ -39,13 +39,13 @@ public sealed class TransportTextTests
     [InlineData(100_000, "100000S")]
     [InlineData(100_000.0001, "100001S")]
     public void GrpcTimeout_IsAtMostEightDigits_RoundedUp(double seconds, string expected)
-        => Assert.Equal(expected, GrpcTimeoutHeader.Format(TimeSpan.FromSeconds(seconds)));
+        => Assert.Equal(expected, Protocol.GrpcTimeout.Format(TimeSpan.FromSeconds(seconds)));
 
     [Fact]
     public void GrpcTimeout_HugeValues_AreCappedInHours()
     {
-        Assert.Equal("99999999H", GrpcTimeoutHeader.Format(TimeSpan.MaxValue));
-        Assert.Equal("1666667M", GrpcTimeoutHeader.Format(TimeSpan.FromSeconds(99_999_999.5 + 1)));
+        Assert.Equal("99999999H", Protocol.GrpcTimeout.Format(TimeSpan.MaxValue));
+        Assert.Equal("1666667M", Protocol.GrpcTimeout.Format(TimeSpan.FromSeconds(99_999_999.5 + 1)));
     }
 
     [Theory]

@@ -1,4 +1,4 @@
-using SharpServing.Grpc.Internal;
+using SharpServing.Protocol;
 
 namespace SharpServing.Grpc.Tests;
 

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using SharpServing.Grpc.Health;
+using SharpServing.Protocol.Health;
 
 namespace SharpServing.Grpc.Tests;
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -13,9 +12,13 @@ namespace SharpServing.Grpc.Internal;
 /// </summary>
 internal sealed class GrpcCall : IDisposable
 {
+    /// <summary>A unary reply up to this size stays in the response pipe until the call ends (one write with the trailers);
+    /// a larger one is flushed, so that the pipe's backpressure bounds what is buffered.</summary>
+    internal const int UnflushedReplyLimit = 64 * 1024;
+
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource? _deadlineCts;
-    private readonly CancellationTokenSource _callCts;
+    private readonly CancellationTokenSource? _callCts;
     private readonly GrpcOptions _options;
     private readonly string _replyContentType;
     private readonly ILogger _logger;
@@ -35,10 +38,12 @@ internal sealed class GrpcCall : IDisposable
             Deadline = options.TimeProvider.GetUtcNow() + t;
             _deadlineCts = new CancellationTokenSource(t, options.TimeProvider);
             _callCts = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, _deadlineCts.Token);
+            CancellationToken = _callCts.Token;
         }
         else
         {
-            _callCts = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted);
+            // No deadline: the request's own token is the call's (client gone, or the server aborting it at stop).
+            CancellationToken = httpContext.RequestAborted;
         }
         Context = new GrpcCallContext(this);
     }
@@ -55,46 +60,68 @@ internal sealed class GrpcCall : IDisposable
 
     public GrpcOptions Options => _options;
 
-    public CancellationToken CancellationToken => _callCts.Token;
+    public CancellationToken CancellationToken { get; }
 
     /// <summary>Cancelled when the deadline passes (never, without a deadline).</summary>
     public CancellationToken DeadlineToken => _deadlineCts?.Token ?? CancellationToken.None;
 
     private bool ClientGone => HttpContext.RequestAborted.IsCancellationRequested;
 
-    public ValueTask<T> ReadSingleMessageAsync<T>(MessageParser<T> parser)
-        where T : IMessage<T>
-        => MessageReader.ReadSingleAsync(HttpContext.Request.BodyReader, parser, _options.MaxReceiveMessageSize, IsGzip, CancellationToken);
+    /// <summary>Parses the request now when it has fully arrived; false when it must be read with <see cref="ReadSingleMessageAsync"/>.</summary>
+    public bool TryReadSingleMessage<T>(GrpcMarshaller<T> marshaller, out T message)
+        => MessageReader.TryReadSingle(HttpContext.Request.BodyReader, marshaller, _options.MaxReceiveMessageSize, IsGzip, out message);
 
-    public async Task WriteMessageAsync(IMessage message, CancellationToken cancellationToken)
+    public ValueTask<T> ReadSingleMessageAsync<T>(GrpcMarshaller<T> marshaller)
+        => MessageReader.ReadSingleAsync(HttpContext.Request.BodyReader, marshaller, _options.MaxReceiveMessageSize, IsGzip, CancellationToken);
+
+    /// <summary>
+    /// The end of a successful unary call: the reply and the OK status, written without waiting when nothing else holds
+    /// the call (no flush for a small reply: Kestrel sends it with the trailers). Completes synchronously then.
+    /// </summary>
+    public Task CompleteUnaryAsync<T>(T reply, GrpcMarshaller<T> marshaller)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken, cancellationToken);
-        await _writeLock.WaitAsync(linked.Token);
+        CancellationToken.ThrowIfCancellationRequested();
+        var size = CheckSize(marshaller.CalculateSize(reply));
+        if (size > UnflushedReplyLimit || !_writeLock.Wait(0))
+        {
+            return WriteAndCompleteAsync(reply, marshaller);
+        }
+        try
+        {
+            if (_completed)
+            {
+                return Task.CompletedTask;
+            }
+            WriteFrame(reply, marshaller, size);
+            SetStatus(StatusCode.OK, null);
+            return Task.CompletedTask;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async Task WriteAndCompleteAsync<T>(T reply, GrpcMarshaller<T> marshaller)
+    {
+        await WriteMessageAsync(reply, marshaller, CancellationToken.None);
+        await CompleteAsync(StatusCode.OK, null, completeResponse: false);
+    }
+
+    public async Task WriteMessageAsync<T>(T message, GrpcMarshaller<T> marshaller, CancellationToken cancellationToken)
+    {
+        // Linked only when the caller brings a token of its own.
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(CancellationToken, cancellationToken) : null;
+        var token = linked?.Token ?? CancellationToken;
+        await _writeLock.WaitAsync(token);
         try
         {
             if (_completed)
             {
                 throw new OperationCanceledException("The call has already completed.");
             }
-            var size = message.CalculateSize();
-            if (size > _options.MaxSendMessageSize)
-            {
-                throw new GrpcStatusException(
-                    StatusCode.ResourceExhausted, $"Sent message larger than max ({size} vs. {_options.MaxSendMessageSize})");
-            }
-            if (!_messageWritten)
-            {
-                SetReplyHeaders();
-            }
-            var writer = HttpContext.Response.BodyWriter;
-            var header = writer.GetSpan(GrpcProtocol.HeaderSize);
-            header[0] = 0;
-            BinaryPrimitives.WriteUInt32BigEndian(header[1..], (uint)size);
-            writer.Advance(GrpcProtocol.HeaderSize);
-            // Writes through the pipe's pooled segments: no contiguous buffer of the message's size.
-            message.WriteTo(writer);
-            _messageWritten = true;
-            await writer.FlushAsync(linked.Token);
+            WriteFrame(message, marshaller, CheckSize(marshaller.CalculateSize(message)));
+            await HttpContext.Response.BodyWriter.FlushAsync(token);
         }
         finally
         {
@@ -108,37 +135,15 @@ internal sealed class GrpcCall : IDisposable
         await _writeLock.WaitAsync(CancellationToken.None);
         try
         {
-            if (_completed)
+            if (_completed || ClientGone)
             {
+                _completed = true;
                 return;
             }
-            _completed = true;
-            if (ClientGone)
-            {
-                return;
-            }
-            var response = HttpContext.Response;
-            if (!_messageWritten && !response.HasStarted)
-            {
-                // Trailers-only: the status travels in the only HEADERS frame, with END_STREAM.
-                SetReplyHeaders();
-                response.Headers[GrpcProtocol.StatusHeader] = ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                if (!string.IsNullOrEmpty(message))
-                {
-                    response.Headers[GrpcProtocol.MessageHeader] = PercentEncoding.Encode(message);
-                }
-            }
-            else
-            {
-                response.AppendTrailer(GrpcProtocol.StatusHeader, ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture));
-                if (!string.IsNullOrEmpty(message))
-                {
-                    response.AppendTrailer(GrpcProtocol.MessageHeader, PercentEncoding.Encode(message));
-                }
-            }
+            SetStatus(status, message);
             if (completeResponse)
             {
-                await response.CompleteAsync();
+                await HttpContext.Response.CompleteAsync();
             }
         }
         finally
@@ -174,16 +179,69 @@ internal sealed class GrpcCall : IDisposable
 
     public void Dispose()
     {
-        _callCts.Dispose();
+        _callCts?.Dispose();
         _deadlineCts?.Dispose();
         _writeLock.Dispose();
+    }
+
+    private int CheckSize(int size)
+    {
+        if (size > _options.MaxSendMessageSize)
+        {
+            throw new GrpcStatusException(
+                StatusCode.ResourceExhausted, $"Sent message larger than max ({size} vs. {_options.MaxSendMessageSize})");
+        }
+        return size;
+    }
+
+    /// <summary>Writes the length prefix and the message into the response pipe's pooled segments. Under the lock.</summary>
+    private void WriteFrame<T>(T message, GrpcMarshaller<T> marshaller, int size)
+    {
+        if (!_messageWritten)
+        {
+            SetReplyHeaders();
+        }
+        var writer = HttpContext.Response.BodyWriter;
+        var header = writer.GetSpan(GrpcProtocol.HeaderSize);
+        header[0] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(header[1..], (uint)size);
+        writer.Advance(GrpcProtocol.HeaderSize);
+        marshaller.Write(message, writer);
+        _messageWritten = true;
+    }
+
+    /// <summary>Sets the status: in the headers (trailers-only) before any message, else as trailers. Under the lock.</summary>
+    private void SetStatus(StatusCode status, string? message)
+    {
+        _completed = true;
+        var response = HttpContext.Response;
+        IHeaderDictionary target;
+        if (!_messageWritten && !response.HasStarted)
+        {
+            // Trailers-only: the status travels in the only HEADERS frame, with END_STREAM.
+            SetReplyHeaders();
+            target = response.Headers;
+        }
+        else
+        {
+            target = HttpContext.Features.Get<IHttpResponseTrailersFeature>()?.Trailers
+                ?? throw new InvalidOperationException("The response does not support trailers.");
+        }
+        // Typed properties of Kestrel's known headers: no dictionary, and the values come from a table.
+        target.GrpcStatus = GrpcProtocol.StatusValue(status);
+        if (!string.IsNullOrEmpty(message))
+        {
+            target.GrpcMessage = PercentEncoding.Encode(message);
+        }
     }
 
     private void SetReplyHeaders()
     {
         var response = HttpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = _replyContentType;
-        response.Headers[GrpcProtocol.AcceptEncodingHeader] = GrpcProtocol.AcceptedEncodings;
+        response.Headers.ContentType = ReferenceEquals(_replyContentType, GrpcProtocol.ContentType)
+            ? GrpcProtocol.ContentTypeValue
+            : GrpcProtocol.ContentTypeProtoValue;
+        response.Headers.GrpcAcceptEncoding = GrpcProtocol.AcceptedEncodingsValue;
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Primitives;
+
 namespace SharpServing.Grpc.Internal;
 
 /// <summary>Header names and values of the gRPC-over-HTTP/2 protocol.</summary>
@@ -12,6 +14,28 @@ internal static class GrpcProtocol
     public const string AcceptEncodingHeader = "grpc-accept-encoding";
     public const string AcceptedEncodings = "identity,gzip";
     public const int HeaderSize = 5;
+
+    /// <summary>Header values made once, so that setting them allocates nothing.</summary>
+    public static readonly StringValues ContentTypeValue = ContentType;
+    public static readonly StringValues ContentTypeProtoValue = ContentTypeProto;
+    public static readonly StringValues AcceptedEncodingsValue = AcceptedEncodings;
+    private static readonly StringValues[] s_statusValues = CreateStatusValues();
+
+    /// <summary>The <c>grpc-status</c> value of a status, from a table for the defined codes.</summary>
+    public static StringValues StatusValue(StatusCode status)
+        => (uint)status < (uint)s_statusValues.Length
+            ? s_statusValues[(int)status]
+            : ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static StringValues[] CreateStatusValues()
+    {
+        var values = new StringValues[(int)StatusCode.Unauthenticated + 1];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return values;
+    }
 
     /// <summary>
     /// The reply content type for a request content type, or null when the request is not gRPC with protobuf.

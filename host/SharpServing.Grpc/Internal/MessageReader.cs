@@ -12,9 +12,52 @@ namespace SharpServing.Grpc.Internal;
 /// </summary>
 internal static class MessageReader
 {
+    /// <summary>
+    /// The fast path: when the whole request (prefix, message, end of stream) is in the pipe already, parses it without
+    /// waiting. False (nothing consumed) when more is to come; then <see cref="ReadSingleAsync"/> reads it.
+    /// </summary>
+    public static bool TryReadSingle<T>(PipeReader reader, GrpcMarshaller<T> marshaller, int maxSize, bool gzip, out T message)
+    {
+        message = default!;
+        if (!reader.TryRead(out var result))
+        {
+            return false;
+        }
+        var buffer = result.Buffer;
+        bool complete;
+        var compressed = false;
+        var length = 0u;
+        try
+        {
+            complete = result.IsCompleted
+                && TryReadHeader(buffer, gzip, maxSize, out compressed, out length)
+                && buffer.Length - GrpcProtocol.HeaderSize == length;
+        }
+        catch
+        {
+            reader.AdvanceTo(buffer.Start);
+            throw;
+        }
+        if (!complete)
+        {
+            // Not all there yet, or followed by more data (the slow path reports that): leave it all in the pipe.
+            reader.AdvanceTo(buffer.Start);
+            return false;
+        }
+        var body = buffer.Slice(GrpcProtocol.HeaderSize, length);
+        try
+        {
+            message = compressed ? ParseGzip(body, marshaller, maxSize) : Parse(body, marshaller);
+        }
+        finally
+        {
+            reader.AdvanceTo(buffer.End);
+        }
+        return true;
+    }
+
     public static async ValueTask<T> ReadSingleAsync<T>(
-        PipeReader reader, MessageParser<T> parser, int maxSize, bool gzip, CancellationToken cancellationToken)
-        where T : IMessage<T>
+        PipeReader reader, GrpcMarshaller<T> marshaller, int maxSize, bool gzip, CancellationToken cancellationToken)
     {
         T message;
         while (true)
@@ -26,7 +69,7 @@ internal static class MessageReader
                 var body = buffer.Slice(GrpcProtocol.HeaderSize, length);
                 try
                 {
-                    message = compressed ? ParseGzip(body, parser, maxSize) : Parse(body, parser);
+                    message = compressed ? ParseGzip(body, marshaller, maxSize) : Parse(body, marshaller);
                 }
                 finally
                 {
@@ -91,21 +134,19 @@ internal static class MessageReader
 
     private static int ClampLength(long length) => (int)Math.Min(length, Array.MaxLength);
 
-    private static T Parse<T>(in ReadOnlySequence<byte> body, MessageParser<T> parser)
-        where T : IMessage<T>
+    private static T Parse<T>(in ReadOnlySequence<byte> body, GrpcMarshaller<T> marshaller)
     {
         try
         {
-            return parser.ParseFrom(body);
+            return marshaller.Parse(body);
         }
-        catch (InvalidProtocolBufferException ex)
+        catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidDataException)
         {
             throw new GrpcStatusException(StatusCode.Internal, $"Failed to parse the request message: {ex.Message}");
         }
     }
 
-    private static T ParseGzip<T>(in ReadOnlySequence<byte> body, MessageParser<T> parser, int maxSize)
-        where T : IMessage<T>
+    private static T ParseGzip<T>(in ReadOnlySequence<byte> body, GrpcMarshaller<T> marshaller, int maxSize)
     {
         var compressedLength = (int)body.Length;
         var input = ArrayPool<byte>.Shared.Rent(Math.Max(compressedLength, 1));
@@ -141,7 +182,7 @@ internal static class MessageReader
             {
                 throw new GrpcStatusException(StatusCode.ResourceExhausted, $"Received message after decompression larger than max ({maxSize})");
             }
-            return Parse(new ReadOnlySequence<byte>(output, 0, total), parser);
+            return Parse(new ReadOnlySequence<byte>(output, 0, total), marshaller);
         }
         catch (InvalidDataException ex)
         {

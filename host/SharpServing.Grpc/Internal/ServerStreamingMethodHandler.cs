@@ -1,18 +1,15 @@
-using Google.Protobuf;
-
 namespace SharpServing.Grpc.Internal;
 
 internal sealed class ServerStreamingMethodHandler<TRequest, TReply>(
-    MessageParser<TRequest> parser, Func<TRequest, GrpcStreamWriter<TReply>, GrpcCallContext, Task> handler) : MethodHandler
-    where TRequest : IMessage<TRequest>
-    where TReply : IMessage<TReply>
+    GrpcMarshaller<TRequest> requestMarshaller, GrpcMarshaller<TReply> replyMarshaller,
+    Func<TRequest, GrpcStreamWriter<TReply>, GrpcCallContext, Task> handler) : MethodHandler
 {
     public override async Task HandleAsync(GrpcCall call)
     {
         try
         {
-            var request = await call.ReadSingleMessageAsync(parser);
-            await handler(request, new GrpcStreamWriter<TReply>(call), call.Context);
+            var request = await call.ReadSingleMessageAsync(requestMarshaller);
+            await handler(request, new GrpcStreamWriter<TReply>(call, replyMarshaller), call.Context);
             await call.CompleteAsync(StatusCode.OK, null, completeResponse: false);
         }
         catch (Exception ex)

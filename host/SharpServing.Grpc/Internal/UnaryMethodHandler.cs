@@ -1,21 +1,51 @@
-using Google.Protobuf;
-
 namespace SharpServing.Grpc.Internal;
 
+/// <summary>
+/// A unary method. When the request has fully arrived and the handler completes at once, the whole call runs without
+/// an await (no state machine); otherwise it continues asynchronously from where it had to wait.
+/// </summary>
 internal sealed class UnaryMethodHandler<TRequest, TReply>(
-    MessageParser<TRequest> parser, Func<TRequest, GrpcCallContext, Task<TReply>> handler) : MethodHandler
-    where TRequest : IMessage<TRequest>
-    where TReply : IMessage<TReply>
+    GrpcMarshaller<TRequest> requestMarshaller, GrpcMarshaller<TReply> replyMarshaller,
+    Func<TRequest, GrpcCallContext, Task<TReply>> handler) : MethodHandler
 {
-    public override async Task HandleAsync(GrpcCall call)
+    public override Task HandleAsync(GrpcCall call)
     {
         try
         {
-            var request = await call.ReadSingleMessageAsync(parser);
+            if (!call.TryReadSingleMessage(requestMarshaller, out var request))
+            {
+                return ReadAndRunAsync(call);
+            }
+            var replyTask = handler(request, call.Context);
+            return replyTask.IsCompletedSuccessfully
+                ? call.CompleteUnaryAsync(replyTask.Result, replyMarshaller)
+                : ReplyAsync(call, replyTask);
+        }
+        catch (Exception ex)
+        {
+            return call.FailAsync(ex);
+        }
+    }
+
+    private async Task ReadAndRunAsync(GrpcCall call)
+    {
+        try
+        {
+            var request = await call.ReadSingleMessageAsync(requestMarshaller);
             var reply = await handler(request, call.Context);
-            call.CancellationToken.ThrowIfCancellationRequested();
-            await call.WriteMessageAsync(reply, CancellationToken.None);
-            await call.CompleteAsync(StatusCode.OK, null, completeResponse: false);
+            await call.CompleteUnaryAsync(reply, replyMarshaller);
+        }
+        catch (Exception ex)
+        {
+            await call.FailAsync(ex);
+        }
+    }
+
+    private async Task ReplyAsync(GrpcCall call, Task<TReply> replyTask)
+    {
+        try
+        {
+            await call.CompleteUnaryAsync(await replyTask, replyMarshaller);
         }
         catch (Exception ex)
         {

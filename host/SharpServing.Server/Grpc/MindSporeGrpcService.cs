@@ -1,13 +1,16 @@
 using SharpServing.Engine;
 using SharpServing.Grpc;
 using SharpServing.Server.Grpc.Internal;
-using SharpServing.Server.Protos;
 
 namespace SharpServing.Server.Grpc;
 
 /// <summary>MindSpore Serving's <c>MSService.Predict</c> over an <see cref="IPredictor"/>.</summary>
 public static class MindSporeGrpcService
 {
+    // The wire messages are read into and written from the engine's types directly: no protobuf object graph per call.
+    private static readonly GrpcMarshaller<InferRequest> s_requestMarshaller = new(PredictRequestReader.Parse, null, null);
+    private static readonly GrpcMarshaller<PredictResult> s_replyMarshaller = new(null, PredictReplyWriter.CalculateSize, PredictReplyWriter.Write);
+
     /// <summary>The method path.</summary>
     public const string PredictMethod = "/mindspore.serving.proto.MSService/Predict";
 
@@ -19,12 +22,8 @@ public static class MindSporeGrpcService
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(predictor);
-        registry.AddUnary<PredictRequest, PredictReply>(PredictMethod, PredictRequest.Parser, async (request, context) =>
-        {
-            var infer = PredictRequestMapper.ToInferRequest(request);
-            var reply = await predictor.PredictAsync(infer, context.CancellationToken);
-            return PredictReplyMapper.ToPredictReply(request.ServableSpec, reply);
-        });
+        registry.AddUnary(PredictMethod, s_requestMarshaller, s_replyMarshaller, async (request, context) =>
+            new PredictResult(request, await predictor.PredictAsync(request, context.CancellationToken)));
     }
 
     /// <summary>

@@ -84,7 +84,7 @@ internal sealed class GrpcChannel : IDisposable
         request.Headers.TryAddWithoutValidation("user-agent", "grpc-sharpserving/0.1");
         if (timeout is { } t)
         {
-            request.Headers.TryAddWithoutValidation("grpc-timeout", GrpcTimeoutHeader.Format(t));
+            request.Headers.TryAddWithoutValidation("grpc-timeout", Protocol.GrpcTimeout.Format(t));
         }
 
         HttpResponseMessage response;

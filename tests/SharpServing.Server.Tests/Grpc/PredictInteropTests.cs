@@ -1,7 +1,7 @@
 using System.Net;
 using Google.Protobuf;
 using SharpServing.Server.Grpc;
-using SharpServing.Server.Protos;
+using SharpServing.Protocol;
 using SharpServing.Server.Tests.Infrastructure;
 using static SharpServing.Server.Tests.Grpc.Wire;
 
@@ -31,7 +31,7 @@ public sealed class PredictInteropTests(PythonGrpc python) : IAsyncLifetime
         for (var i = 0; i < 3; i++)
         {
             var y = reply.Instances[i].Items["y"];
-            Assert.Equal(Protos.DataType.MsFloat32, y.Dtype);
+            Assert.Equal(Protocol.DataType.MsFloat32, y.Dtype);
             Assert.Equal([2L, 2L], y.Shape.Dims);
             Assert.All(Floats(y), v => Assert.Equal(2f * (i + 1), v));
         }
@@ -64,11 +64,11 @@ public sealed class PredictInteropTests(PythonGrpc python) : IAsyncLifetime
             Request("add", "bad", 0, AddInstance(1)),
             AddRequest(),
             AddRequest(Instance(("x3", Filled(1, 2, 2)), ("x2", Filled(1, 2, 2)))),
-            AddRequest(Instance(("x1", Numeric(Protos.DataType.MsFloat32, new byte[15], 2, 2)), ("x2", Filled(1, 2, 2)))),
-            AddRequest(Instance(("x1", Numeric(Protos.DataType.MsFloat32, [], 0, 2)), ("x2", Filled(1, 2, 2)))),
-            AddRequest(Instance(("x1", Numeric(Protos.DataType.MsUnknown, new byte[16], 2, 2)), ("x2", Filled(1, 2, 2)))),
-            AddRequest(Instance(("x1", Items(Protos.DataType.MsString, [1], "a"u8.ToArray(), "b"u8.ToArray())), ("x2", Filled(1, 2, 2)))),
-            AddRequest(Instance(("x1", new Protos.Tensor { Dtype = Protos.DataType.MsFloat32, ShmData = new ShmTensorData { MemoryKey = "k" } }), ("x2", Filled(1, 2, 2)))),
+            AddRequest(Instance(("x1", Numeric(Protocol.DataType.MsFloat32, new byte[15], 2, 2)), ("x2", Filled(1, 2, 2)))),
+            AddRequest(Instance(("x1", Numeric(Protocol.DataType.MsFloat32, [], 0, 2)), ("x2", Filled(1, 2, 2)))),
+            AddRequest(Instance(("x1", Numeric(Protocol.DataType.MsUnknown, new byte[16], 2, 2)), ("x2", Filled(1, 2, 2)))),
+            AddRequest(Instance(("x1", Items(Protocol.DataType.MsString, [1], "a"u8.ToArray(), "b"u8.ToArray())), ("x2", Filled(1, 2, 2)))),
+            AddRequest(Instance(("x1", new Protocol.Tensor { Dtype = Protocol.DataType.MsFloat32, ShmData = new ShmTensorData { MemoryKey = "k" } }), ("x2", Filled(1, 2, 2)))),
             Request("add", "stage_fail", 0, AddInstance(1)),
         };
         const string Detail = "Instances input x1 check failed, detail: ";
@@ -100,7 +100,7 @@ public sealed class PredictInteropTests(PythonGrpc python) : IAsyncLifetime
     [Fact]
     public async Task Extra_inputs_are_ignored()
     {
-        var request = AddRequest(Instance(("x1", Filled(1, 2, 2)), ("x2", Filled(1, 2, 2)), ("x3", Numeric(Protos.DataType.MsUnknown, []))));
+        var request = AddRequest(Instance(("x1", Filled(1, 2, 2)), ("x2", Filled(1, 2, 2)), ("x3", Numeric(Protocol.DataType.MsUnknown, []))));
 
         var reply = Reply(Results(await python.PredictAsync(Scenario(Target, [request]))).Single());
 
@@ -112,7 +112,7 @@ public sealed class PredictInteropTests(PythonGrpc python) : IAsyncLifetime
     public async Task Partial_failure_gives_an_entry_per_instance_and_identical_failures_collapse()
     {
         var bad = Instance(("x1", Filled(1, 2, 2)), ("x2", Filled(1, 1, 3)));
-        var wrongType = Instance(("x1", Filled(1, 2, 2)), ("x2", Numeric(Protos.DataType.MsInt32, new byte[16], 2, 2)));
+        var wrongType = Instance(("x1", Filled(1, 2, 2)), ("x2", Numeric(Protocol.DataType.MsInt32, new byte[16], 2, 2)));
         var partial = AddRequest(AddInstance(1), bad, AddInstance(3));
         var typed = AddRequest(AddInstance(1), wrongType);
         var collapsed = AddRequest(bad, bad);
@@ -134,7 +134,7 @@ public sealed class PredictInteropTests(PythonGrpc python) : IAsyncLifetime
     public async Task Every_dtype_scalars_zero_size_strings_and_bytes_round_trip()
     {
         var instance = new Instance();
-        var dtypes = Enumerable.Range(1, 12).Select(v => (Protos.DataType)v).ToList();
+        var dtypes = Enumerable.Range(1, 12).Select(v => (Protocol.DataType)v).ToList();
         foreach (var dtype in dtypes)
         {
             var size = ((SharpServing.DataType)(int)dtype).ItemSize();
@@ -142,9 +142,9 @@ public sealed class PredictInteropTests(PythonGrpc python) : IAsyncLifetime
             instance.Items[$"s_{dtype}"] = Numeric(dtype, Enumerable.Range(7, size).Select(b => (byte)b).ToArray());
             instance.Items[$"z_{dtype}"] = Numeric(dtype, [], 2, 0);
         }
-        instance.Items["str"] = Items(Protos.DataType.MsString, [1], "héllo"u8.ToArray());
-        instance.Items["str0d"] = Items(Protos.DataType.MsString, [], "x"u8.ToArray());
-        instance.Items["bytes"] = Items(Protos.DataType.MsBytes, [1], [0, 255, 7]);
+        instance.Items["str"] = Items(Protocol.DataType.MsString, [1], "héllo"u8.ToArray());
+        instance.Items["str0d"] = Items(Protocol.DataType.MsString, [], "x"u8.ToArray());
+        instance.Items["bytes"] = Items(Protocol.DataType.MsBytes, [1], [0, 255, 7]);
 
         var reply = Reply(Results(await python.PredictAsync(Scenario(Target, [Request("add", "echo", 1, instance)]))).Single());
 
@@ -167,7 +167,7 @@ public sealed class PredictInteropTests(PythonGrpc python) : IAsyncLifetime
     {
         var data = new byte[2 * 1024 * 1024];
         new Random(1).NextBytes(data);
-        var request = Request("add", "echo", 0, Instance(("big", Numeric(Protos.DataType.MsUint8, data, data.Length))));
+        var request = Request("add", "echo", 0, Instance(("big", Numeric(Protocol.DataType.MsUint8, data, data.Length))));
 
         var reply = Reply(Results(await python.PredictAsync(Scenario(Target, [request]))).Single());
 

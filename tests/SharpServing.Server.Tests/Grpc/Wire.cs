@@ -1,23 +1,23 @@
 using System.Text.Json.Nodes;
 using Google.Protobuf;
-using SharpServing.Server.Protos;
-using WireTensor = SharpServing.Server.Protos.Tensor;
+using SharpServing.Protocol;
+using WireTensor = SharpServing.Protocol.Tensor;
 
 namespace SharpServing.Server.Tests.Grpc;
 
 /// <summary>Builds wire messages for tests and moves them through JSON to and from the python client.</summary>
 internal static class Wire
 {
-    public static WireTensor Numeric(Protos.DataType dtype, byte[] data, params long[] dims)
+    public static WireTensor Numeric(Protocol.DataType dtype, byte[] data, params long[] dims)
         => new() { Dtype = dtype, Data = ByteString.CopyFrom(data), Shape = Shape(dims) };
 
     public static WireTensor Float32(float[] values, params long[] dims)
-        => Numeric(Protos.DataType.MsFloat32, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray(), dims);
+        => Numeric(Protocol.DataType.MsFloat32, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray(), dims);
 
     public static WireTensor Filled(float value, params long[] dims)
         => Float32(Enumerable.Repeat(value, (int)dims.Aggregate(1L, (a, b) => a * b)).ToArray(), dims);
 
-    public static WireTensor Items(Protos.DataType dtype, long[] dims, params byte[][] items)
+    public static WireTensor Items(Protocol.DataType dtype, long[] dims, params byte[][] items)
     {
         var tensor = new WireTensor { Dtype = dtype, Shape = Shape(dims) };
         tensor.BytesVal.AddRange(items.Select(ByteString.CopyFrom));

@@ -19,9 +19,9 @@ public sealed class PythonGrpc : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var msProtos = RepoPaths.Combine("host", "SharpServing.Server", "Protos");
-        var healthProtos = RepoPaths.Combine("host", "SharpServing.Grpc", "Protos");
-        foreach (var (folder, file) in new[] { (msProtos, "ms_service.proto"), (healthProtos, "health.proto") })
+        // The protocol's one copy of the .proto files, shared by the server and the client.
+        var folder = RepoPaths.Combine("sdk", "SharpServing.Protocol", "Protos");
+        foreach (var file in new[] { "ms_service.proto", "health.proto" })
         {
             await ProcessRunner.RunCheckedAsync(Python,
                 ["-m", "grpc_tools.protoc", "-I", folder, "--python_out", StubsFolder, "--grpc_python_out", StubsFolder, Path.Combine(folder, file)],

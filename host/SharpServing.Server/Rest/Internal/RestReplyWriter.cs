@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -30,7 +30,10 @@ internal static class RestReplyWriter
         await output.FlushAsync(cancellationToken);
     }
 
-    /// <summary>Writes the reply, or the construction error when it cannot be rendered.</summary>
+    /// <summary>
+    /// Writes the reply, or the construction error when it cannot be rendered. The structure and numeric tensors are
+    /// written straight into the output; the writer renders (and escapes) only texts, each as a value of its own.
+    /// </summary>
     public static async Task WriteAsync(PipeWriter output, InferReply reply, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reply);
@@ -46,40 +49,90 @@ internal static class RestReplyWriter
             return;
         }
         await using var json = new Utf8JsonWriter(output, s_options);
-        json.WriteStartObject();
-        json.WritePropertyName("instances"u8);
-        json.WriteStartArray();
-        foreach (var instance in reply.Instances)
+        output.Write("{\"instances\":["u8);
+        var instances = reply.Instances;
+        for (var i = 0; i < instances.Count; i++)
         {
-            json.WriteStartObject();
+            output.Write(i == 0 ? "{"u8 : ",{"u8);
+            var instance = instances[i];
             if (instance.Error is { } instanceError)
             {
-                json.WriteString("error_msg"u8, instanceError.Message);
+                output.Write("\"error_msg\":"u8);
+                WriteText(json, output, instanceError.Message);
             }
             else
             {
-                foreach (var (name, tensor) in instance.Outputs!)
+                var outputs = instance.Outputs!;
+                for (var o = 0; o < outputs.Count; o++)
                 {
-                    json.WritePropertyName(name);
-                    if (tensor.Rank == 0)
+                    var (name, tensor) = outputs[o];
+                    if (o > 0)
                     {
-                        WriteElement(json, tensor, 0);
-                        continue;
+                        output.Write(","u8);
                     }
-                    var cursor = new Cursor();
-                    while (!WriteSome(json, tensor, cursor, ChunkElements))
+                    WriteText(json, output, name);
+                    output.Write(":"u8);
+                    if (tensor.DataType.IsNumeric())
                     {
-                        json.Flush();
-                        await output.FlushAsync(cancellationToken);
+                        await WriteNumericAsync(output, tensor, cancellationToken);
+                    }
+                    else
+                    {
+                        await WriteItemsAsync(json, output, tensor, cancellationToken);
                     }
                 }
             }
-            json.WriteEndObject();
+            output.Write("}"u8);
+        }
+        output.Write("]}"u8);
+        await output.FlushAsync(cancellationToken);
+    }
+
+    private static async Task WriteNumericAsync(PipeWriter output, Tensor tensor, CancellationToken cancellationToken)
+    {
+        if (tensor.Rank == 0)
+        {
+            new NumericJsonWriter(output).WriteScalar(tensor);
+            return;
+        }
+        var cursor = new NumericJsonWriter.Cursor();
+        while (!new NumericJsonWriter(output).WriteSome(tensor, cursor, ChunkElements))
+        {
+            await output.FlushAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>A string or bytes tensor (rank 0 or 1): a value, or an array of values, through the JSON writer.</summary>
+    private static async Task WriteItemsAsync(Utf8JsonWriter json, PipeWriter output, Tensor tensor, CancellationToken cancellationToken)
+    {
+        json.Reset(output);
+        if (tensor.Rank == 0)
+        {
+            WriteItems(json, tensor, 0, 1);
+            json.Flush();
+            return;
+        }
+        json.WriteStartArray();
+        var count = (int)tensor.ElementCount;
+        for (var first = 0; first < count; first += ChunkElements)
+        {
+            if (first > 0)
+            {
+                json.Flush();
+                await output.FlushAsync(cancellationToken);
+            }
+            WriteItems(json, tensor, first, Math.Min(ChunkElements, count - first));
         }
         json.WriteEndArray();
-        json.WriteEndObject();
         json.Flush();
-        await output.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>A text as one JSON string value, escaped as the writer escapes property names and strings.</summary>
+    private static void WriteText(Utf8JsonWriter json, PipeWriter output, string text)
+    {
+        json.Reset(output);
+        json.WriteStringValue(text);
+        json.Flush();
     }
 
     /// <summary>Why the reply cannot be rendered, or null.</summary>
@@ -155,214 +208,21 @@ internal static class RestReplyWriter
         json.WriteEndObject();
     }
 
-    /// <summary>
-    /// Writes up to <paramref name="budget"/> elements of a tensor of rank ≥ 1 as nested arrays, resuming at the cursor;
-    /// true once the tensor is complete. Rows are runs of the last dim; a zero dim gives empty arrays.
-    /// </summary>
-    private static bool WriteSome(Utf8JsonWriter json, Tensor tensor, Cursor cursor, int budget)
+    private static void WriteItems(Utf8JsonWriter json, Tensor tensor, int first, int count)
     {
-        var shape = tensor.Shape;
-        var zero = shape.IndexOf(0L);
-        if (zero >= 0)
+        var items = tensor.Items;
+        for (var i = first; i < first + count; i++)
         {
-            WriteEmpty(json, shape, 0, zero);
-            return true;
-        }
-        var rowLength = shape[^1];
-        var rows = tensor.ElementCount / rowLength;
-        while (cursor.Row < rows)
-        {
-            if (cursor.Column == 0)
+            if (tensor.DataType == DataType.String)
             {
-                for (var n = Boundaries(shape, cursor.Row, atStart: true); n > 0; n--)
-                {
-                    json.WriteStartArray();
-                }
+                json.WriteStringValue(items[i].Span);
             }
-            var take = Math.Min(rowLength - cursor.Column, budget);
-            WriteElements(json, tensor, (cursor.Row * rowLength) + cursor.Column, take);
-            cursor.Column += take;
-            budget -= (int)take;
-            if (cursor.Column == rowLength)
+            else
             {
-                for (var n = Boundaries(shape, cursor.Row, atStart: false); n > 0; n--)
-                {
-                    json.WriteEndArray();
-                }
-                cursor.Row++;
-                cursor.Column = 0;
-            }
-            if (budget <= 0)
-            {
-                return cursor.Row == rows;
+                json.WriteStartObject();
+                json.WriteBase64String("b64"u8, items[i].Span);
+                json.WriteEndObject();
             }
         }
-        return true;
-    }
-
-    /// <summary>How many arrays open before (or close after) a row: its own, plus each outer dim it starts (or ends).</summary>
-    private static int Boundaries(ReadOnlySpan<long> shape, long row, bool atStart)
-    {
-        var count = 1;
-        for (var d = shape.Length - 2; d >= 0; d--)
-        {
-            var index = row % shape[d];
-            if (index != (atStart ? 0 : shape[d] - 1))
-            {
-                break;
-            }
-            count++;
-            row /= shape[d];
-        }
-        return count;
-    }
-
-    private static void WriteEmpty(Utf8JsonWriter json, ReadOnlySpan<long> shape, int depth, int zero)
-    {
-        json.WriteStartArray();
-        if (depth < zero)
-        {
-            for (var i = 0L; i < shape[depth]; i++)
-            {
-                WriteEmpty(json, shape, depth + 1, zero);
-            }
-        }
-        json.WriteEndArray();
-    }
-
-    private static void WriteElement(Utf8JsonWriter json, Tensor tensor, long index) => WriteElements(json, tensor, index, 1);
-
-    /// <summary>Writes elements [first, first + count) as array values (the type switch is outside the loops).</summary>
-    private static void WriteElements(Utf8JsonWriter json, Tensor tensor, long first, long count)
-    {
-        var start = checked((int)first);
-        var length = checked((int)count);
-        switch (tensor.DataType)
-        {
-            case DataType.Bool:
-                foreach (var b in tensor.Data.Span.Slice(start, length))
-                {
-                    json.WriteBooleanValue(b != 0);
-                }
-                break;
-            case DataType.Int8:
-                foreach (var v in tensor.AsSpan<sbyte>().Slice(start, length))
-                {
-                    json.WriteNumberValue(v);
-                }
-                break;
-            case DataType.UInt8:
-                foreach (var v in tensor.AsSpan<byte>().Slice(start, length))
-                {
-                    json.WriteNumberValue(v);
-                }
-                break;
-            case DataType.Int16:
-                foreach (var v in tensor.AsSpan<short>().Slice(start, length))
-                {
-                    json.WriteNumberValue(v);
-                }
-                break;
-            case DataType.UInt16:
-                foreach (var v in tensor.AsSpan<ushort>().Slice(start, length))
-                {
-                    json.WriteNumberValue(v);
-                }
-                break;
-            case DataType.Int32:
-                foreach (var v in tensor.AsSpan<int>().Slice(start, length))
-                {
-                    json.WriteNumberValue(v);
-                }
-                break;
-            case DataType.UInt32:
-                foreach (var v in tensor.AsSpan<uint>().Slice(start, length))
-                {
-                    json.WriteNumberValue(v);
-                }
-                break;
-            case DataType.Int64:
-                foreach (var v in tensor.AsSpan<long>().Slice(start, length))
-                {
-                    json.WriteNumberValue(v);
-                }
-                break;
-            case DataType.UInt64:
-                foreach (var v in tensor.AsSpan<ulong>().Slice(start, length))
-                {
-                    json.WriteNumberValue(v);
-                }
-                break;
-            case DataType.Float16:
-                foreach (var v in tensor.AsSpan<Half>().Slice(start, length))
-                {
-                    WriteFloat(json, (double)v);
-                }
-                break;
-            case DataType.Float32:
-                foreach (var v in tensor.AsSpan<float>().Slice(start, length))
-                {
-                    WriteFloat(json, v);
-                }
-                break;
-            case DataType.Float64:
-                foreach (var v in tensor.AsSpan<double>().Slice(start, length))
-                {
-                    WriteFloat(json, v);
-                }
-                break;
-            case DataType.String:
-                for (var i = start; i < start + length; i++)
-                {
-                    json.WriteStringValue(tensor.Items[i].Span);
-                }
-                break;
-            default:
-                for (var i = start; i < start + length; i++)
-                {
-                    json.WriteStartObject();
-                    json.WriteBase64String("b64"u8, tensor.Items[i].Span);
-                    json.WriteEndObject();
-                }
-                break;
-        }
-    }
-
-    /// <summary>The exact value in shortest round-trip form, <c>.0</c> kept on integral values; NaN and ±∞ as null.</summary>
-    internal static void WriteFloat(Utf8JsonWriter json, double value)
-    {
-        if (!double.IsFinite(value))
-        {
-            json.WriteNullValue();
-            return;
-        }
-        Span<byte> text = stackalloc byte[40];
-        value.TryFormat(text, out var length, "R", CultureInfo.InvariantCulture);
-        var isIntegral = true;
-        for (var i = 0; i < length; i++)
-        {
-            if (text[i] == 'E')
-            {
-                text[i] = (byte)'e';
-                isIntegral = false;
-            }
-            else if (text[i] == '.')
-            {
-                isIntegral = false;
-            }
-        }
-        if (isIntegral)
-        {
-            text[length++] = (byte)'.';
-            text[length++] = (byte)'0';
-        }
-        json.WriteRawValue(text[..length], skipInputValidation: true);
-    }
-
-    private sealed class Cursor
-    {
-        public long Row { get; set; }
-
-        public long Column { get; set; }
     }
 }
