@@ -7,8 +7,9 @@ namespace SharpServing.Grpc.Internal;
 
 /// <summary>
 /// One call's response state: whether a message was written (trailers vs. trailers-only), whether the call has been
-/// completed, and the token that ends it (client abort or deadline). Writes and completion are serialized by one lock,
-/// so a deadline can end the call while a handler still runs.
+/// completed, and the token that ends it (client abort or deadline). With a deadline, writes and completion are
+/// serialized by one lock, so that the deadline can end the call while a handler still runs; without one, the handler
+/// is the only writer and there is no lock.
 /// </summary>
 internal sealed class GrpcCall : IDisposable
 {
@@ -16,7 +17,7 @@ internal sealed class GrpcCall : IDisposable
     /// a larger one is flushed, so that the pipe's backpressure bounds what is buffered.</summary>
     internal const int UnflushedReplyLimit = 64 * 1024;
 
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SemaphoreSlim? _writeLock;
     private readonly CancellationTokenSource? _deadlineCts;
     private readonly CancellationTokenSource? _callCts;
     private readonly GrpcOptions _options;
@@ -39,6 +40,7 @@ internal sealed class GrpcCall : IDisposable
             _deadlineCts = new CancellationTokenSource(t, options.TimeProvider);
             _callCts = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, _deadlineCts.Token);
             CancellationToken = _callCts.Token;
+            _writeLock = new SemaphoreSlim(1, 1);
         }
         else
         {
@@ -82,7 +84,7 @@ internal sealed class GrpcCall : IDisposable
     {
         CancellationToken.ThrowIfCancellationRequested();
         var size = CheckSize(marshaller.CalculateSize(reply));
-        if (size > UnflushedReplyLimit || !_writeLock.Wait(0))
+        if (size > UnflushedReplyLimit || (_writeLock is not null && !_writeLock.Wait(0)))
         {
             return WriteAndCompleteAsync(reply, marshaller);
         }
@@ -98,7 +100,7 @@ internal sealed class GrpcCall : IDisposable
         }
         finally
         {
-            _writeLock.Release();
+            _writeLock?.Release();
         }
     }
 
@@ -113,9 +115,10 @@ internal sealed class GrpcCall : IDisposable
         // Linked only when the caller brings a token of its own.
         using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(CancellationToken, cancellationToken) : null;
         var token = linked?.Token ?? CancellationToken;
-        await _writeLock.WaitAsync(token);
+        await EnterAsync(token);
         try
         {
+            token.ThrowIfCancellationRequested();
             if (_completed)
             {
                 throw new OperationCanceledException("The call has already completed.");
@@ -125,14 +128,14 @@ internal sealed class GrpcCall : IDisposable
         }
         finally
         {
-            _writeLock.Release();
+            _writeLock?.Release();
         }
     }
 
     /// <summary>Ends the call with a status, unless it has ended already or the client is gone (then nothing is sent).</summary>
     public async Task CompleteAsync(StatusCode status, string? message, bool completeResponse)
     {
-        await _writeLock.WaitAsync(CancellationToken.None);
+        await EnterAsync(CancellationToken.None);
         try
         {
             if (_completed || ClientGone)
@@ -148,7 +151,7 @@ internal sealed class GrpcCall : IDisposable
         }
         finally
         {
-            _writeLock.Release();
+            _writeLock?.Release();
         }
     }
 
@@ -181,8 +184,10 @@ internal sealed class GrpcCall : IDisposable
     {
         _callCts?.Dispose();
         _deadlineCts?.Dispose();
-        _writeLock.Dispose();
+        _writeLock?.Dispose();
     }
+
+    private Task EnterAsync(CancellationToken cancellationToken) => _writeLock?.WaitAsync(cancellationToken) ?? Task.CompletedTask;
 
     private int CheckSize(int size)
     {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using SharpServing.Engine;
 
 namespace SharpServing.Server.Grpc.Internal;
@@ -190,6 +189,6 @@ internal static class PredictRequestReader
     private static string ReadString(ref ProtoReader reader)
     {
         var (start, length) = reader.ReadLengthDelimited();
-        return length == 0 ? string.Empty : Encoding.UTF8.GetString(reader.Buffer, start, length);
+        return Utf8StringCache.Get(reader.Buffer.AsSpan(start, length));
     }
 }
