@@ -74,16 +74,35 @@ internal sealed class RequestState
     }
 
     /// <summary>The values a stage takes for one instance.</summary>
+    /// <remarks>Stage outputs are never changed once set, so when a stage takes every output of one earlier stage in order
+    /// (a model fed straight from the method inputs, say) it gets that stage's array itself, not a copy.</remarks>
     public Tensor[] Gather(int instance, IReadOnlyList<StageInput> sources)
     {
-        var values = new Tensor[sources.Count];
         var start = instance * _stride;
+        if (sources.Count > 0 && _values[start + sources[0].Stage] is { } whole && whole.Length == sources.Count && TakesAll(sources))
+        {
+            return whole;
+        }
+        var values = new Tensor[sources.Count];
         for (var k = 0; k < values.Length; k++)
         {
             var source = sources[k];
             values[k] = _values[start + source.Stage]![source.Output];
         }
         return values;
+    }
+
+    private static bool TakesAll(IReadOnlyList<StageInput> sources)
+    {
+        var stage = sources[0].Stage;
+        for (var k = 0; k < sources.Count; k++)
+        {
+            if (sources[k] != new StageInput(stage, k))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     public Tensor Value(int instance, StageInput source) => _values[instance * _stride + source.Stage]![source.Output];
