@@ -27,6 +27,7 @@ public sealed class ServableExecutor : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Dictionary<(Model Model, int Subgraph), ModelBatcher> _batchers = [];
+    private readonly WorkerPool _workers;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Dictionary<string, MethodRunner> _methods;
     private FunctionBatcher[] _functionBatchers;
@@ -46,7 +47,8 @@ public sealed class ServableExecutor : IAsyncDisposable
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ServableExecutor>();
-        var workers = new SemaphoreSlim(options.EffectiveParallelWorkers, options.EffectiveParallelWorkers);
+        _workers = new WorkerPool(options.EffectiveParallelWorkers, version.Methods.Values.Select(m => m.Stages.Count).DefaultIfEmpty().Max());
+        var workers = _workers;
 
         foreach (var loaded in version.Models)
         {
@@ -127,6 +129,9 @@ public sealed class ServableExecutor : IAsyncDisposable
                 : throw new ArgumentException($"Stage {stage} of method {method} is not a batch function stage.", nameof(stage));
         }
     }
+
+    /// <summary>C# stage calls waiting for a worker (for tests).</summary>
+    internal int WorkersWaiting => _workers.WaitingCount;
 
     /// <summary>Runs of a model subgraph in progress, in its batch loops or on callers' threads (for tests).</summary>
     internal int GetRunningCount(Model model, int subgraph = 0) => Batcher(model, subgraph).RunningCount;
@@ -236,7 +241,7 @@ public sealed class ServableExecutor : IAsyncDisposable
             ? batcher
             : throw new InvalidOperationException($"Model({model.Key}).call() failed: the model is not declared");
 
-    private StageRunner CreateStage(MethodDefinition method, StageDefinition stage, SemaphoreSlim workers) => stage switch
+    private StageRunner CreateStage(MethodDefinition method, StageDefinition stage, WorkerPool workers) => stage switch
     {
         ModelStage model => new ModelStageRunner(model, method.Name, Batcher(model.Model, model.Subgraph)),
         FunctionStage { BatchSize: null } function => new FunctionStageRunner(function, _servable, method.Name, workers, _logger),
@@ -244,7 +249,7 @@ public sealed class ServableExecutor : IAsyncDisposable
         _ => throw new InvalidOperationException($"Stage {stage.Index} of method {method.Name} is of an unknown kind {stage.GetType().Name}."),
     };
 
-    private BatchFunctionStageRunner CreateBatchStage(MethodDefinition method, FunctionStage stage, SemaphoreSlim workers)
+    private BatchFunctionStageRunner CreateBatchStage(MethodDefinition method, FunctionStage stage, WorkerPool workers)
     {
         var tag = FunctionStageRunner.FunctionTag(stage, _servable);
         var batcher = new FunctionBatcher(stage, tag, method.Name, FunctionBatchSize(method, stage), FunctionBatchDelay(method),

@@ -22,7 +22,7 @@ internal sealed class FunctionBatcher : IDisposable
     private readonly FunctionInvoker _invoker;
     private readonly int _batchSize;
     private readonly TimeSpan _delay;
-    private readonly SemaphoreSlim _workers;
+    private readonly WorkerPool _workers;
     private readonly string _servable;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -40,7 +40,7 @@ internal sealed class FunctionBatcher : IDisposable
     /// <param name="time">The clock of the batch delay.</param>
     /// <param name="logger">Logs failing calls.</param>
     /// <exception cref="InvalidOperationException">The function's signature cannot be fed from tensors.</exception>
-    public FunctionBatcher(FunctionStage stage, string tag, string method, int batchSize, TimeSpan delay, SemaphoreSlim workers, string servable,
+    public FunctionBatcher(FunctionStage stage, string tag, string method, int batchSize, TimeSpan delay, WorkerPool workers, string servable,
         TimeProvider time, ILogger logger)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -119,7 +119,7 @@ internal sealed class FunctionBatcher : IDisposable
             // A worker first: while every worker is busy, instances keep queueing and join this call.
             try
             {
-                await _workers.WaitAsync(_abort.Token);
+                await _workers.WaitAsync(_stage.Index, _abort.Token);
             }
             catch (OperationCanceledException) when (_abort.IsCancellationRequested)
             {

@@ -10,11 +10,11 @@ namespace SharpServing.Engine.Execution;
 internal sealed class FunctionStageRunner : StageRunner
 {
     private readonly FunctionInvoker _invoker;
-    private readonly SemaphoreSlim _workers;
+    private readonly WorkerPool _workers;
     private readonly string _servable;
     private readonly ILogger _logger;
 
-    public FunctionStageRunner(FunctionStage stage, string servable, string method, SemaphoreSlim workers, ILogger logger)
+    public FunctionStageRunner(FunctionStage stage, string servable, string method, WorkerPool workers, ILogger logger)
         : base(stage, FunctionTag(stage, servable), method)
     {
         _invoker = new FunctionInvoker(stage);
@@ -47,7 +47,7 @@ internal sealed class FunctionStageRunner : StageRunner
         // idle pool thread may keep its last work item, and a Task.Run closure would keep the version's load context).
         await Task.Yield();
         var token = state.CancellationToken;
-        await _workers.WaitAsync(token);
+        await _workers.WaitAsync(Definition.Index, token);
         try
         {
             using var scope = StageContext.Enter(token);

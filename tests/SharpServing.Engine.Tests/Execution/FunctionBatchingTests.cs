@@ -222,4 +222,46 @@ public sealed class FunctionBatchingTests
         ReplyAssert.Floats(ReplyAssert.Success(await second, 1)[0]["y"], [2], 3, 3);
         Assert.Equal([2], calls);
     }
+
+    [Fact]
+    public async Task A_freed_worker_goes_to_a_later_stage_before_an_earlier_one()
+    {
+        var order = new List<string>();
+        var first = new StageGate();
+        var second = new StageGate();
+        Tensor Record(string stage, Tensor x)
+        {
+            lock (order)
+            {
+                order.Add($"{stage}:{x.ToScalar<float>()}");
+            }
+            return x;
+        }
+        Tensor StageOne(Tensor x) => Record("1", x.ToScalar<float>() switch
+        {
+            1 => first.Pass(x),
+            2 => second.Pass(x),
+            _ => x,
+        });
+        Tensor StageTwo(Tensor x) => Record("2", x);
+        await using var servable = Create(b => b.RegisterMethod("two", ["y"], x => b.AddStage(StageTwo, (Placeholder)b.AddStage(StageOne, x))),
+            options: new ExecutionOptions { ParallelWorkers = 1 });
+
+        var a = servable.PredictAsync("two", X(1));
+        await first.Entered.WaitAsync(TestTimeout);                   // a holds the only worker in stage 1
+        var b = servable.PredictAsync("two", X(2));
+        var c = servable.PredictAsync("two", X(3));
+        await Eventually.True(() => servable.Executor.WorkersWaiting == 2, "b and c wait for stage 1");
+        first.Release();
+        await second.Entered.WaitAsync(TestTimeout);                  // b got the worker (first come in stage 1)
+        await Eventually.True(() => servable.Executor.WorkersWaiting == 2, "a waits for stage 2, c for stage 1");
+        second.Release();
+
+        foreach (var (reply, value) in new[] { (a, 1f), (b, 2f), (c, 3f) })
+        {
+            Assert.Equal(value, ReplyAssert.Success(await reply, 1)[0]["y"].ToScalar<float>());
+        }
+        Assert.Equal(["1:1", "1:2", "2:1"], order.Take(3));         // a's stage 2 before c's stage 1
+        Assert.True(order.IndexOf("2:1") < order.IndexOf("1:3"));
+    }
 }
