@@ -19,7 +19,7 @@ internal sealed class ModelStageRunner(ModelStage stage, string method, ModelBat
         for (var n = 0; n < alive.Length; n++)
         {
             var instance = alive[n];
-            var values = state.Gather(instance, Definition.Inputs);
+            var values = state.GatherShared(instance, Definition.Inputs);
             if (BatchPacker.Check(Batcher.Layout, values, out var shape) is { } error)
             {
                 state.Fail(instance, new ServingError(ErrorCode.InvalidInputs, error));

@@ -73,16 +73,10 @@ internal sealed class RequestState
         return _alive = result;
     }
 
-    /// <summary>The values a stage takes for one instance.</summary>
-    /// <remarks>Stage outputs are never changed once set, so when a stage takes every output of one earlier stage in order
-    /// (a model fed straight from the method inputs, say) it gets that stage's array itself, not a copy.</remarks>
+    /// <summary>The values a stage takes for one instance, in an array of its own (user code may change it).</summary>
     public Tensor[] Gather(int instance, IReadOnlyList<StageInput> sources)
     {
         var start = instance * _stride;
-        if (sources.Count > 0 && _values[start + sources[0].Stage] is { } whole && whole.Length == sources.Count && TakesAll(sources))
-        {
-            return whole;
-        }
         var values = new Tensor[sources.Count];
         for (var k = 0; k < values.Length; k++)
         {
@@ -91,6 +85,16 @@ internal sealed class RequestState
         }
         return values;
     }
+
+    /// <summary>
+    /// The values a stage takes for one instance, for a reader that never changes the array (a model stage). Stage outputs
+    /// are never changed once set, so when the stage takes every output of one earlier stage in order (a model fed
+    /// straight from the method inputs, say) it gets that stage's array itself, not a copy.
+    /// </summary>
+    public Tensor[] GatherShared(int instance, IReadOnlyList<StageInput> sources)
+        => sources.Count > 0 && _values[instance * _stride + sources[0].Stage] is { } whole && whole.Length == sources.Count && TakesAll(sources)
+            ? whole
+            : Gather(instance, sources);
 
     private static bool TakesAll(IReadOnlyList<StageInput> sources)
     {
