@@ -17,14 +17,17 @@ ss_generate_add_models
 ss_log "running tests"
 results="$SS_CACHE/test-results"
 rm -rf "$results"
-status=0
+# The runner's status is taken from the pipeline itself (grep finding nothing is not a failure).
+set +e +o pipefail
 dotnet test SharpServing.slnx -c Release --no-build -nologo --logger "console;verbosity=normal" \
   --logger "trx" --results-directory "$results" -- RunConfiguration.TestSessionTimeout=1500000 \
-  2>&1 | tee "$SS_CACHE/test-output.log" | grep -E '^\s*(Failed |Failed!|error|\[xUnit.*(Exception|Error))' || true
+  2>&1 | tee "$SS_CACHE/test-output.log" | grep -E '^\s*(Failed |Failed!|error|\[xUnit.*(Exception|Error))'
 status=${PIPESTATUS[0]}
+set -e -o pipefail
 
 # A line per test project, then one closing line over all of them.
-python3 - "$results" <<'PY' || true
+summary=0
+python3 - "$results" <<'PY' || summary=$?
 import sys, glob, os, xml.etree.ElementTree as ET
 ns = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
 p = f = s = 0
@@ -39,7 +42,9 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
     print(f"  {name}: {cp} passed, {cf} failed, {cs} skipped")
     p += cp; f += cf; s += cs
 print(f"Total: {p} passed, {f} failed, {s} skipped")
+sys.exit(1 if f or not p else 0)
 PY
+[ "$summary" -ne 0 ] && [ "$status" -eq 0 ] && status=1
 if [ "$status" -ne 0 ]; then
   ss_log "tests failed (full output: $SS_CACHE/test-output.log)"
 fi

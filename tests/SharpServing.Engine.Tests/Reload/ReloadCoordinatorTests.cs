@@ -50,6 +50,8 @@ public sealed class ReloadCoordinatorTests : IDisposable
             await ReloadServables.AdvanceUntilAsync(_clock, s_quiet, () => !manager.TryGetVersion("add", 1, out _), "version 1 is unloaded");
             Assert.Equal(200f, await ReloadServables.OffsetAsync(manager));
             Assert.Equal([2L], manager.Versions.Select(v => v.Number));
+            // Version 1 leaves the catalog first, then drains and unloads: its status goes once the retirement ends.
+            await Eventually.True(() => manager.GetStatus().Count == 1, "version 1's retirement completes");
             Assert.Equal([new ServableVersionStatus("add", 2, ServableVersionState.Available)], manager.GetStatus());
         }
         finally
@@ -174,6 +176,7 @@ public sealed class ReloadCoordinatorTests : IDisposable
             File.WriteAllBytes(Path.Combine(_servables.Root, "add", "2", "tensor_add.onnx"), SharpServing.ModelFixtures.ModelFixtures.TensorAdd());
             await ReloadServables.AdvanceUntilAsync(_clock, s_quiet, () => !manager.TryGetVersion("add", 1, out _), "the fixed version 2 replaces 1");
             Assert.Equal(200f, await ReloadServables.OffsetAsync(manager));
+            await Eventually.True(() => manager.GetStatus().Count == 1, "version 1's retirement completes");
             Assert.Equal([new ServableVersionStatus("add", 2, ServableVersionState.Available)], manager.GetStatus());
         }
         finally
