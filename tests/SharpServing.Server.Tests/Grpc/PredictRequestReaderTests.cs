@@ -118,6 +118,25 @@ public sealed class PredictRequestReaderTests
         Assert.Equal([1L, 2L], infer.Instances.Single()["x"].Tensor!.Dims);
     }
 
+    [Fact]
+    public void A_tensor_sent_twice_in_one_entry_merges_and_the_last_data_case_wins()
+    {
+        var data = Filled(2, 2);
+        var shm = new Protocol.Tensor { ShmData = new ShmTensorData { MemoryKey = "k" } };
+        var dataThenShm = EntryOf("a", data.ToByteString(), shm.ToByteString());
+        var shmThenData = EntryOf("b", shm.ToByteString(), data.ToByteString());
+        var instance = Join(Field(1, dataThenShm), Field(1, shmThenData));
+
+        var inputs = PredictRequestReader.Parse(Field(2, instance).ToByteArray()).Instances.Single();
+
+        Assert.Equal(WireTensorCheck.SharedMemory, inputs["a"].InvalidDetail);
+        Assert.Equal([2f, 2f], inputs["b"].Tensor!.ToArray<float>());
+        // Google.Protobuf reads the same bytes the same way.
+        var google = PredictRequest.Parser.ParseFrom(Field(2, instance)).Instances.Single().Items;
+        Assert.Equal(Protocol.Tensor.TensorDataOneofCase.ShmData, google["a"].TensorDataCase);
+        Assert.Equal(Protocol.Tensor.TensorDataOneofCase.Data, google["b"].TensorDataCase);
+    }
+
     [Theory]
     [InlineData(new byte[] { 0x0A, 0x05, 0x0A })] // a spec longer than the message
     [InlineData(new byte[] { 0x18, 0xFF })] // a varint cut off
@@ -136,6 +155,18 @@ public sealed class PredictRequestReaderTests
         coded.WriteBytes(payload);
         coded.Flush();
         return ByteString.CopyFrom(output.ToArray());
+    }
+
+    private static ByteString Join(ByteString first, ByteString second) => ByteString.CopyFrom([.. first.Span, .. second.Span]);
+
+    private static ByteString EntryOf(string key, params ByteString[] tensors)
+    {
+        var entry = Field(1, ByteString.CopyFromUtf8(key));
+        foreach (var tensor in tensors)
+        {
+            entry = Join(entry, Field(2, tensor));
+        }
+        return entry;
     }
 
     private static ByteString Entry(string key, ByteString tensor)

@@ -22,7 +22,7 @@ internal ref struct NumericJsonWriter(IBufferWriter<byte> output)
     /// Writes up to <paramref name="budget"/> elements, resuming at <paramref name="cursor"/>; true once the tensor is
     /// complete. Between calls the caller may flush the output.
     /// </summary>
-    public bool WriteSome(Tensor tensor, Cursor cursor, int budget)
+    public bool WriteSome(Tensor tensor, ref Cursor cursor, int budget)
     {
         var shape = tensor.Shape;
         var zero = shape.IndexOf(0L);
@@ -271,7 +271,7 @@ internal ref struct NumericJsonWriter(IBufferWriter<byte> output)
     }
 
     /// <summary>Where a tensor's writing stopped.</summary>
-    public sealed class Cursor
+    public struct Cursor
     {
         public long Row { get; set; }
 

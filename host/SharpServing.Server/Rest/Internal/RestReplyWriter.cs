@@ -17,6 +17,9 @@ internal static class RestReplyWriter
     /// <summary>Elements written between flushes of the output pipe.</summary>
     private const int ChunkElements = 16384;
 
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_textWriter;
+
     private static readonly JsonWriterOptions s_options = new()
     {
         // Texts and strings go out as UTF-8, escaping only what JSON requires (quotes, backslash, control characters).
@@ -48,7 +51,6 @@ internal static class RestReplyWriter
             await WriteErrorAsync(output, "Failed to construct the response: " + problem, cancellationToken);
             return;
         }
-        await using var json = new Utf8JsonWriter(output, s_options);
         output.Write("{\"instances\":["u8);
         var instances = reply.Instances;
         for (var i = 0; i < instances.Count; i++)
@@ -58,7 +60,7 @@ internal static class RestReplyWriter
             if (instance.Error is { } instanceError)
             {
                 output.Write("\"error_msg\":"u8);
-                WriteText(json, output, instanceError.Message);
+                WriteText(output, instanceError.Message);
             }
             else
             {
@@ -70,7 +72,7 @@ internal static class RestReplyWriter
                     {
                         output.Write(","u8);
                     }
-                    WriteText(json, output, name);
+                    WriteText(output, name);
                     output.Write(":"u8);
                     if (tensor.DataType.IsNumeric())
                     {
@@ -78,7 +80,7 @@ internal static class RestReplyWriter
                     }
                     else
                     {
-                        await WriteItemsAsync(json, output, tensor, cancellationToken);
+                        await WriteItemsAsync(output, tensor, cancellationToken);
                     }
                 }
             }
@@ -95,17 +97,17 @@ internal static class RestReplyWriter
             new NumericJsonWriter(output).WriteScalar(tensor);
             return;
         }
-        var cursor = new NumericJsonWriter.Cursor();
-        while (!new NumericJsonWriter(output).WriteSome(tensor, cursor, ChunkElements))
+        var cursor = default(NumericJsonWriter.Cursor);
+        while (!new NumericJsonWriter(output).WriteSome(tensor, ref cursor, ChunkElements))
         {
             await output.FlushAsync(cancellationToken);
         }
     }
 
     /// <summary>A string or bytes tensor (rank 0 or 1): a value, or an array of values, through the JSON writer.</summary>
-    private static async Task WriteItemsAsync(Utf8JsonWriter json, PipeWriter output, Tensor tensor, CancellationToken cancellationToken)
+    private static async Task WriteItemsAsync(PipeWriter output, Tensor tensor, CancellationToken cancellationToken)
     {
-        json.Reset(output);
+        await using var json = new Utf8JsonWriter(output, s_options);
         if (tensor.Rank == 0)
         {
             WriteItems(json, tensor, 0, 1);
@@ -127,30 +129,44 @@ internal static class RestReplyWriter
         json.Flush();
     }
 
-    /// <summary>A text as one JSON string value, escaped as the writer escapes property names and strings.</summary>
-    private static void WriteText(Utf8JsonWriter json, PipeWriter output, string text)
+    /// <summary>
+    /// A text as one JSON string value, escaped as the writer escapes property names and strings. The writer is the
+    /// thread's own, reused: nothing here awaits, and it lets go of the output before returning.
+    /// </summary>
+    private static void WriteText(PipeWriter output, string text)
     {
+        var json = t_textWriter ??= new Utf8JsonWriter(Stream.Null, s_options);
         json.Reset(output);
-        json.WriteStringValue(text);
-        json.Flush();
+        try
+        {
+            json.WriteStringValue(text);
+            json.Flush();
+        }
+        finally
+        {
+            json.Reset(Stream.Null);
+        }
     }
 
     /// <summary>Why the reply cannot be rendered, or null.</summary>
     internal static string? FindProblem(InferReply reply)
     {
-        foreach (var instance in reply.Instances)
+        // Indexed loops: no enumerator per request.
+        var instances = reply.Instances;
+        for (var i = 0; i < instances.Count; i++)
         {
+            var instance = instances[i];
             if (instance.Error is not null)
             {
                 continue;
             }
-            if (instance.Outputs is null)
+            if (instance.Outputs is not { } outputs)
             {
                 return "an instance has neither outputs nor an error";
             }
-            foreach (var (name, tensor) in instance.Outputs)
+            for (var o = 0; o < outputs.Count; o++)
             {
-                var problem = FindProblem(name, tensor);
+                var problem = FindProblem(outputs[o].Key, outputs[o].Value);
                 if (problem is not null)
                 {
                     return problem;

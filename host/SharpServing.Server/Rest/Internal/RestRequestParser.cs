@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Unicode;
 using SharpServing.Engine;
+using SharpServing.Server.Grpc.Internal;
 
 namespace SharpServing.Server.Rest.Internal;
 
@@ -113,7 +115,10 @@ internal static class RestRequestParser
         var instance = new Dictionary<string, RequestInput>(StringComparer.Ordinal);
         do
         {
-            var key = JsonText.GetString(ref reader);
+            // A plain (unescaped, valid UTF-8) name repeats from request to request: take it from the cache.
+            var key = !reader.ValueIsEscaped && !reader.HasValueSequence && Utf8.IsValid(reader.ValueSpan)
+                ? Utf8StringCache.Get(reader.ValueSpan)
+                : JsonText.GetString(ref reader);
             if (key.Length == 0)
             {
                 throw new RestParseException("string key is empty");
