@@ -330,7 +330,7 @@ internal sealed class ModelBatcher : IDisposable
             ExecutionMetrics.QueueLength.Add(-1, _modelTag);
             if (item.CancellationToken.IsCancellationRequested)
             {
-                item.SetCanceled();
+                item.Cancel();
                 continue;
             }
             if (batch.Count > 0 && !BatchPacker.Compatible(_layout, batch[0].Shapes, item.Shapes))
@@ -361,14 +361,14 @@ internal sealed class ModelBatcher : IDisposable
             var outputs = Run(replica, inputs, shapes, cancellation.Token);
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].SetResult(outputs[i]);
+                batch[i].SetOutputs(outputs[i]);
             }
         }
         catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested)
         {
             foreach (var item in batch)
             {
-                item.SetCanceled();
+                item.Cancel();
             }
         }
         catch (Exception e)
@@ -430,7 +430,7 @@ internal sealed class ModelBatcher : IDisposable
     {
         foreach (var item in batch)
         {
-            item.SetException(exception);
+            item.SetFailure(exception);
         }
     }
 

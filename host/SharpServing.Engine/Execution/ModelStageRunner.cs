@@ -107,7 +107,8 @@ internal sealed class ModelStageRunner(ModelStage stage, string method, ModelBat
             var instance = instances[n];
             try
             {
-                state.SetOutputs(instance, Definition.Index, await item.Completion.WaitAsync(token));
+                // No WaitAsync here: the method runner stops waiting for the whole stage once the request is cancelled.
+                state.SetOutputs(instance, Definition.Index, await item.Completion);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {

@@ -1,10 +1,9 @@
 namespace SharpServing.Engine.Execution;
 
-/// <summary>One checked instance waiting in a model's queue, and where its outputs go.</summary>
+/// <summary>One checked instance waiting in a model's queue, and where its outputs go (the item is its own completion).</summary>
 internal sealed class ModelWorkItem(Tensor[] inputs, long[][] shapes, CancellationToken cancellationToken)
+    : TaskCompletionSource<Tensor[]>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
-    private readonly TaskCompletionSource<Tensor[]> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     public Tensor[] Inputs { get; } = inputs;
 
     /// <summary>The per-instance shape each input runs with.</summary>
@@ -14,11 +13,11 @@ internal sealed class ModelWorkItem(Tensor[] inputs, long[][] shapes, Cancellati
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
     /// <summary>Completes with the instance's outputs, faults with the batch's failure, or is cancelled.</summary>
-    public Task<Tensor[]> Completion => _completion.Task;
+    public Task<Tensor[]> Completion => Task;
 
-    public void SetResult(Tensor[] outputs) => _completion.TrySetResult(outputs);
+    public void SetOutputs(Tensor[] outputs) => TrySetResult(outputs);
 
-    public void SetException(Exception exception) => _completion.TrySetException(exception);
+    public void SetFailure(Exception exception) => TrySetException(exception);
 
-    public void SetCanceled() => _completion.TrySetCanceled(CancellationToken);
+    public void Cancel() => TrySetCanceled(CancellationToken);
 }
