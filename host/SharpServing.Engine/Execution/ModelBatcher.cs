@@ -310,11 +310,7 @@ internal sealed class ModelBatcher : IDisposable
             {
                 break;
             }
-            using var timeout = new CancellationTokenSource(remaining, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _abort.Token);
-            var wait = reader.WaitToReadAsync(linked.Token).AsTask();
-            await ((Task)wait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (!wait.IsCompletedSuccessfully || !wait.Result)
+            if (!await BatchWait.ForMoreAsync(reader, remaining, _time, _abort.Token))
             {
                 break;
             }
