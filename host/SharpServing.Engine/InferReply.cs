@@ -10,6 +10,15 @@ public sealed class InferReply
     {
         Error = error;
         Instances = instances;
+        // Loops, not LINQ: replies are built on every request.
+        for (var i = 0; i < instances.Count && error is null; i++)
+        {
+            if (instances[i].Error is not null)
+            {
+                HasInstanceErrors = true;
+                break;
+            }
+        }
     }
 
     /// <summary>The request-wide error, or null.</summary>
@@ -19,7 +28,7 @@ public sealed class InferReply
     public IReadOnlyList<InstanceResult> Instances { get; }
 
     /// <summary>True when every instance has an error entry to send (some instance failed, not all with the same error).</summary>
-    public bool HasInstanceErrors => Error is null && Instances.Any(i => i.Error is not null);
+    public bool HasInstanceErrors { get; }
 
     /// <summary>A request-wide error; an empty text becomes <c>Predict failed</c>.</summary>
     public static InferReply Failure(ServingError error)
@@ -35,10 +44,22 @@ public sealed class InferReply
     public static InferReply Create(IReadOnlyList<InstanceResult> instances)
     {
         ArgumentNullException.ThrowIfNull(instances);
-        if (instances.Count > 0 && instances[0].Error is { } first && instances.All(i => i.Error == first))
+        if (instances.Count > 0 && instances[0].Error is { } first && AllFailedWith(instances, first))
         {
             return Failure(first);
         }
         return new InferReply(null, instances);
+    }
+
+    private static bool AllFailedWith(IReadOnlyList<InstanceResult> instances, ServingError error)
+    {
+        for (var i = 1; i < instances.Count; i++)
+        {
+            if (instances[i].Error != error)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }

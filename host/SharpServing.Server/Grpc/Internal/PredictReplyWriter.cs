@@ -37,7 +37,7 @@ internal static class PredictReplyWriter
         {
             return size + ProtoWriter.LengthFieldSize(ErrorSize(error));
         }
-        var withErrors = HasInstanceErrors(reply);
+        var withErrors = reply.HasInstanceErrors;
         foreach (var instance in reply.Instances)
         {
             size += ProtoWriter.LengthFieldSize(InstanceSize(instance));
@@ -78,7 +78,7 @@ internal static class PredictReplyWriter
         {
             WriteInstance(ref writer, instances[i]);
         }
-        if (HasInstanceErrors(reply))
+        if (reply.HasInstanceErrors)
         {
             for (var i = 0; i < instances.Count; i++)
             {
@@ -93,19 +93,6 @@ internal static class PredictReplyWriter
             }
         }
         writer.Commit();
-    }
-
-    private static bool HasInstanceErrors(InferReply reply)
-    {
-        var instances = reply.Instances;
-        for (var i = 0; i < instances.Count; i++)
-        {
-            if (instances[i].Error is not null)
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static int SpecSize(InferRequest request)
