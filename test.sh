@@ -40,6 +40,14 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
         continue
     cp = int(c.get("passed", 0)); cf = int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)); cs = int(c.get("notExecuted", 0))
     print(f"  {name}: {cp} passed, {cf} failed, {cs} skipped")
+    # Why each failure failed, so a CI log alone is enough to start from.
+    for r in root.iter(f"{ns}UnitTestResult"):
+        if r.get("outcome") in ("Failed", "Error", "Timeout"):
+            message = r.findtext(f"{ns}Output/{ns}ErrorInfo/{ns}Message") or ""
+            trace = r.findtext(f"{ns}Output/{ns}ErrorInfo/{ns}StackTrace") or ""
+            print(f"    FAILED {r.get('testName')}")
+            for line in (message.strip().splitlines()[:12] + trace.strip().splitlines()[:8]):
+                print(f"      {line}")
     p += cp; f += cf; s += cs
 print(f"Total: {p} passed, {f} failed, {s} skipped")
 sys.exit(1 if f or not p else 0)
