@@ -32,6 +32,13 @@ public sealed class ModelOptions
         }
     }
 
+    /// <summary>
+    /// Whether the runtime's threads spin-wait between runs instead of sleeping. Default false: a server shares its cores
+    /// with the transport and the C# stages, and a spinning thread takes the CPU they need. Set true for a model that
+    /// has cores to itself, to save the wake-up of its threads on each run.
+    /// </summary>
+    public bool AllowSpinning { get; set; }
+
     /// <summary>Device of this model. Default <see cref="DeviceType.Auto"/>: the servable's start configuration decides.</summary>
     public DeviceType DeviceType { get; set; }
 

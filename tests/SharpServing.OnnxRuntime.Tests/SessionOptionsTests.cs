@@ -12,6 +12,25 @@ public sealed class SessionOptionsTests
         Assert.Equal(GraphOptimizationLevel.All, options.OptimizationLevel);
         Assert.Equal(ExecutionProvider.Cpu, options.Provider);
         Assert.Equal(0, options.DeviceId);
+        Assert.Null(options.AllowSpinning);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Spinning_on_or_off_opens_and_runs_a_model_on_two_threads(bool spinning)
+    {
+        var options = new OrtSessionOptions { IntraOpThreads = 2, AllowSpinning = spinning };
+        using var session = OrtSession.FromBytes(Fixtures.AddDynamicBatch(4096), options);
+        var x = Enumerable.Range(0, 4096 * 8).Select(i => (float)i).ToArray();
+
+        for (var run = 0; run < 3; run++)
+        {
+            var y = session.Run([Tensor.Create(x, 8, 4096), Tensor.Create(x, 8, 4096)])[0];
+            Assert.Equal(x.Select(v => v * 2), y.ToArray<float>());
+        }
+        Assert.Equal(spinning, session.Options.AllowSpinning);
+        Assert.Contains($"AllowSpinning={spinning}", session.Options.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

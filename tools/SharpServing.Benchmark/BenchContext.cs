@@ -1,3 +1,5 @@
+using SharpServing.OnnxRuntime;
+
 namespace SharpServing.Benchmark;
 
 /// <summary>What every scenario shares: the repository, the server to start, load settings, the report, temp folders.</summary>
@@ -32,6 +34,12 @@ internal sealed class BenchContext : IDisposable
     public string ServerDll => _serverDll.Value;
 
     public int Connections { get; }
+
+    /// <summary>
+    /// Session options for the models run in process: the thread settings a servable's model gets by default (ORT's
+    /// thread counts, no spinning), or spinning with <c>--spin</c> (which the batching scenario also gives its servables).
+    /// </summary>
+    public OrtSessionOptions SessionOptions => new() { AllowSpinning = Line.Flag("spin") };
 
     public Report Report { get; }
 

@@ -66,6 +66,18 @@ internal sealed record LoadResult
 
     public string? Note { get; init; }
 
+    /// <summary>The mean real instances per run of the model whose key contains <paramref name="model"/>, rounded; 1 when unknown.</summary>
+    public int MeanBatch(string model)
+    {
+        var runs = Batches?.FirstOrDefault(b => b.Key.Contains(model, StringComparison.Ordinal)).Value;
+        if (runs is null || runs.Count == 0)
+        {
+            return 1;
+        }
+        var mean = runs.Sum(r => (double)r.Key * r.Value) / runs.Values.Sum();
+        return Math.Max(1, (int)Math.Round(mean));
+    }
+
     /// <summary>Mean real instances per run of each model, e.g. <c>dense:31.2</c>.</summary>
     public string BatchSummary => Batches is null || Batches.Count == 0
         ? ""

@@ -34,8 +34,8 @@ internal static class OcrScenario
             {
                 row = await LoadRunner.RunAsync("ocr", "server grpc ocr.detect", client, LoadSettings.From(line, c), 1, server.Pid, server.ProbeSocket, context.CancellationToken);
             }
-            var batch = MeanBatch(row, "det");
-            using var det = new OrtLoadClient([(OrtSession.FromFile(Path.Combine(models, "det.onnx")), [Repeat(detInput, batch)])]);
+            var batch = row.MeanBatch("det");
+            using var det = new OrtLoadClient([(OrtSession.FromFile(Path.Combine(models, "det.onnx"), context.SessionOptions), [Repeat(detInput, batch)])]);
             var limit = await context.RunAsync("ocr", $"ort in-process det batch={batch}", det, 1, batch, Environment.ProcessId, null);
             context.Report.Add(Report.WithLimit(row with { Connections = context.Connections }, limit));
         }
@@ -45,9 +45,9 @@ internal static class OcrScenario
         var count = Math.Max(boxes.Count, 1);
         using var pipeline = new OrtLoadClient(
         [
-            (OrtSession.FromFile(Path.Combine(models, "det.onnx")), [Repeat(detInput, 1)]),
-            (OrtSession.FromFile(Path.Combine(models, "cls.onnx")), [Tensor.Zeros<float>(count, 3, 48, 192)]),
-            (OrtSession.FromFile(Path.Combine(models, "rec.onnx")), [Tensor.Zeros<float>(count, 3, 48, width)]),
+            (OrtSession.FromFile(Path.Combine(models, "det.onnx"), context.SessionOptions), [Repeat(detInput, 1)]),
+            (OrtSession.FromFile(Path.Combine(models, "cls.onnx"), context.SessionOptions), [Tensor.Zeros<float>(count, 3, 48, 192)]),
+            (OrtSession.FromFile(Path.Combine(models, "rec.onnx"), context.SessionOptions), [Tensor.Zeros<float>(count, 3, 48, width)]),
         ]);
         var pipelineLimit = await context.RunAsync("ocr", $"ort in-process det+cls+rec ({count}x{width})", pipeline, 1, 1, Environment.ProcessId, null);
         using (var client = new GrpcLoadClient(server.Grpc, recognize.GrpcFrame, context.Connections, 1))
@@ -77,18 +77,6 @@ internal static class OcrScenario
         }
         long[] shape = [batch, .. chw.Shape];
         return Tensor.Create(data, shape);
-    }
-
-    /// <summary>The mean real instances per run of the model whose key ends with <paramref name="model"/>, rounded; 1 when unknown.</summary>
-    private static int MeanBatch(LoadResult row, string model)
-    {
-        var runs = row.Batches?.FirstOrDefault(b => b.Key.Contains(model, StringComparison.Ordinal)).Value;
-        if (runs is null || runs.Count == 0)
-        {
-            return 1;
-        }
-        var mean = runs.Sum(r => (double)r.Key * r.Value) / runs.Values.Sum();
-        return Math.Max(1, (int)Math.Round(mean));
     }
 
     private static async Task<List<float[]>> DetectBoxesAsync(Uri grpc, Payload detect, CancellationToken cancellationToken)

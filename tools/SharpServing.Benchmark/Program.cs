@@ -12,8 +12,9 @@ internal static class Program
                      --concurrency 1,64  --instances 1  --protocols grpc,rest
           ocr        ocr.detect vs det in process at the batch size the server formed; ocr.recognize vs det+cls+rec
                      --concurrency 1,4  --image FILE (default: rendered text, python3-pil)
-          batching   64 concurrent single-instance requests, MaxBatchSize 32 vs 1, vs the Dense model in process
-                     --concurrency 64  --max-batch 32  --batch-delay-ms 0  --dense-in 1024 --dense-out 1024
+          batching   64 concurrent requests, MaxBatchSize 32 vs 1, each vs the Dense model in process at the batch size formed
+                     --concurrency 64  --instances 1  --max-batch 32  --batch-delay-ms 0  --dense-in 1024 --dense-out 1024
+                     --spin (ORT threads spin between runs, served and in process; default: they sleep, as servables do)
           all        add, batching, ocr
 
         Tools:
@@ -90,6 +91,7 @@ internal static class Program
         };
         // Scenarios read their options lazily; a dry parse of every common option happens first so typos fail fast.
         LoadSettings.From(line, 1);
+        _ = context.SessionOptions;
         await scenario(context);
         line.ThrowIfUnused();
         Console.Error.WriteLine();

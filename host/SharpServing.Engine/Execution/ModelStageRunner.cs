@@ -98,7 +98,9 @@ internal sealed class ModelStageRunner(ModelStage stage, string method, ModelBat
             }
             items[n] = item;
         }
-        for (var n = 0; n < instances.Length; n++)
+        // The last instance first: a replica's queue is first in, first out, so once the last one is done the others
+        // are too, and the request resumes once for all of them instead of once per instance.
+        for (var n = instances.Length - 1; n >= 0; n--)
         {
             if (items[n] is not { } item)
             {

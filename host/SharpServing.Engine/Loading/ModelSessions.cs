@@ -83,6 +83,7 @@ internal sealed class ModelSessions : IDisposable
                 {
                     IntraOpThreads = model.Options.IntraOpThreads,
                     InterOpThreads = model.Options.InterOpThreads,
+                    AllowSpinning = model.Options.AllowSpinning,
                     Provider = device == DeviceType.Gpu ? ExecutionProvider.Cuda : ExecutionProvider.Cpu,
                     DeviceId = device == DeviceType.Gpu ? ids[r] : 0,
                 };

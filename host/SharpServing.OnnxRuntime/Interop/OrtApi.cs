@@ -31,6 +31,7 @@ internal sealed unsafe class OrtApi
     public readonly delegate* unmanaged[Cdecl]<nint, int, nint> SetSessionGraphOptimizationLevel;
     public readonly delegate* unmanaged[Cdecl]<nint, int, nint> SetIntraOpNumThreads;
     public readonly delegate* unmanaged[Cdecl]<nint, int, nint> SetInterOpNumThreads;
+    public readonly delegate* unmanaged[Cdecl]<nint, byte*, byte*, nint> AddSessionConfigEntry;
     public readonly delegate* unmanaged[Cdecl]<nint, nuint*, nint> SessionGetInputCount;
     public readonly delegate* unmanaged[Cdecl]<nint, nuint*, nint> SessionGetOutputCount;
     public readonly delegate* unmanaged[Cdecl]<nint, nuint, nint*, nint> SessionGetInputTypeInfo;
@@ -86,6 +87,7 @@ internal sealed unsafe class OrtApi
         SetSessionGraphOptimizationLevel = (delegate* unmanaged[Cdecl]<nint, int, nint>)table[23];
         SetIntraOpNumThreads = (delegate* unmanaged[Cdecl]<nint, int, nint>)table[24];
         SetInterOpNumThreads = (delegate* unmanaged[Cdecl]<nint, int, nint>)table[25];
+        AddSessionConfigEntry = (delegate* unmanaged[Cdecl]<nint, byte*, byte*, nint>)table[130];
         SessionGetInputCount = (delegate* unmanaged[Cdecl]<nint, nuint*, nint>)table[30];
         SessionGetOutputCount = (delegate* unmanaged[Cdecl]<nint, nuint*, nint>)table[31];
         SessionGetInputTypeInfo = (delegate* unmanaged[Cdecl]<nint, nuint, nint*, nint>)table[33];

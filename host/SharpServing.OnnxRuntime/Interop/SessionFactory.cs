@@ -69,6 +69,21 @@ internal static unsafe class SessionFactory
             api.Check(api.SetSessionGraphOptimizationLevel(pointer, (int)options.OptimizationLevel));
             api.Check(api.SetIntraOpNumThreads(pointer, options.IntraOpThreads));
             api.Check(api.SetInterOpNumThreads(pointer, options.InterOpThreads));
+            if (options.AllowSpinning is { } spinning)
+            {
+                var value = spinning ? "1\0"u8 : "0\0"u8;
+                fixed (byte* v = value)
+                {
+                    fixed (byte* k = "session.intra_op.allow_spinning\0"u8)
+                    {
+                        api.Check(api.AddSessionConfigEntry(pointer, k, v));
+                    }
+                    fixed (byte* k = "session.inter_op.allow_spinning\0"u8)
+                    {
+                        api.Check(api.AddSessionConfigEntry(pointer, k, v));
+                    }
+                }
+            }
             if (options.Provider == ExecutionProvider.Cuda)
             {
                 AppendCuda(api, pointer, options.DeviceId);

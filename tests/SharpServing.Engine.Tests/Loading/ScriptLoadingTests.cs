@@ -37,8 +37,27 @@ public sealed class ScriptLoadingTests : IDisposable
         Assert.Equal([DataType.Float32, DataType.Float32], signature.Inputs.Select(i => i.DataType));
         Assert.Equal([2L, 2L], signature.Outputs[0].Shape);
         var session = Assert.Single(Assert.Single(model.Sessions));
+        Assert.False(session.Options.AllowSpinning);
         var y = session.Run([Tensor.Create([1f, 2f, 3f, 4f], 2, 2), Tensor.Create([1f, 1f, 1f, 1f], 2, 2)]);
         Assert.Equal([2f, 3f, 4f, 5f], y[0].ToArray<float>());
+    }
+
+    [Fact]
+    public async Task Model_options_reach_the_session_threads_and_spinning()
+    {
+        _servables.WriteScript("tuned", """
+            var model = DeclareModel("tensor_add.onnx", withBatchDim: false, options: new ModelOptions { IntraOpThreads = 2, InterOpThreads = 1, AllowSpinning = true });
+            RegisterMethod("add", outputs: ["y"], (x1, x2) => AddStage(model, x1, x2));
+            """);
+        _servables.WriteModel("tuned", 1, "tensor_add.onnx", Fixtures.TensorAdd());
+
+        var version = await Loader().LoadAsync(_servables.Config("tuned"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        await using var disposal = version.DisposeWithTimeout();
+
+        var options = Assert.Single(Assert.Single(Assert.Single(version.Models).Sessions)).Options;
+        Assert.Equal(2, options.IntraOpThreads);
+        Assert.Equal(1, options.InterOpThreads);
+        Assert.True(options.AllowSpinning);
     }
 
     [Fact]
