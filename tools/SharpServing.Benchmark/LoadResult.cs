@@ -54,6 +54,15 @@ internal sealed record LoadResult
     /// <summary>Model runs by batch size during the measurement, per model (from the probe).</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<int, long>>? Batches { get; init; }
 
+    /// <summary>Mean wall milliseconds per run of each model inside the server (from the probe).</summary>
+    public IReadOnlyDictionary<string, double>? ModelMsPerRun { get; init; }
+
+    /// <summary>Mean milliseconds per model run, e.g. <c>det.onnx:9.81</c>.</summary>
+    public string RunSummary => ModelMsPerRun is null || ModelMsPerRun.Count == 0
+        ? ""
+        : string.Join(" ", ModelMsPerRun.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m =>
+            $"{ShortModel(m.Key)}:{m.Value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}"));
+
     /// <summary>The row this one is compared with (its <see cref="Target"/>), and the throughput ratio to it.</summary>
     public string? Limit { get; init; }
 

@@ -54,6 +54,7 @@ internal static class LoadRunner
             ServerGen1 = probeAfter?.Gen1 - probeBefore?.Gen1,
             ServerGen2 = probeAfter?.Gen2 - probeBefore?.Gen2,
             Batches = probeBefore is not null && probeAfter is not null ? probeAfter.BatchesSince(probeBefore) : null,
+            ModelMsPerRun = probeBefore is not null && probeAfter is not null ? probeAfter.MsPerRunSince(probeBefore) : null,
             FirstError = phase.FirstError,
             LoadAverage = ProcStat.LoadAverage(),
         };

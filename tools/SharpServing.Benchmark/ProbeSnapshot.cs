@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace SharpServing.Benchmark;
 
 /// <summary>One reading of the <see cref="StartupHook"/> probe inside a server.</summary>
-internal sealed record ProbeSnapshot(long Allocated, int Gen0, int Gen1, int Gen2, IReadOnlyDictionary<string, IReadOnlyDictionary<int, long>> Batches)
+internal sealed record ProbeSnapshot(long Allocated, int Gen0, int Gen1, int Gen2, IReadOnlyDictionary<string, IReadOnlyDictionary<int, long>> Batches,
+    IReadOnlyDictionary<string, double> RunSeconds)
 {
     /// <summary>Reads the probe listening on <paramref name="socketPath"/>; null when it does not answer.</summary>
     public static async Task<ProbeSnapshot?> ReadAsync(string? socketPath, CancellationToken cancellationToken)
@@ -37,8 +38,28 @@ internal sealed record ProbeSnapshot(long Allocated, int Gen0, int Gen1, int Gen
         {
             batches[model.Name] = model.Value.EnumerateObject().ToDictionary(s => int.Parse(s.Name, System.Globalization.CultureInfo.InvariantCulture), s => s.Value.GetInt64());
         }
+        var runSeconds = root.TryGetProperty("run_seconds", out var runs)
+            ? runs.EnumerateObject().ToDictionary(r => r.Name, r => r.Value.GetDouble(), StringComparer.Ordinal)
+            : new Dictionary<string, double>(StringComparer.Ordinal);
         return new ProbeSnapshot(root.GetProperty("allocated").GetInt64(), root.GetProperty("gen0").GetInt32(),
-            root.GetProperty("gen1").GetInt32(), root.GetProperty("gen2").GetInt32(), batches);
+            root.GetProperty("gen1").GetInt32(), root.GetProperty("gen2").GetInt32(), batches, runSeconds);
+    }
+
+    /// <summary>Mean milliseconds per run of each model between <paramref name="before"/> and this reading.</summary>
+    public IReadOnlyDictionary<string, double> MsPerRunSince(ProbeSnapshot before)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (model, sizes) in BatchesSince(before))
+        {
+            var runs = sizes.Values.Sum();
+            var seconds = RunSeconds.GetValueOrDefault(model) - before.RunSeconds.GetValueOrDefault(model);
+            if (runs > 0 && seconds > 0)
+            {
+                result[model] = seconds * 1000 / runs;
+            }
+        }
+        return result;
     }
 
     /// <summary>Runs per batch size of each model between <paramref name="before"/> and this reading.</summary>

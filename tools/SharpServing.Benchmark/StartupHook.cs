@@ -17,6 +17,7 @@ internal static class StartupHook
 {
     public const string SocketVariable = "SHARPSERVING_BENCH_PROBE";
     private static readonly ConcurrentDictionary<(string Model, int Size), long> s_batches = new();
+    private static readonly ConcurrentDictionary<string, double> s_runSeconds = new(StringComparer.Ordinal);
     private static MeterListener? s_listener;
 
     public static void Initialize()
@@ -30,7 +31,7 @@ internal static class StartupHook
         {
             InstrumentPublished = static (instrument, listener) =>
             {
-                if (instrument.Meter.Name == "SharpServing.Engine" && instrument.Name == "sharpserving.batch.size")
+                if (instrument.Meter.Name == "SharpServing.Engine" && instrument.Name is "sharpserving.batch.size" or "sharpserving.model.run.duration")
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
@@ -48,6 +49,16 @@ internal static class StartupHook
             }
             s_batches.AddOrUpdate((model, size), 1, static (_, n) => n + 1);
         });
+        s_listener.SetMeasurementEventCallback<double>(static (_, seconds, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "model")
+                {
+                    s_runSeconds.AddOrUpdate(tag.Value?.ToString() ?? "", seconds, (_, total) => total + seconds);
+                }
+            }
+        });
         s_listener.Start();
         File.Delete(path);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -57,7 +68,9 @@ internal static class StartupHook
         thread.Start();
     }
 
-    /// <summary>The JSON line: <c>{"allocated":N,"gen0":N,"gen1":N,"gen2":N,"batches":{"model":{"size":runs}}}</c>.</summary>
+    /// <summary>
+    /// The JSON line: <c>{"allocated":N,"gen0":N,"gen1":N,"gen2":N,"batches":{"model":{"size":runs}},"run_seconds":{"model":S}}</c>.
+    /// </summary>
     internal static string Snapshot()
     {
         var text = new StringBuilder();
@@ -75,6 +88,9 @@ internal static class StartupHook
             text.Append('}');
             first = false;
         }
+        text.Append("},\"run_seconds\":{");
+        text.AppendJoin(",", s_runSeconds.Select(r => string.Create(CultureInfo.InvariantCulture,
+            $"\"{System.Text.Json.JsonEncodedText.Encode(r.Key)}\":{r.Value:R}")));
         return text.Append("}}\n").ToString();
     }
 

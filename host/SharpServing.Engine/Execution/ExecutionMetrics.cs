@@ -22,6 +22,10 @@ internal static class ExecutionMetrics
     /// <summary>Real (not padding) instances per model run, tagged with the model key.</summary>
     public static Histogram<int> BatchSize { get; } = s_meter.CreateHistogram<int>("sharpserving.batch.size", "{instance}", "Instances per model run.");
 
+    /// <summary>Wall time of each model run (stacking the batch, ONNX Runtime, splitting the outputs), in seconds, tagged with the model key.</summary>
+    public static Histogram<double> RunDuration { get; } =
+        s_meter.CreateHistogram<double>("sharpserving.model.run.duration", "s", "Wall time of one model run, batch packing included.");
+
     /// <summary>Instances waiting in model queues, tagged with the model key.</summary>
     public static UpDownCounter<long> QueueLength { get; } =
         s_meter.CreateUpDownCounter<long>("sharpserving.model.queue.length", "{instance}", "Instances waiting in a model's batching queue.");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SharpServing.OnnxRuntime;
@@ -183,8 +184,9 @@ internal sealed class ModelBatcher : IDisposable
             {
                 batch[i - start] = instances[i];
             }
+            var started = Stopwatch.GetTimestamp();
             results.AddRange(BatchPacker.Run(_layout, replica.Session, batch, shapes[start..end], linked.Token));
-            Record(end - start);
+            Record(end - start, started);
             start = end;
         }
         return results;
@@ -387,10 +389,11 @@ internal sealed class ModelBatcher : IDisposable
             throw new WorkerStoppedException();
         }
         Interlocked.Increment(ref _running);
+        var started = Stopwatch.GetTimestamp();
         try
         {
             var outputs = BatchPacker.Run(_layout, replica.Session, inputs, shapes, token);
-            Record(inputs.Count);
+            Record(inputs.Count, started);
             return outputs;
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -413,8 +416,9 @@ internal sealed class ModelBatcher : IDisposable
         }
     }
 
-    private void Record(int instances)
+    private void Record(int instances, long started)
     {
+        ExecutionMetrics.RunDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _modelTag);
         ExecutionMetrics.BatchSize.Record(instances, _modelTag);
         lock (_batchSizes)
         {
