@@ -57,6 +57,88 @@ public sealed class ImageTransformsTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Resize_Float32_MatchesThePerElementBlend_ForAnyChannelCount(int channels)
+    {
+        // The vector paths (one pixel per 4-lane vector, spilling into the next pixel) must give the bits of the plain
+        // per-element formula, borders and non-finite values included.
+        var random = new Random(channels);
+        var values = new float[9 * 13 * channels];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)((random.NextDouble() * 300) - 50);
+        }
+        values[4] = float.NaN;
+        values[^3] = float.PositiveInfinity;
+        var image = Tensor.Create(values, 9, 13, channels);
+
+        foreach (var (height, width) in new[] { (5, 29), (17, 6), (9, 13), (9, 31), (2, 1) })
+        {
+            var resized = image.Resize(height, width).ToArray<float>();
+
+            var expected = ReferenceResize(values, 9, 13, channels, height, width);
+            for (var i = 0; i < expected.Length; i++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(expected[i]), BitConverter.SingleToInt32Bits(resized[i]));
+            }
+        }
+    }
+
+    [Fact]
+    public void Resize_UInt8_SameWidthAndOtherWidths_RoundTheFloat32Blend()
+    {
+        var random = new Random(3);
+        var pixels = new byte[232 * 64 * 3];
+        random.NextBytes(pixels);
+        var image = Tensor.FromMemory(DataType.UInt8, [232, 64, 3], pixels);
+
+        foreach (var (height, width) in new[] { (224, 64), (300, 64), (224, 50), (100, 129) })
+        {
+            var asBytes = image.Resize(height, width).ToArray<byte>();
+            var asFloats = image.ToFloat32().Resize(height, width).ToArray<float>();
+
+            for (var i = 0; i < asBytes.Length; i++)
+            {
+                Assert.Equal(Math.Floor(asFloats[i] + 0.5f), asBytes[i]);
+            }
+        }
+    }
+
+    private static float[] ReferenceResize(float[] source, int fromHeight, int fromWidth, int channels, int height, int width)
+    {
+        static (int Low, int High, float Weight) At(int index, int fromSize, int toSize)
+        {
+            var position = ((index + 0.5) * fromSize / toSize) - 0.5;
+            var low = (int)Math.Floor(position);
+            return low < 0 ? (0, 0, 0f) : low >= fromSize - 1 ? (fromSize - 1, fromSize - 1, 0f) : (low, low + 1, (float)(position - low));
+        }
+        float Row(int y, int x0, int x1, float w, int c)
+        {
+            var a = source[(((y * fromWidth) + x0) * channels) + c];
+            return a + ((source[(((y * fromWidth) + x1) * channels) + c] - a) * w);
+        }
+        var result = new float[height * width * channels];
+        for (var y = 0; y < height; y++)
+        {
+            var (y0, y1, wy) = At(y, fromHeight, height);
+            for (var x = 0; x < width; x++)
+            {
+                var (x0, x1, wx) = At(x, fromWidth, width);
+                for (var c = 0; c < channels; c++)
+                {
+                    var top = Row(y0, x0, x1, wx, c);
+                    result[(((y * width) + x) * channels) + c] = top + ((Row(y1, x0, x1, wx, c) - top) * wy);
+                }
+            }
+        }
+        return result;
+    }
+
     [Fact]
     public void Crop_And_Pad_MoveTheRightPixels()
     {
@@ -99,6 +181,32 @@ public sealed class ImageTransformsTests
         Assert.Throws<ArgumentException>(() => Tensor.Zeros<byte>(2, 2, 3).Normalize([0f], [0f]));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Normalize_UInt8AndFloat32_GiveTheSameBits_InTheVectorPathAndTheTail(int channels)
+    {
+        var pixels = new byte[101 * channels];
+        new Random(channels).NextBytes(pixels);
+        float[] mean = channels == 1 ? [0.5f] : [.. Enumerable.Range(0, channels).Select(c => 0.1f * (c + 1))];
+        float[] std = channels == 1 ? [0.25f] : [.. Enumerable.Range(0, channels).Select(c => 0.2f + (0.01f * c))];
+        var image = Tensor.Create(pixels, 101, 1, channels);
+
+        var fromBytes = image.Normalize(mean, std, scale: 1 / 255f).ToArray<float>();
+        var fromFloats = image.ToFloat32().Normalize(mean, std, scale: 1 / 255f).ToArray<float>();
+        var fromShorts = image.Cast(DataType.Int16).Normalize(mean, std, scale: 1 / 255f).ToArray<float>();
+
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            var c = i % channels;
+            var expected = (pixels[i] * ((1 / 255f) / std[c])) + (-mean[c] / std[c]);
+            Assert.Equal(expected, fromBytes[i]);
+            Assert.Equal(expected, fromFloats[i]);
+            Assert.Equal(expected, fromShorts[i]);
+        }
+    }
+
     [Fact]
     public void ToFloat32_ScalesEveryElement()
     {
@@ -125,6 +233,54 @@ public sealed class ImageTransformsTests
         Assert.Equal([2L, 3, 2, 2], batch.Shape.ToArray());
         Assert.Equal(new byte[] { 12, 15, 18, 21, 13, 16, 19, 22, 14, 17, 20, 23 }, batch.ToArray<byte>()[12..]);
         Assert.Throws<ArgumentException>(() => Tensor.Zeros<float>(4, 4).HwcToChw());
+    }
+
+    [Theory]
+    [InlineData(DataType.UInt8)]
+    [InlineData(DataType.Int16)]
+    [InlineData(DataType.Float32)]
+    [InlineData(DataType.Float64)]
+    public void HwcToChw_MovesEveryElement_ForEachChannelCountAndElementSize(DataType type)
+    {
+        // 7 × 11 pixels: whole shuffle blocks and a tail, for channel counts with and without a vector path.
+        foreach (var channels in new[] { 1, 2, 3, 4, 5 })
+        {
+            var hwc = Tensor.Create(Enumerable.Range(0, 7 * 11 * channels).Select(i => (double)(i % 1000)).ToArray(), 7, 11, channels).Cast(type);
+
+            var chw = hwc.HwcToChw();
+
+            var source = hwc.Cast(DataType.Float64).ToArray<double>();
+            var planar = chw.Cast(DataType.Float64).ToArray<double>();
+            for (var p = 0; p < 77; p++)
+            {
+                for (var c = 0; c < channels; c++)
+                {
+                    Assert.Equal(source[(p * channels) + c], planar[(c * 77) + p]);
+                }
+            }
+            Assert.Equal(hwc, chw.ChwToHwc());
+        }
+    }
+
+    [Theory]
+    [InlineData(DataType.UInt8)]
+    [InlineData(DataType.Int16)]
+    [InlineData(DataType.Float32)]
+    [InlineData(DataType.Float64)]
+    public void RgbToBgr_SwapsEveryPixel_ForEachElementSize(DataType type)
+    {
+        foreach (var channels in new[] { 3, 4 })
+        {
+            var image = Tensor.Create(Enumerable.Range(0, 37 * channels).Select(i => (double)i).ToArray(), 37, 1, channels).Cast(type);
+
+            var swapped = image.RgbToBgr().Cast(DataType.Float64).ToArray<double>();
+
+            for (var i = 0; i < swapped.Length; i++)
+            {
+                var c = i % channels;
+                Assert.Equal(i - c + (c switch { 0 => 2, 2 => 0, _ => c }), swapped[i]);
+            }
+        }
     }
 
     [Fact]

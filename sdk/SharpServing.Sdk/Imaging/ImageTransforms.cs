@@ -110,8 +110,24 @@ public static class ImageTransforms
             multiply[c] = scale / s;
             add[c] = -m / s;
         }
-        var result = ToFloat32(image, 1f);
-        PixelConvert.AffinePerChannel(result.AsWritableSpan<float>(), multiply, add);
+        // One pass from the source into the result (the same per-element arithmetic as ToFloat32, then the affine map).
+        Tensor result;
+        switch (image.DataType)
+        {
+            case DataType.UInt8:
+                result = Uninitialized(DataType.Float32, [.. image.Shape]);
+                PixelConvert.AffinePerChannel(image.Data.Span, result.AsWritableSpan<float>(), multiply, add);
+                break;
+            case DataType.Float32:
+                result = Uninitialized(DataType.Float32, [.. image.Shape]);
+                PixelConvert.AffinePerChannel(image.AsSpan<float>(), result.AsWritableSpan<float>(), multiply, add);
+                break;
+            default:
+                result = image.Cast(DataType.Float32);
+                var values = result.AsWritableSpan<float>();
+                PixelConvert.AffinePerChannel(values, values, multiply, add);
+                break;
+        }
         return result;
     }
 
@@ -119,15 +135,33 @@ public static class ImageTransforms
     public static Tensor ToFloat32(this Tensor image, float scale = 1f)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (image.DataType == DataType.UInt8)
+        switch (image.DataType)
         {
-            var result = Uninitialized(DataType.Float32, [.. image.Shape]);
-            PixelConvert.ToFloat(image.Data.Span, result.AsWritableSpan<float>(), scale);
-            return result;
+            case DataType.UInt8:
+            {
+                var result = Uninitialized(DataType.Float32, [.. image.Shape]);
+                PixelConvert.ToFloat(image.Data.Span, result.AsWritableSpan<float>(), scale);
+                return result;
+            }
+            case DataType.Float32 when scale != 1f:
+            {
+                var result = Uninitialized(DataType.Float32, [.. image.Shape]);
+                PixelConvert.Scale(image.AsSpan<float>(), result.AsWritableSpan<float>(), scale);
+                return result;
+            }
+            case DataType.Float32:
+                return image.Clone();
+            default:
+            {
+                var converted = image.Cast(DataType.Float32);
+                if (scale != 1f)
+                {
+                    var values = converted.AsWritableSpan<float>();
+                    PixelConvert.Scale(values, values, scale);
+                }
+                return converted;
+            }
         }
-        var converted = image.DataType == DataType.Float32 ? image.Clone() : image.Cast(DataType.Float32);
-        PixelConvert.Scale(converted.AsWritableSpan<float>(), scale);
-        return converted;
     }
 
     /// <summary>HWC → CHW (rank 3), or NHWC → NCHW (rank 4), as models in NCHW layout expect. Any numeric type.</summary>
@@ -169,21 +203,7 @@ public static class ImageTransforms
         {
             var one = source.Slice((int)(n * imageBytes), imageBytes);
             var to = destination.Slice((int)(n * imageBytes), imageBytes);
-            switch (image.DataType.ItemSize())
-            {
-                case 1:
-                    Layout.Transpose(one, to, pixels, channels, toPlanar);
-                    break;
-                case 2:
-                    Layout.Transpose(MemoryMarshal.Cast<byte, ushort>(one), MemoryMarshal.Cast<byte, ushort>(to), pixels, channels, toPlanar);
-                    break;
-                case 4:
-                    Layout.Transpose(MemoryMarshal.Cast<byte, uint>(one), MemoryMarshal.Cast<byte, uint>(to), pixels, channels, toPlanar);
-                    break;
-                default:
-                    Layout.Transpose(MemoryMarshal.Cast<byte, ulong>(one), MemoryMarshal.Cast<byte, ulong>(to), pixels, channels, toPlanar);
-                    break;
-            }
+            Layout.Transpose(one, to, pixels, channels, image.DataType.ItemSize(), toPlanar);
         }
         return result;
     }
@@ -198,23 +218,7 @@ public static class ImageTransforms
         }
         var channels = (int)dims[^1];
         var result = Uninitialized(image.DataType, [.. dims]);
-        var source = image.Data.Span;
-        var destination = Writable(result);
-        switch (image.DataType.ItemSize())
-        {
-            case 1:
-                Layout.SwapRedBlue(source, destination, channels);
-                break;
-            case 2:
-                Layout.SwapRedBlue(MemoryMarshal.Cast<byte, ushort>(source), MemoryMarshal.Cast<byte, ushort>(destination), channels);
-                break;
-            case 4:
-                Layout.SwapRedBlue(MemoryMarshal.Cast<byte, uint>(source), MemoryMarshal.Cast<byte, uint>(destination), channels);
-                break;
-            default:
-                Layout.SwapRedBlue(MemoryMarshal.Cast<byte, ulong>(source), MemoryMarshal.Cast<byte, ulong>(destination), channels);
-                break;
-        }
+        Layout.SwapRedBlue(image.Data.Span, Writable(result), channels, image.DataType.ItemSize());
         return result;
     }
 
