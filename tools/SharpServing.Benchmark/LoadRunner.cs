@@ -27,6 +27,13 @@ internal static class LoadRunner
         var clientAfter = ProcStat.CpuTime(Environment.ProcessId);
         var probeAfter = await ProbeSnapshot.ReadAsync(probeSocket, cancellationToken);
 
+        IReadOnlyDictionary<string, IReadOnlyDictionary<int, long>>? batches = null;
+        IReadOnlyDictionary<string, double>? msPerRun = null;
+        if (probeBefore is not null && probeAfter is not null)
+        {
+            batches = probeAfter.BatchesSince(probeBefore);
+            msPerRun = probeAfter.MsPerRunSince(probeBefore, batches);
+        }
         var latency = phase.Latency;
         var ok = latency.Count;
         double? PerRequest(TimeSpan? before, TimeSpan? after) =>
@@ -53,8 +60,8 @@ internal static class LoadRunner
             ServerGen0 = probeAfter?.Gen0 - probeBefore?.Gen0,
             ServerGen1 = probeAfter?.Gen1 - probeBefore?.Gen1,
             ServerGen2 = probeAfter?.Gen2 - probeBefore?.Gen2,
-            Batches = probeBefore is not null && probeAfter is not null ? probeAfter.BatchesSince(probeBefore) : null,
-            ModelMsPerRun = probeBefore is not null && probeAfter is not null ? probeAfter.MsPerRunSince(probeBefore) : null,
+            Batches = batches,
+            ModelMsPerRun = msPerRun,
             FirstError = phase.FirstError,
             LoadAverage = ProcStat.LoadAverage(),
         };

@@ -45,12 +45,16 @@ internal sealed record ProbeSnapshot(long Allocated, int Gen0, int Gen1, int Gen
             root.GetProperty("gen1").GetInt32(), root.GetProperty("gen2").GetInt32(), batches, runSeconds);
     }
 
-    /// <summary>Mean milliseconds per run of each model between <paramref name="before"/> and this reading.</summary>
-    public IReadOnlyDictionary<string, double> MsPerRunSince(ProbeSnapshot before)
+    /// <summary>
+    /// Mean milliseconds per run of each model between <paramref name="before"/> and this reading, given the runs by batch
+    /// size over the same interval (<see cref="BatchesSince"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, double> MsPerRunSince(ProbeSnapshot before, IReadOnlyDictionary<string, IReadOnlyDictionary<int, long>> batches)
     {
         ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(batches);
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var (model, sizes) in BatchesSince(before))
+        foreach (var (model, sizes) in batches)
         {
             var runs = sizes.Values.Sum();
             var seconds = RunSeconds.GetValueOrDefault(model) - before.RunSeconds.GetValueOrDefault(model);

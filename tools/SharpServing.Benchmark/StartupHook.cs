@@ -38,27 +38,9 @@ internal static class StartupHook
             },
         };
         s_listener.SetMeasurementEventCallback<int>(static (_, size, tags, _) =>
-        {
-            var model = "";
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "model")
-                {
-                    model = tag.Value?.ToString() ?? "";
-                }
-            }
-            s_batches.AddOrUpdate((model, size), 1, static (_, n) => n + 1);
-        });
+            s_batches.AddOrUpdate((ModelOf(tags), size), 1, static (_, n) => n + 1));
         s_listener.SetMeasurementEventCallback<double>(static (_, seconds, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "model")
-                {
-                    s_runSeconds.AddOrUpdate(tag.Value?.ToString() ?? "", seconds, (_, total) => total + seconds);
-                }
-            }
-        });
+            s_runSeconds.AddOrUpdate(ModelOf(tags), seconds, (_, total) => total + seconds));
         s_listener.Start();
         File.Delete(path);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -92,6 +74,19 @@ internal static class StartupHook
         text.AppendJoin(",", s_runSeconds.Select(r => string.Create(CultureInfo.InvariantCulture,
             $"\"{System.Text.Json.JsonEncodedText.Encode(r.Key)}\":{r.Value:R}")));
         return text.Append("}}\n").ToString();
+    }
+
+    /// <summary>The value of the measurement's <c>model</c> tag; empty when it has none.</summary>
+    private static string ModelOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == "model")
+            {
+                return tag.Value?.ToString() ?? "";
+            }
+        }
+        return "";
     }
 
     private static void Serve(Socket socket)
