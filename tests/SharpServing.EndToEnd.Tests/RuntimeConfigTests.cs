@@ -1,0 +1,20 @@
+using System.Text.Json;
+using SharpServing.EndToEnd.Tests.Infrastructure;
+
+namespace SharpServing.EndToEnd.Tests;
+
+/// <summary>The runtime settings the built host ships with (the file the .NET host reads when sharpserving starts).</summary>
+public sealed class RuntimeConfigTests
+{
+    [Fact]
+    public void The_host_keeps_arrays_up_to_1_MiB_off_the_large_object_heap_with_workstation_concurrent_gc()
+    {
+        var path = Path.ChangeExtension(RepoPaths.ServerDll, ".runtimeconfig.json");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        var properties = document.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+
+        Assert.Equal(1048576, properties.GetProperty("System.GC.LOHThreshold").GetInt64());
+        Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
+        Assert.True(properties.GetProperty("System.GC.Concurrent").GetBoolean());
+    }
+}
