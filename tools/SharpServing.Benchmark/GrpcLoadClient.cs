@@ -25,28 +25,9 @@ internal sealed class GrpcLoadClient : ILoadClient
         _clients = new HttpClient[connections];
         for (var i = 0; i < connections; i++)
         {
-            var handler = new SocketsHttpHandler
-            {
-                EnableMultipleHttp2Connections = false,
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-                InitialHttp2StreamWindowSize = 4 * 1024 * 1024,
-                UseProxy = false,
-                AllowAutoRedirect = false,
-                AutomaticDecompression = DecompressionMethods.None,
-            };
-            _clients[i] = new HttpClient(handler)
-            {
-                DefaultRequestVersion = HttpVersion.Version20,
-                DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-                Timeout = Timeout.InfiniteTimeSpan,
-            };
+            _clients[i] = LoadHttp.Client(HttpVersion.Version20, http2StreamWindow: 4 * 1024 * 1024);
         }
-        _buffers = new byte[concurrency][];
-        for (var i = 0; i < concurrency; i++)
-        {
-            _buffers[i] = new byte[64 * 1024];
-        }
+        _buffers = LoadHttp.Buffers(concurrency);
     }
 
     public string Protocol => "grpc";
@@ -66,25 +47,7 @@ internal sealed class GrpcLoadClient : ILoadClient
         {
             return false;
         }
-        var length = 0;
-        await using (var body = await response.Content.ReadAsStreamAsync(cancellationToken))
-        {
-            while (true)
-            {
-                var buffer = _buffers[worker];
-                if (length == buffer.Length)
-                {
-                    Array.Resize(ref _buffers[worker], buffer.Length * 2);
-                    buffer = _buffers[worker];
-                }
-                var read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken);
-                if (read == 0)
-                {
-                    break;
-                }
-                length += read;
-            }
-        }
+        var length = await LoadHttp.ReadBodyAsync(response, _buffers, worker, cancellationToken);
         // Trailers arrive after the body; a trailers-only reply (an error) carries grpc-status in the headers.
         if (!response.TrailingHeaders.TryGetValues("grpc-status", out var status) &&
             !response.Headers.TryGetValues("grpc-status", out status))

@@ -22,26 +22,8 @@ internal sealed class RestLoadClient : ILoadClient
     {
         _uri = uri;
         _body = jsonBody;
-        var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = Math.Max(concurrency, 1),
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-        };
-        _client = new HttpClient(handler)
-        {
-            DefaultRequestVersion = HttpVersion.Version11,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
-        _buffers = new byte[concurrency][];
-        for (var i = 0; i < concurrency; i++)
-        {
-            _buffers[i] = new byte[64 * 1024];
-        }
+        _client = LoadHttp.Client(HttpVersion.Version11, maxConnections: Math.Max(concurrency, 1));
+        _buffers = LoadHttp.Buffers(concurrency);
     }
 
     public string Protocol => "rest";
@@ -55,25 +37,7 @@ internal sealed class RestLoadClient : ILoadClient
             Content = new PrebuiltContent(_body, s_jsonContentType),
         };
         using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        var length = 0;
-        await using (var body = await response.Content.ReadAsStreamAsync(cancellationToken))
-        {
-            while (true)
-            {
-                var buffer = _buffers[worker];
-                if (length == buffer.Length)
-                {
-                    Array.Resize(ref _buffers[worker], buffer.Length * 2);
-                    buffer = _buffers[worker];
-                }
-                var read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken);
-                if (read == 0)
-                {
-                    break;
-                }
-                length += read;
-            }
-        }
+        var length = await LoadHttp.ReadBodyAsync(response, _buffers, worker, cancellationToken);
         return response.StatusCode == HttpStatusCode.OK && length > 0 &&
                _buffers[worker].AsSpan(0, length).IndexOf(s_errorKey) < 0;
     }
