@@ -1,5 +1,6 @@
 using System.Runtime.Loader;
 using SharpServing.Engine.Loading;
+using SharpServing.Tests.Shared;
 using Fixtures = SharpServing.ModelFixtures.ModelFixtures;
 
 namespace SharpServing.Engine.Tests.Loading;

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using SharpServing.Engine.Reload;
 using SharpServing.Engine.Repository;
 using SharpServing.Engine.Tests.Loading;
+using SharpServing.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace SharpServing.Engine.Tests.Reload;
@@ -61,7 +62,7 @@ public sealed class ReloadLeakTests(ITestOutputHelper output) : IDisposable
     public async Task A_replaced_plugin_is_swapped_in_and_the_old_plugin_context_is_collected()
     {
         var directory = _servables.Temp.ServableDirectory("adder");
-        ReloadPlugins.Write(directory, constant: 1);
+        AdderPlugin.Write(directory, constant: 1);
         _servables.Temp.WriteModel("adder", 1, "tensor_add.onnx", SharpServing.ModelFixtures.ModelFixtures.TensorAdd());
         var manager = new ServableManager(_servables.Configuration(watch: false));
         var reload = new ReloadCoordinator(manager);
@@ -99,7 +100,7 @@ public sealed class ReloadLeakTests(ITestOutputHelper output) : IDisposable
     private static async Task<WeakReference> ReplacePluginAsync(ServableManager manager, ReloadCoordinator reload, string directory, int constant)
     {
         var old = ContextOf(manager, "adder");
-        ReloadPlugins.Write(directory, constant);
+        AdderPlugin.Write(directory, constant);
         await reload.ScanNowAsync(CancellationToken.None).WaitAsync(ReloadServables.Timeout);
         return old;
     }

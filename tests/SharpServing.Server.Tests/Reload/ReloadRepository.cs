@@ -1,7 +1,6 @@
 using System.Globalization;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using SharpServing.Server.Tests.Infrastructure;
+using SharpServing.Tests.Shared;
 using Fixtures = SharpServing.ModelFixtures.ModelFixtures;
 
 namespace SharpServing.Server.Tests.Reload;
@@ -13,14 +12,6 @@ namespace SharpServing.Server.Tests.Reload;
 /// </summary>
 internal sealed class ReloadRepository : IDisposable
 {
-    private static readonly Lazy<MetadataReference[]> s_references = new(() =>
-    [
-        .. ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Where(p => Path.GetDirectoryName(p) == Path.GetDirectoryName(typeof(object).Assembly.Location))
-            .Select(p => MetadataReference.CreateFromFile(p)),
-        MetadataReference.CreateFromFile(typeof(ServableBuilder).Assembly.Location),
-    ]);
-
     private readonly TempDirectory _root = new("ss-reload-");
 
     public string Root => _root.Path;
@@ -51,38 +42,7 @@ internal sealed class ReloadRepository : IDisposable
     }
 
     /// <summary>Builds the adder plugin with <paramref name="constant"/> to a temporary name, then renames it over the old one.</summary>
-    public void WritePlugin(string servable, int constant)
-    {
-        var folder = _root.Combine(servable, "plugin");
-        Directory.CreateDirectory(folder);
-        var temporary = Path.Combine(folder, ".Adder.dll.tmp");
-        var source = $$"""
-            using System.Linq;
-            using SharpServing;
-            namespace Adder;
-            public sealed class AdderPlugin : IServableConfigurator
-            {
-                public void Configure(ServableBuilder servable)
-                {
-                    var model = servable.DeclareModel("tensor_add.onnx", withBatchDim: false);
-                    var offset = (float)(servable.Version * 100 + {{constant}});
-                    servable.RegisterMethod("add_common", ["y"], (x1, x2) =>
-                        servable.AddStage((Tensor y) => Tensor.Create(y.AsSpan<float>().ToArray().Select(v => v + offset).ToArray(), 2, 2),
-                            servable.AddStage(model, x1, x2)[0]));
-                }
-            }
-            """;
-        var compilation = CSharpCompilation.Create("Adder",
-            [CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest))],
-            s_references.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, usings: ["System", "System.Linq", "System.Collections.Generic"]));
-        using (var stream = File.Create(temporary))
-        {
-            var result = compilation.Emit(stream);
-            Assert.True(result.Success, string.Join(Environment.NewLine, result.Diagnostics));
-        }
-        File.Move(temporary, Path.Combine(folder, "Adder.dll"), overwrite: true);
-    }
+    public void WritePlugin(string servable, int constant) => AdderPlugin.Write(_root.Combine(servable), constant);
 
     public void Dispose() => _root.Dispose();
 }

@@ -1,10 +1,11 @@
-using SharpServing.Engine.Tests.Loading;
+namespace SharpServing.Tests.Shared;
 
-namespace SharpServing.Engine.Tests.Reload;
-
-/// <summary>Builds the <c>Adder</c> plugin (add, then a constant) with Roslyn, and replaces it the safe way: compiled
-/// to a temporary name in the plugin folder, then renamed over the old file.</summary>
-internal static class ReloadPlugins
+/// <summary>
+/// Builds the <c>Adder</c> plugin with Roslyn: <c>add_common</c> answers x1 + x2 + (version × 100 + constant), so every
+/// reply tells which version and which build answered. It is replaced the safe way: compiled to a temporary name in the
+/// plugin folder, then renamed over the old file.
+/// </summary>
+internal static class AdderPlugin
 {
     public static string Source(int constant) => $$"""
         using System.Linq;

@@ -1,9 +1,9 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
-namespace SharpServing.Engine.Tests.Loading;
+namespace SharpServing.Tests.Shared;
 
-/// <summary>Compiles a small class library (a test plugin or its dependency) to a DLL file.</summary>
+/// <summary>Compiles a small class library (a test plugin or its dependency) to a DLL file, against the framework and the SDK.</summary>
 internal static class PluginBuilder
 {
     private static readonly Lazy<MetadataReference[]> s_framework = new(() =>
