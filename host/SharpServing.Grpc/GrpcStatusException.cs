@@ -4,25 +4,25 @@ namespace SharpServing.Grpc;
 public sealed class GrpcStatusException : Exception
 {
     public GrpcStatusException()
-        : this(StatusCode.Unknown, string.Empty)
+        : this(GrpcStatusCode.Unknown, string.Empty)
     {
     }
 
     public GrpcStatusException(string message)
-        : this(StatusCode.Unknown, message)
+        : this(GrpcStatusCode.Unknown, message)
     {
     }
 
     public GrpcStatusException(string message, Exception innerException)
         : base(message, innerException)
     {
-        StatusCode = StatusCode.Unknown;
+        StatusCode = GrpcStatusCode.Unknown;
     }
 
-    public GrpcStatusException(StatusCode statusCode, string message)
+    public GrpcStatusException(GrpcStatusCode statusCode, string message)
         : base(message)
     {
-        if (statusCode == StatusCode.OK)
+        if (statusCode == GrpcStatusCode.OK)
         {
             throw new ArgumentOutOfRangeException(nameof(statusCode), statusCode, "A failed call needs a non-OK status.");
         }
@@ -30,5 +30,5 @@ public sealed class GrpcStatusException : Exception
     }
 
     /// <summary>The status the call ends with.</summary>
-    public StatusCode StatusCode { get; }
+    public GrpcStatusCode StatusCode { get; }
 }

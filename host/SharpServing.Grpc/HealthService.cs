@@ -22,7 +22,7 @@ public static class HealthService
         {
             if (!statuses.TryGetStatus(request.Service, out var status))
             {
-                throw new GrpcStatusException(StatusCode.NotFound, $"Unknown service '{request.Service}'");
+                throw new GrpcStatusException(GrpcStatusCode.NotFound, $"Unknown service '{request.Service}'");
             }
             return Task.FromResult(new HealthCheckResponse { Status = (HealthCheckResponse.Types.ServingStatus)status });
         });

@@ -22,7 +22,7 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
             client.CallAsync(TestService.Gather, new Int32Value { Value = i }, Int32Value.Parser)));
 
-        Assert.All(results, r => Assert.Equal(StatusCode.OK, r.Status));
+        Assert.All(results, r => Assert.Equal(GrpcStatusCode.OK, r.Status));
         Assert.Equal(Enumerable.Range(0, 200), results.Select(r => r.Messages.Single().Value));
     }
 
@@ -36,7 +36,7 @@ public sealed class ConcurrencyTests : IAsyncLifetime
                 c.CallAsync(TestService.Echo, new BytesValue { Value = ByteString.CopyFromUtf8($"{i}") }, BytesValue.Parser))));
 
             Assert.Equal(200, results.Length);
-            Assert.All(results, r => Assert.Equal(StatusCode.OK, r.Status));
+            Assert.All(results, r => Assert.Equal(GrpcStatusCode.OK, r.Status));
         }
         finally
         {

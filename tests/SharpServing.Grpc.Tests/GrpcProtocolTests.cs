@@ -30,7 +30,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
 
         var result = await _client.CallAsync(TestService.Echo, payload, BytesValue.Parser);
 
-        Assert.Equal(StatusCode.OK, result.Status);
+        Assert.Equal(GrpcStatusCode.OK, result.Status);
         Assert.False(result.TrailersOnly);
         Assert.Equal("application/grpc", result.Response.Content.Headers.ContentType!.MediaType);
         Assert.Equal(HttpStatusCode.OK, result.Response.StatusCode);
@@ -44,7 +44,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
         using var response = await _client.SendAsync(request);
         var result = await GrpcTestClient.ReadAsync(response, BytesValue.Parser);
 
-        Assert.Equal(StatusCode.OK, result.Status);
+        Assert.Equal(GrpcStatusCode.OK, result.Status);
         Assert.Equal("application/grpc+proto", response.Content.Headers.ContentType!.ToString());
     }
 
@@ -53,7 +53,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
     {
         var result = await _client.CallAsync("/test.Test/Nope", new Empty(), Empty.Parser);
 
-        Assert.Equal(StatusCode.Unimplemented, result.Status);
+        Assert.Equal(GrpcStatusCode.Unimplemented, result.Status);
         Assert.True(result.TrailersOnly);
         Assert.Empty(result.Messages);
         Assert.Equal("Method not found: /test.Test/Nope", result.Detail);
@@ -66,7 +66,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
 
         var result = await _client.CallAsync(TestService.Fail, new StringValue { Value = Text }, Empty.Parser);
 
-        Assert.Equal(StatusCode.InvalidArgument, result.Status);
+        Assert.Equal(GrpcStatusCode.InvalidArgument, result.Status);
         Assert.True(result.TrailersOnly);
         var raw = result.Response.Headers.GetValues("grpc-message").Single();
         Assert.Equal("bad input: 100%25 wrong, gr%C3%BC%C3%9Fe%0A", raw);
@@ -78,7 +78,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
     {
         var result = await _client.CallAsync(TestService.Throw, new Empty(), Empty.Parser);
 
-        Assert.Equal(StatusCode.Unknown, result.Status);
+        Assert.Equal(GrpcStatusCode.Unknown, result.Status);
         Assert.DoesNotContain("secret", result.Detail);
     }
 
@@ -89,7 +89,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
 
         var result = await _client.CallAsync(TestService.Echo, big, BytesValue.Parser);
 
-        Assert.Equal(StatusCode.ResourceExhausted, result.Status);
+        Assert.Equal(GrpcStatusCode.ResourceExhausted, result.Status);
         Assert.StartsWith("Received message larger than max (", result.Detail);
         Assert.Equal(0, _service.EchoCalls);
     }
@@ -103,7 +103,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
         using var response = await _client.SendAsync(request);
         var result = await GrpcTestClient.ReadAsync(response, BytesValue.Parser);
 
-        Assert.Equal(StatusCode.ResourceExhausted, result.Status);
+        Assert.Equal(GrpcStatusCode.ResourceExhausted, result.Status);
         Assert.Equal("Received message larger than max (1073741824 vs. 65536)", result.Detail);
     }
 
@@ -113,9 +113,9 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
         var ok = await _client.CallAsync(TestService.Sized, new Int32Value { Value = 30 * 1024 }, BytesValue.Parser);
         var tooBig = await _client.CallAsync(TestService.Sized, new Int32Value { Value = 33 * 1024 }, BytesValue.Parser);
 
-        Assert.Equal(StatusCode.OK, ok.Status);
+        Assert.Equal(GrpcStatusCode.OK, ok.Status);
         Assert.Equal(30 * 1024, ok.Messages.Single().Value.Length);
-        Assert.Equal(StatusCode.ResourceExhausted, tooBig.Status);
+        Assert.Equal(GrpcStatusCode.ResourceExhausted, tooBig.Status);
         Assert.True(tooBig.TrailersOnly);
         Assert.StartsWith("Sent message larger than max (", tooBig.Detail);
     }
@@ -128,7 +128,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
         var result = await _client.CallAsync(TestService.Echo, payload, BytesValue.Parser,
             r => r.Headers.Add("grpc-encoding", "gzip"), gzip: true);
 
-        Assert.Equal(StatusCode.OK, result.Status);
+        Assert.Equal(GrpcStatusCode.OK, result.Status);
         Assert.Equal(payload, result.Messages.Single());
     }
 
@@ -141,7 +141,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
         var result = await _client.CallAsync(TestService.Echo, payload, BytesValue.Parser,
             r => r.Headers.Add("grpc-encoding", "gzip"), gzip: true);
 
-        Assert.Equal(StatusCode.ResourceExhausted, result.Status);
+        Assert.Equal(GrpcStatusCode.ResourceExhausted, result.Status);
         Assert.Equal(0, _service.EchoCalls);
     }
 
@@ -151,7 +151,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
         var result = await _client.CallAsync(TestService.Echo, new BytesValue(), BytesValue.Parser,
             r => r.Headers.Add("grpc-encoding", "snappy"));
 
-        Assert.Equal(StatusCode.Unimplemented, result.Status);
+        Assert.Equal(GrpcStatusCode.Unimplemented, result.Status);
         Assert.Equal("identity,gzip", result.Response.Headers.GetValues("grpc-accept-encoding").Single());
     }
 
@@ -163,7 +163,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
         using var response = await _client.SendAsync(request);
         var result = await GrpcTestClient.ReadAsync(response, BytesValue.Parser);
 
-        Assert.Equal(StatusCode.Internal, result.Status);
+        Assert.Equal(GrpcStatusCode.Internal, result.Status);
     }
 
     [Fact]
@@ -174,7 +174,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
         using var response = await _client.SendAsync(request);
         var result = await GrpcTestClient.ReadAsync(response, BytesValue.Parser);
 
-        Assert.Equal(StatusCode.Internal, result.Status);
+        Assert.Equal(GrpcStatusCode.Internal, result.Status);
         Assert.Equal("Incomplete request message.", result.Detail);
     }
 
@@ -186,7 +186,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
         using var response = await _client.SendAsync(request);
         var result = await GrpcTestClient.ReadAsync(response, BytesValue.Parser);
 
-        Assert.Equal(StatusCode.Internal, result.Status);
+        Assert.Equal(GrpcStatusCode.Internal, result.Status);
     }
 
     [Fact]
@@ -214,7 +214,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
     {
         var result = await _client.CallAsync(TestService.Wait, new Empty(), Empty.Parser, r => r.Headers.Add("grpc-timeout", "200m"));
 
-        Assert.Equal(StatusCode.DeadlineExceeded, result.Status);
+        Assert.Equal(GrpcStatusCode.DeadlineExceeded, result.Status);
         await _service.WaitCancelled.Task.WaitAsync(GrpcTestClient.Timeout);
     }
 
@@ -226,7 +226,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
         var result = await call;
         _service.ReleaseIgnore.SetResult();
 
-        Assert.Equal(StatusCode.DeadlineExceeded, result.Status);
+        Assert.Equal(GrpcStatusCode.DeadlineExceeded, result.Status);
         Assert.True(result.TrailersOnly);
     }
 
@@ -249,7 +249,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
     {
         var result = await _client.CallAsync(TestService.Count, new Int32Value { Value = 5 }, Int32Value.Parser);
 
-        Assert.Equal(StatusCode.OK, result.Status);
+        Assert.Equal(GrpcStatusCode.OK, result.Status);
         Assert.Equal([0, 1, 2, 3, 4], result.Messages.Select(m => m.Value));
     }
 
@@ -258,7 +258,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
     {
         var result = await _client.CallAsync(TestService.Count, new Int32Value { Value = -1 }, Int32Value.Parser);
 
-        Assert.Equal(StatusCode.Aborted, result.Status);
+        Assert.Equal(GrpcStatusCode.Aborted, result.Status);
         Assert.False(result.TrailersOnly);
         Assert.Equal(-1, result.Messages.Single().Value);
         Assert.Equal("after one message", result.Detail);
@@ -275,7 +275,7 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
 
         var result = await client.CallAsync(TestService.Echo, payload, BytesValue.Parser);
 
-        Assert.Equal(StatusCode.OK, result.Status);
+        Assert.Equal(GrpcStatusCode.OK, result.Status);
         Assert.Equal(payload.Value.Length, result.Messages.Single().Value.Length);
     }
 }

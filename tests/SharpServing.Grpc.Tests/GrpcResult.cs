@@ -1,4 +1,4 @@
 namespace SharpServing.Grpc.Tests;
 
 internal sealed record GrpcResult<TReply>(
-    HttpResponseMessage Response, StatusCode Status, string? Detail, IReadOnlyList<TReply> Messages, bool TrailersOnly);
+    HttpResponseMessage Response, GrpcStatusCode Status, string? Detail, IReadOnlyList<TReply> Messages, bool TrailersOnly);

@@ -81,7 +81,7 @@ internal sealed class GrpcTestClient : IDisposable
         var source = trailersOnly ? response.Headers : response.TrailingHeaders;
         var status = source.TryGetValues("grpc-status", out var s) ? int.Parse(s.Single()) : -1;
         var detail = source.TryGetValues("grpc-message", out var m) ? Uri.UnescapeDataString(m.Single()) : null;
-        return new GrpcResult<TReply>(response, (StatusCode)status, detail, messages, trailersOnly);
+        return new GrpcResult<TReply>(response, (GrpcStatusCode)status, detail, messages, trailersOnly);
     }
 
     public void Dispose() => _client.Dispose();

@@ -40,7 +40,7 @@ public sealed class HealthServiceTests : IAsyncLifetime
     {
         var result = await _client.CallAsync(HealthService.CheckMethod, new HealthCheckRequest { Service = "nope" }, HealthCheckResponse.Parser);
 
-        Assert.Equal(StatusCode.NotFound, result.Status);
+        Assert.Equal(GrpcStatusCode.NotFound, result.Status);
     }
 
     [Fact]

@@ -64,7 +64,7 @@ internal sealed class TestService
             return new Empty();
         });
         registry.AddUnary<StringValue, Empty>(Fail, StringValue.Parser,
-            (request, _) => throw new GrpcStatusException(StatusCode.InvalidArgument, request.Value));
+            (request, _) => throw new GrpcStatusException(GrpcStatusCode.InvalidArgument, request.Value));
         registry.AddUnary<Empty, Empty>(Throw, Empty.Parser, (_, _) => throw new InvalidOperationException("secret detail"));
         registry.AddServerStreaming<Int32Value, Int32Value>(Count, Int32Value.Parser, async (request, writer, context) =>
         {
@@ -75,7 +75,7 @@ internal sealed class TestService
             if (request.Value < 0)
             {
                 await writer.WriteAsync(new Int32Value { Value = -1 }, context.CancellationToken);
-                throw new GrpcStatusException(StatusCode.Aborted, "after one message");
+                throw new GrpcStatusException(GrpcStatusCode.Aborted, "after one message");
             }
         });
         registry.AddUnary<Int32Value, Int32Value>(Gather, Int32Value.Parser, async (request, context) =>

@@ -95,7 +95,7 @@ internal sealed class GrpcCall : IDisposable
                 return Task.CompletedTask;
             }
             WriteFrame(reply, marshaller, size);
-            SetStatus(StatusCode.OK, null);
+            SetStatus(GrpcStatusCode.OK, null);
             return Task.CompletedTask;
         }
         finally
@@ -107,7 +107,7 @@ internal sealed class GrpcCall : IDisposable
     private async Task WriteAndCompleteAsync<T>(T reply, GrpcMarshaller<T> marshaller)
     {
         await WriteMessageAsync(reply, marshaller, CancellationToken.None);
-        await CompleteAsync(StatusCode.OK, null, completeResponse: false);
+        await CompleteAsync(GrpcStatusCode.OK, null, completeResponse: false);
     }
 
     public async Task WriteMessageAsync<T>(T message, GrpcMarshaller<T> marshaller, CancellationToken cancellationToken)
@@ -133,7 +133,7 @@ internal sealed class GrpcCall : IDisposable
     }
 
     /// <summary>Ends the call with a status, unless it has ended already or the client is gone (then nothing is sent).</summary>
-    public async Task CompleteAsync(StatusCode status, string? message, bool completeResponse)
+    public async Task CompleteAsync(GrpcStatusCode status, string? message, bool completeResponse)
     {
         await EnterAsync(CancellationToken.None);
         try
@@ -170,13 +170,13 @@ internal sealed class GrpcCall : IDisposable
                 return CompleteAsync(status.StatusCode, status.Message, completeResponse: false);
             case OperationCanceledException when DeadlineToken.IsCancellationRequested:
                 GrpcLog.DeadlineExceeded(_logger, Method);
-                return CompleteAsync(StatusCode.DeadlineExceeded, "Deadline Exceeded", completeResponse: false);
+                return CompleteAsync(GrpcStatusCode.DeadlineExceeded, "Deadline Exceeded", completeResponse: false);
             case OperationCanceledException:
-                GrpcLog.CallFailed(_logger, Method, StatusCode.Cancelled, exception.Message);
-                return CompleteAsync(StatusCode.Cancelled, "Call cancelled", completeResponse: false);
+                GrpcLog.CallFailed(_logger, Method, GrpcStatusCode.Cancelled, exception.Message);
+                return CompleteAsync(GrpcStatusCode.Cancelled, "Call cancelled", completeResponse: false);
             default:
                 GrpcLog.HandlerFailed(_logger, Method, exception);
-                return CompleteAsync(StatusCode.Unknown, "Exception was thrown by handler.", completeResponse: false);
+                return CompleteAsync(GrpcStatusCode.Unknown, "Exception was thrown by handler.", completeResponse: false);
         }
     }
 
@@ -194,7 +194,7 @@ internal sealed class GrpcCall : IDisposable
         if (size > _options.MaxSendMessageSize)
         {
             throw new GrpcStatusException(
-                StatusCode.ResourceExhausted, $"Sent message larger than max ({size} vs. {_options.MaxSendMessageSize})");
+                GrpcStatusCode.ResourceExhausted, $"Sent message larger than max ({size} vs. {_options.MaxSendMessageSize})");
         }
         return size;
     }
@@ -216,7 +216,7 @@ internal sealed class GrpcCall : IDisposable
     }
 
     /// <summary>Sets the status: in the headers (trailers-only) before any message, else as trailers. Under the lock.</summary>
-    private void SetStatus(StatusCode status, string? message)
+    private void SetStatus(GrpcStatusCode status, string? message)
     {
         _completed = true;
         var response = HttpContext.Response;

@@ -36,20 +36,20 @@ internal static class GrpcDispatcher
         }
         if (replyContentType is null)
         {
-            return RejectAsync(context, StatusCode.Unimplemented, $"Content-Type '{request.ContentType}' is not supported.");
+            return RejectAsync(context, GrpcStatusCode.Unimplemented, $"Content-Type '{request.ContentType}' is not supported.");
         }
         var path = request.Path.Value ?? string.Empty;
         if (!methods.TryGetValue(path, out var handler))
         {
             GrpcLog.RequestRejected(logger, "unknown method", path);
-            return RejectAsync(context, StatusCode.Unimplemented, $"Method not found: {path}");
+            return RejectAsync(context, GrpcStatusCode.Unimplemented, $"Method not found: {path}");
         }
         string? encoding = request.Headers.GrpcEncoding;
         var gzip = string.Equals(encoding, "gzip", StringComparison.Ordinal);
         if (!gzip && !string.IsNullOrEmpty(encoding) && encoding != "identity")
         {
             GrpcLog.RequestRejected(logger, "grpc-encoding", encoding);
-            return RejectAsync(context, StatusCode.Unimplemented, $"Unsupported grpc-encoding value '{encoding}'. Supported encodings: identity, gzip");
+            return RejectAsync(context, GrpcStatusCode.Unimplemented, $"Unsupported grpc-encoding value '{encoding}'. Supported encodings: identity, gzip");
         }
         TimeSpan? timeout = null;
         // A malformed timeout is ignored, as is one too long for a timer (~49 days): no deadline.
@@ -86,7 +86,7 @@ internal static class GrpcDispatcher
                 {
                     if (await Task.WhenAny(handlerTask, deadlinePassed.Task) != handlerTask)
                     {
-                        await call.CompleteAsync(StatusCode.DeadlineExceeded, "Deadline Exceeded", completeResponse: true);
+                        await call.CompleteAsync(GrpcStatusCode.DeadlineExceeded, "Deadline Exceeded", completeResponse: true);
                         if (!handlerTask.IsCompleted)
                         {
                             GrpcLog.HandlerOutlivedDeadline(logger, call.Method);
@@ -98,7 +98,7 @@ internal static class GrpcDispatcher
         }
     }
 
-    private static async Task RejectAsync(HttpContext context, StatusCode status, string message)
+    private static async Task RejectAsync(HttpContext context, GrpcStatusCode status, string message)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;

@@ -5,7 +5,7 @@ namespace SharpServing.Grpc.Internal;
 internal static partial class GrpcLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "gRPC call {Method} ended with status {Status}: {Detail}")]
-    public static partial void CallFailed(ILogger logger, string method, StatusCode status, string detail);
+    public static partial void CallFailed(ILogger logger, string method, GrpcStatusCode status, string detail);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "gRPC call {Method} passed its deadline")]
     public static partial void DeadlineExceeded(ILogger logger, string method);

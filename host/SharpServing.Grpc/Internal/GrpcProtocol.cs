@@ -22,14 +22,14 @@ internal static class GrpcProtocol
     private static readonly StringValues[] s_statusValues = CreateStatusValues();
 
     /// <summary>The <c>grpc-status</c> value of a status, from a table for the defined codes.</summary>
-    public static StringValues StatusValue(StatusCode status)
+    public static StringValues StatusValue(GrpcStatusCode status)
         => (uint)status < (uint)s_statusValues.Length
             ? s_statusValues[(int)status]
             : ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static StringValues[] CreateStatusValues()
     {
-        var values = new StringValues[(int)StatusCode.Unauthenticated + 1];
+        var values = new StringValues[(int)GrpcStatusCode.Unauthenticated + 1];
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);

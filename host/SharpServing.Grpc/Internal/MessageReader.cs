@@ -81,7 +81,7 @@ internal static class MessageReader
             {
                 reader.AdvanceTo(buffer.End);
                 throw new GrpcStatusException(
-                    StatusCode.Internal, buffer.Length == 0 ? "No request message received." : "Incomplete request message.");
+                    GrpcStatusCode.Internal, buffer.Length == 0 ? "No request message received." : "Incomplete request message.");
             }
             // Examined but not consumed: Kestrel keeps the bytes and widens the HTTP/2 window by what was examined.
             reader.AdvanceTo(buffer.Start, buffer.End);
@@ -95,7 +95,7 @@ internal static class MessageReader
             reader.AdvanceTo(result.Buffer.End);
             if (length > 0)
             {
-                throw new GrpcStatusException(StatusCode.Internal, "Additional data after the request message.");
+                throw new GrpcStatusException(GrpcStatusCode.Internal, "Additional data after the request message.");
             }
             if (result.IsCompleted)
             {
@@ -118,16 +118,16 @@ internal static class MessageReader
         {
             0 => false,
             1 => true,
-            _ => throw new GrpcStatusException(StatusCode.Internal, $"Invalid compressed flag {header[0]} in the message prefix."),
+            _ => throw new GrpcStatusException(GrpcStatusCode.Internal, $"Invalid compressed flag {header[0]} in the message prefix."),
         };
         if (compressed && !gzip)
         {
-            throw new GrpcStatusException(StatusCode.Internal, "Compressed message received without a grpc-encoding header.");
+            throw new GrpcStatusException(GrpcStatusCode.Internal, "Compressed message received without a grpc-encoding header.");
         }
         length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
         if (length > (uint)maxSize)
         {
-            throw new GrpcStatusException(StatusCode.ResourceExhausted, $"Received message larger than max ({length} vs. {maxSize})");
+            throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"Received message larger than max ({length} vs. {maxSize})");
         }
         return true;
     }
@@ -142,7 +142,7 @@ internal static class MessageReader
         }
         catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidDataException)
         {
-            throw new GrpcStatusException(StatusCode.Internal, $"Failed to parse the request message: {ex.Message}");
+            throw new GrpcStatusException(GrpcStatusCode.Internal, $"Failed to parse the request message: {ex.Message}");
         }
     }
 
@@ -180,13 +180,13 @@ internal static class MessageReader
             }
             if (total > maxSize)
             {
-                throw new GrpcStatusException(StatusCode.ResourceExhausted, $"Received message after decompression larger than max ({maxSize})");
+                throw new GrpcStatusException(GrpcStatusCode.ResourceExhausted, $"Received message after decompression larger than max ({maxSize})");
             }
             return Parse(new ReadOnlySequence<byte>(output, 0, total), marshaller);
         }
         catch (InvalidDataException ex)
         {
-            throw new GrpcStatusException(StatusCode.Internal, $"Failed to decompress the request message: {ex.Message}");
+            throw new GrpcStatusException(GrpcStatusCode.Internal, $"Failed to decompress the request message: {ex.Message}");
         }
         finally
         {

@@ -10,7 +10,7 @@ internal sealed class ServerStreamingMethodHandler<TRequest, TReply>(
         {
             var request = await call.ReadSingleMessageAsync(requestMarshaller);
             await handler(request, new GrpcStreamWriter<TReply>(call, replyMarshaller), call.Context);
-            await call.CompleteAsync(StatusCode.OK, null, completeResponse: false);
+            await call.CompleteAsync(GrpcStatusCode.OK, null, completeResponse: false);
         }
         catch (Exception ex)
         {

@@ -1,6 +1,6 @@
 namespace SharpServing;
 
-/// <summary>The gRPC status codes, as a client sees them on a failed call.</summary>
+/// <summary>The gRPC status codes: what the server sends in the <c>grpc-status</c> trailer and a client sees on a failed call.</summary>
 public enum GrpcStatusCode
 {
     OK = 0,
