@@ -2,7 +2,9 @@ namespace SharpServing.Benchmark;
 
 /// <summary>
 /// add.add_common (two float32 [2, 2] inputs) over gRPC and REST, against the floor: the same load on Kestrel answering
-/// a canned reply (and, for gRPC, through our gRPC layer with a canned reply).
+/// a canned reply (and, for gRPC, through our gRPC layer with a canned reply). With <c>--baseline PATH/sharpserving.dll</c>
+/// a second server (another build, e.g. the commit before a change) takes the same load in the same run, each of its rows
+/// right before the matching row of the server under test, so both meet the same machine state.
 /// </summary>
 internal static class AddScenario
 {
@@ -17,6 +19,14 @@ internal static class AddScenario
         using var server = await context.ServerAsync(() => context.ServablesWith("add"));
         await server.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
         var restUri = new Uri(server.Rest, payload.RestPath);
+        var baselineDll = line.Value("baseline");
+        using var baseline = baselineDll is null
+            ? null
+            : await ServerTarget.StartAsync(Path.GetFullPath(baselineDll), context.ServablesWith("add"), context.CancellationToken);
+        if (baseline is not null)
+        {
+            await baseline.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
+        }
         foreach (var c in concurrencies)
         {
             if (protocols.Contains("grpc"))
@@ -30,6 +40,11 @@ internal static class AddScenario
                 {
                     await context.RunAsync("add", "floor grpc-layer", client, c, instances, floor.Pid, floor.ProbeSocket, limit);
                 }
+                if (baseline is not null)
+                {
+                    using var client = new GrpcLoadClient(baseline.Grpc, payload.GrpcFrame, context.Connections, c);
+                    await context.RunAsync("add", "baseline grpc", client, c, instances, baseline.Pid, baseline.ProbeSocket, limit);
+                }
                 using (var client = new GrpcLoadClient(server.Grpc, payload.GrpcFrame, context.Connections, c))
                 {
                     await context.RunAsync("add", "server grpc", client, c, instances, server.Pid, server.ProbeSocket, limit);
@@ -41,6 +56,11 @@ internal static class AddScenario
                 using (var client = new RestLoadClient(new Uri(floor.KestrelRest, payload.RestPath), payload.RestBody, c))
                 {
                     limit = await context.RunAsync("add", "floor kestrel-rest", client, c, instances, floor.Pid, floor.ProbeSocket);
+                }
+                if (baseline is not null)
+                {
+                    using var client = new RestLoadClient(new Uri(baseline.Rest, payload.RestPath), payload.RestBody, c);
+                    await context.RunAsync("add", "baseline rest", client, c, instances, baseline.Pid, baseline.ProbeSocket, limit);
                 }
                 using (var client = new RestLoadClient(restUri, payload.RestBody, c))
                 {

@@ -10,6 +10,7 @@ internal static class Program
         Scenarios (start their own server from --server over a temporary servables folder, plus the floor):
           add        add.add_common over gRPC and REST vs the floor (Kestrel answering a canned reply)
                      --concurrency 1,64  --instances 1  --protocols grpc,rest
+                     --baseline PATH/sharpserving.dll (another build under the same load, rows interleaved)
           ocr        ocr.detect vs det in process at the batch size the server formed; ocr.recognize vs det+cls+rec
                      --concurrency 1,4  --image FILE (default: rendered text, python3-pil)
           batching   64 concurrent requests, MaxBatchSize 32 vs 1, each vs the Dense model in process at the batch size formed
