@@ -136,19 +136,30 @@ public sealed class PluginTests : IDisposable
         Assert.True(UnloadCheck.Collected(contexts), $"{contexts.Count(c => c.IsAlive)} of 5 plugin load contexts are still alive");
     }
 
-    [Fact]
-    public async Task A_plugin_replaced_in_place_serves_its_new_code_on_the_next_load_and_the_old_context_is_collected()
+    /// <summary>The plugin file at the same path gets new content while the old version still runs: rewritten in place
+    /// (same file), or renamed over (a new file at the old path, which a loader caching images by path would miss).</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_replaced_plugin_serves_its_new_code_on_the_next_load_and_the_old_context_is_collected(bool inPlace)
     {
-        var plugin = Path.Combine(_servables.ServableDirectory("adder"), "plugin", "Adder.dll");
-        PluginBuilder.Compile("Adder", AdderPlugin.Source(constant: 1), plugin);
+        var directory = _servables.ServableDirectory("adder");
+        var plugin = Path.Combine(directory, "plugin", "Adder.dll");
+        AdderPlugin.Write(directory, constant: 1);
         _servables.WriteModel("adder", 1, "tensor_add.onnx", Fixtures.TensorAdd());
         var loader = new ServableLoader(_ => new ScriptCache(null));
         var old = await loader.LoadAsync(_servables.Config("adder"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
         await using var oldDisposal = old.DisposeWithTimeout();
         Assert.Equal(101f, await ReloadServables.OffsetAsync(new SingleVersionCatalog(old), "adder"));
 
-        // The same file, rewritten in place while the old version still runs.
-        PluginBuilder.Compile("Adder", AdderPlugin.Source(constant: 2), plugin);
+        if (inPlace)
+        {
+            PluginBuilder.Compile("Adder", AdderPlugin.Source(constant: 2), plugin);
+        }
+        else
+        {
+            AdderPlugin.Write(directory, constant: 2);
+        }
         var current = await loader.LoadAsync(_servables.Config("adder"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
         await using var currentDisposal = current.DisposeWithTimeout();
 
