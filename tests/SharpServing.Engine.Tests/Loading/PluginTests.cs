@@ -173,6 +173,20 @@ public sealed class PluginTests : IDisposable
     }
 
     [Fact]
+    public async Task A_plugin_whose_deps_json_is_broken_fails_with_a_message_naming_it()
+    {
+        WritePluginServable("greeter", withDepsJson: true);
+        var plugin = Path.Combine(_servables.ServableDirectory("greeter"), "plugin");
+        File.WriteAllText(Path.Combine(plugin, "Greeter.deps.json"), "{ \"targets\": ");
+        var loader = new ServableLoader(_ => new ScriptCache(null));
+
+        var error = await Assert.ThrowsAsync<ServableLoadException>(
+            () => loader.LoadAsync(_servables.Config("greeter"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout));
+
+        Assert.StartsWith($"Check servable config failed, plugin '{Path.Combine(plugin, "Greeter.dll")}' cannot be loaded: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_plugin_whose_constructor_throws_fails_with_its_error_and_leaves_no_load_context_behind()
     {
         PluginBuilder.Compile("Thrower", ThrowingPluginSource, Path.Combine(_servables.ServableDirectory("thrower"), "plugin", "Thrower.dll"));
