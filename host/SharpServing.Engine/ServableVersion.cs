@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
-using System.Runtime.Loader;
 using Microsoft.Extensions.Logging;
+using SharpServing.Engine.Loading;
 
 namespace SharpServing.Engine;
 
@@ -15,11 +15,11 @@ public sealed class ServableVersion : IAsyncDisposable
     private readonly WeakReference _loadContextReference;
     private IReadOnlyDictionary<string, MethodDefinition> _methods;
     private IReadOnlyList<LoadedModel> _models;
-    private AssemblyLoadContext? _loadContext;
+    private ServableCode? _code;
     private int _disposed;
 
     internal ServableVersion(string name, long number, string directory, IReadOnlyList<MethodDefinition> methods,
-        IReadOnlyList<LoadedModel> models, AssemblyLoadContext? loadContext, ExecutionOptions executionOptions,
+        IReadOnlyList<LoadedModel> models, ServableCode? code, ExecutionOptions executionOptions,
         TimeProvider? timeProvider, ILoggerFactory? loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(methods);
@@ -29,8 +29,8 @@ public sealed class ServableVersion : IAsyncDisposable
         Directory = directory;
         _methods = methods.ToFrozenDictionary(m => m.Name, StringComparer.Ordinal);
         _models = models;
-        _loadContext = loadContext;
-        _loadContextReference = new WeakReference(loadContext);
+        _code = code;
+        _loadContextReference = new WeakReference(code?.LoadContext);
         // Last: the executor reads the methods and models of this version.
         Executor = new ServableExecutor(this, executionOptions, timeProvider, loggerFactory);
     }
@@ -81,9 +81,9 @@ public sealed class ServableVersion : IAsyncDisposable
         {
             model.Dispose();
         }
-        var context = _loadContext;
-        _loadContext = null;
-        context?.Unload();
+        var code = _code;
+        _code = null;
+        code?.Dispose();
     }
 
     /// <inheritdoc />

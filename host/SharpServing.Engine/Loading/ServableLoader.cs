@@ -55,8 +55,7 @@ internal sealed class ServableLoader
         var versionDirectory = layout.VersionDirectory(number);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var context = new ServableLoadContext($"{name}/{number}",
-            layout.ConfigKind == ServableConfigKind.Plugin ? layout.ConfigPath : null);
+        var code = layout.ConfigKind == ServableConfigKind.Script ? ServableCode.ForScript($"{name}/{number}") : OpenPlugin(layout, number);
         using var sessions = new ModelSessions(name, number, versionDirectory, missingVersionMessage, servableDevice, config.DeviceIds,
             config.DecKey, config.DecMode);
         IReadOnlyList<LoadedModel>? models = null;
@@ -65,11 +64,11 @@ internal sealed class ServableLoader
             var builder = new ServableBuilder(name, number, versionDirectory, sessions.Describe);
             if (layout.ConfigKind == ServableConfigKind.Script)
             {
-                RunScript(layout, number, context, builder, root);
+                RunScript(layout, number, code, builder, root);
             }
             else
             {
-                RunPlugin(layout, number, context, builder);
+                RunPlugin(layout, number, code, builder);
             }
             cancellationToken.ThrowIfCancellationRequested();
             models = sessions.TakeLoadedModels(builder.Models);
@@ -77,7 +76,7 @@ internal sealed class ServableLoader
             ServableVersion version;
             try
             {
-                version = new ServableVersion(name, number, versionDirectory, methods, models, context, executionOptions, _timeProvider, _loggerFactory);
+                version = new ServableVersion(name, number, versionDirectory, methods, models, code, executionOptions, _timeProvider, _loggerFactory);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -101,7 +100,7 @@ internal sealed class ServableLoader
                     model.Dispose();
                 }
             }
-            context.Unload();
+            code.Dispose();
             throw;
         }
     }
@@ -153,7 +152,7 @@ internal sealed class ServableLoader
         throw new ServableLoadException(layout.Name, requested, missing);
     }
 
-    private void RunScript(ServableLayout layout, long number, ServableLoadContext context, ServableBuilder builder, string root)
+    private void RunScript(ServableLayout layout, long number, ServableCode code, ServableBuilder builder, string root)
     {
         var path = layout.ConfigPath;
         string text;
@@ -170,13 +169,13 @@ internal sealed class ServableLoader
         Assembly assembly;
         try
         {
-            assembly = LoadScriptAssembly(context, compiled);
+            assembly = LoadScriptAssembly(code, compiled);
         }
         catch (BadImageFormatException) when (compiled.FromCache)
         {
             cache.Evict(path, text);
             compiled = Compile(cache, layout, number, text);
-            assembly = LoadScriptAssembly(context, compiled);
+            assembly = LoadScriptAssembly(code, compiled);
         }
         var factory = FindFactory(assembly)
             ?? throw new ServableLoadException(layout.Name, number, $"Compile servable config failed, file '{path}': the compiled script has no entry point");
@@ -224,11 +223,11 @@ internal sealed class ServableLoader
         return compiled;
     }
 
-    private static Assembly LoadScriptAssembly(ServableLoadContext context, CompiledScript compiled)
+    private static Assembly LoadScriptAssembly(ServableCode code, CompiledScript compiled)
     {
         using var assembly = new MemoryStream(compiled.Assembly, writable: false);
         using var pdb = compiled.Pdb is null ? null : new MemoryStream(compiled.Pdb, writable: false);
-        return context.LoadFromStream(assembly, pdb);
+        return code.LoadContext.LoadFromStream(assembly, pdb);
     }
 
     /// <summary>The script's <c>&lt;Factory&gt;(object[])</c>: a static method of the script class (the emitted assembly has no
@@ -239,12 +238,34 @@ internal sealed class ServableLoader
             .Select(t => t.GetMethod("<Factory>", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, [typeof(object[])]))
             .FirstOrDefault(m => m is not null);
 
-    private static void RunPlugin(ServableLayout layout, long number, ServableLoadContext context, ServableBuilder builder)
+    /// <summary>The plugin's load context; nothing of the plugin is loaded yet.</summary>
+    private static ServableCode OpenPlugin(ServableLayout layout, long number)
+    {
+        try
+        {
+            return ServableCode.ForPlugin(layout.ConfigPath);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            throw new ServableLoadException(layout.Name, number,
+                $"Check servable config failed, plugin '{layout.ConfigPath}' cannot be loaded: {ex.Message}");
+        }
+    }
+
+    private static void RunPlugin(ServableLayout layout, long number, ServableCode code, ServableBuilder builder)
     {
         var path = layout.ConfigPath;
         RunConfiguration(layout, number, () =>
         {
-            var assembly = context.LoadFromFileBytes(path);
+            Assembly assembly;
+            try
+            {
+                assembly = code.LoadPluginAssembly();
+            }
+            catch (BadImageFormatException ex)
+            {
+                throw new ServableLoadException(layout.Name, number, $"Check servable config failed, plugin '{path}' is not a .NET assembly: {ex.Message}");
+            }
             var types = assembly.GetExportedTypes()
                 .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IServableConfigurator).IsAssignableFrom(t))
                 .ToList();

@@ -1,5 +1,7 @@
 using System.Runtime.Loader;
 using SharpServing.Engine.Loading;
+using SharpServing.Engine.Repository;
+using SharpServing.Engine.Tests.Reload;
 using SharpServing.Tests.Shared;
 using Fixtures = SharpServing.ModelFixtures.ModelFixtures;
 
@@ -51,6 +53,16 @@ public sealed class PluginTests : IDisposable
             "GreeterHelper/1.0.0": { "type": "project", "serviceable": false, "sha512": "" },
             "SharpServing.Sdk/0.1.0": { "type": "project", "serviceable": false, "sha512": "" }
           }
+        }
+        """;
+
+    private const string ThrowingPluginSource = """
+        using SharpServing;
+        namespace Thrower;
+        public sealed class ThrowingPlugin : IServableConfigurator
+        {
+            public ThrowingPlugin() => throw new System.InvalidOperationException("the licence file is missing");
+            public void Configure(ServableBuilder servable) { }
         }
         """;
 
@@ -122,5 +134,95 @@ public sealed class PluginTests : IDisposable
         }
 
         Assert.True(UnloadCheck.Collected(contexts), $"{contexts.Count(c => c.IsAlive)} of 5 plugin load contexts are still alive");
+    }
+
+    /// <summary>The plugin file at the same path gets new content while the old version still runs: rewritten in place
+    /// (same file), or renamed over (a new file at the old path, which a loader caching images by path would miss).</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_replaced_plugin_serves_its_new_code_on_the_next_load_and_the_old_context_is_collected(bool inPlace)
+    {
+        var directory = _servables.ServableDirectory("adder");
+        var plugin = Path.Combine(directory, "plugin", "Adder.dll");
+        AdderPlugin.Write(directory, constant: 1);
+        _servables.WriteModel("adder", 1, "tensor_add.onnx", Fixtures.TensorAdd());
+        var loader = new ServableLoader(_ => new ScriptCache(null));
+        var old = await loader.LoadAsync(_servables.Config("adder"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        await using var oldDisposal = old.DisposeWithTimeout();
+        Assert.Equal(101f, await ReloadServables.OffsetAsync(new SingleVersionCatalog(old), "adder"));
+
+        if (inPlace)
+        {
+            PluginBuilder.Compile("Adder", AdderPlugin.Source(constant: 2), plugin);
+        }
+        else
+        {
+            AdderPlugin.Write(directory, constant: 2);
+        }
+        var current = await loader.LoadAsync(_servables.Config("adder"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
+        await using var currentDisposal = current.DisposeWithTimeout();
+
+        Assert.Equal(102f, await ReloadServables.OffsetAsync(new SingleVersionCatalog(current), "adder"));
+        Assert.Equal(101f, await ReloadServables.OffsetAsync(new SingleVersionCatalog(old), "adder"));
+        var oldContext = old.LoadContextReference;
+        Assert.NotSame(oldContext.Target, current.LoadContextReference.Target);
+        await old.DisposeWithin();
+        Assert.True(UnloadCheck.Collected([oldContext]), "the replaced plugin's load context is still alive");
+        Assert.Equal(102f, await ReloadServables.OffsetAsync(new SingleVersionCatalog(current), "adder"));
+    }
+
+    [Fact]
+    public async Task A_plugin_whose_deps_json_is_broken_fails_with_a_message_naming_it()
+    {
+        WritePluginServable("greeter", withDepsJson: true);
+        var plugin = Path.Combine(_servables.ServableDirectory("greeter"), "plugin");
+        File.WriteAllText(Path.Combine(plugin, "Greeter.deps.json"), "{ \"targets\": ");
+        var loader = new ServableLoader(_ => new ScriptCache(null));
+
+        var error = await Assert.ThrowsAsync<ServableLoadException>(
+            () => loader.LoadAsync(_servables.Config("greeter"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout));
+
+        Assert.StartsWith($"Check servable config failed, plugin '{Path.Combine(plugin, "Greeter.dll")}' cannot be loaded: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_plugin_whose_constructor_throws_fails_with_its_error_and_leaves_no_load_context_behind()
+    {
+        PluginBuilder.Compile("Thrower", ThrowingPluginSource, Path.Combine(_servables.ServableDirectory("thrower"), "plugin", "Thrower.dll"));
+        var loader = new ServableLoader(_ => new ScriptCache(null));
+
+        var error = await Assert.ThrowsAsync<ServableLoadException>(
+            () => loader.LoadAsync(_servables.Config("thrower"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout));
+
+        Assert.Equal("Start servable failed, servable 'thrower' configuration error: System.InvalidOperationException: the licence file is missing", error.Message);
+        Assert.Null(error.InnerException);
+        // AssemblyLoadContext.All forgets a context once it is unloading; the plugin's is named after its main assembly.
+        Assert.DoesNotContain(AssemblyLoadContext.All, c => c.Name == "Thrower");
+    }
+
+    [Fact]
+    public async Task Plugins_that_fail_to_load_are_reported_and_the_other_servables_keep_serving()
+    {
+        _servables.WriteAdd("add", 1);
+        PluginBuilder.Compile("Thrower", ThrowingPluginSource, Path.Combine(_servables.ServableDirectory("thrower"), "plugin", "Thrower.dll"));
+        var garbage = Path.Combine(_servables.ServableDirectory("garbage"), "plugin", "Garbage.dll");
+        Directory.CreateDirectory(Path.GetDirectoryName(garbage)!);
+        File.WriteAllText(garbage, "this is a text file, not an assembly");
+        var manager = new ServableManager(_servables.Configuration(_servables.Config("add"), _servables.Config("thrower"), _servables.Config("garbage")));
+        await using var disposal = manager.DisposeWithTimeout();
+
+        var statuses = await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
+
+        Assert.Equal(ServableVersionState.Available, Assert.Single(statuses, s => s.Servable == "add").State);
+        var thrower = Assert.Single(statuses, s => s.Servable == "thrower");
+        Assert.Equal(ServableVersionState.Failed, thrower.State);
+        Assert.Equal("Start servable failed, servable 'thrower' configuration error: System.InvalidOperationException: the licence file is missing", thrower.Error);
+        var notAssembly = Assert.Single(statuses, s => s.Servable == "garbage");
+        Assert.Equal(ServableVersionState.Failed, notAssembly.State);
+        Assert.StartsWith($"Check servable config failed, plugin '{garbage}' is not a .NET assembly: ", notAssembly.Error, StringComparison.Ordinal);
+        Assert.False(manager.Contains("thrower"));
+        Assert.False(manager.Contains("garbage"));
+        await Predict.AssertAddsAsync(manager, "add");
     }
 }
