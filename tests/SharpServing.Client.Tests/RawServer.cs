@@ -80,6 +80,10 @@ public sealed class RawServer : IAsyncLifetime
                 response.ContentType = "application/grpc";
                 await response.Body.WriteAsync(Frame(reply.ToByteArray()));
                 break;
+            case "connection":
+                reply.ErrorMsg[0].ErrorMsg_ = ByteString.CopyFromUtf8(context.Connection.Id);
+                await WriteReplyAsync(response, Frame(reply.ToByteArray()), status: "0");
+                break;
             case "message":
                 // The method name is the grpc-message as it goes on the wire.
                 await WriteReplyAsync(response, [], status: "3", message: request.ServableSpec.MethodName);

@@ -31,6 +31,22 @@ public sealed class WireProtocolTests(RawServer server) : IClassFixture<RawServe
         Assert.EndsWith("; grpc-timeout=", client.Infer(s_instance).Error);
     }
 
+    [Fact]
+    public async Task Calls_ShareTheClientsOneConnection_AndEachClientHasItsOwn()
+    {
+        using var client = Client("connection");
+        using var other = Client("connection");
+
+        var first = client.Infer(s_instance).Error;
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.InferAsync(s_instance))).WaitAsync(TimeSpan.FromSeconds(30));
+        var last = client.Infer(s_instance).Error;
+        var others = other.Infer(s_instance).Error;
+
+        Assert.All(concurrent, result => Assert.Equal(first, result.Error));
+        Assert.Equal(first, last);
+        Assert.NotEqual(first, others);
+    }
+
     [Theory]
     [InlineData("http404", GrpcStatusCode.Unimplemented, "HTTP status code: 404")]
     [InlineData("trailers-only", GrpcStatusCode.NotFound, "no such thing ✓")]
