@@ -28,6 +28,12 @@ internal static class RpcFailure
             code = GrpcStatusCode.Internal;
             detail = $"Failed to deserialize response message: {parse.Message}";
         }
+        else if (code == GrpcStatusCode.Internal && Find<HttpRequestException>(cause) is not null && Find<HttpProtocolException>(cause) is null)
+        {
+            // The connection failed without a stream reset, e.g. the server closed it during the HTTP/2 handshake (a
+            // mutual TLS server refusing a client without a certificate does that): UNAVAILABLE, as for gRPC-core.
+            code = GrpcStatusCode.Unavailable;
+        }
         else if (code == GrpcStatusCode.DeadlineExceeded && detail.Length == 0)
         {
             detail = "Deadline Exceeded";
