@@ -32,6 +32,19 @@ public sealed class WireProtocolTests(RawServer server) : IClassFixture<RawServe
     }
 
     [Fact]
+    public void Request_WithTimeoutsBeyondTheCalendar_HasNoDeadline_AndOneOfYearsHasIt()
+    {
+        using var client = Client("ok");
+
+        var years = client.Infer(s_instance, TimeSpan.FromDays(36_500)).Error!;
+        var beyond = client.Infer(s_instance, TimeSpan.MaxValue).Error!;
+
+        // Grpc.Net.Client caps the header at 99999999 seconds (over three years).
+        Assert.InRange(ParseGrpcTimeout(years[(years.LastIndexOf('=') + 1)..]), TimeSpan.FromDays(1_000), TimeSpan.FromDays(36_500));
+        Assert.EndsWith("; grpc-timeout=", beyond);
+    }
+
+    [Fact]
     public async Task Calls_ShareTheClientsOneConnection_AndEachClientHasItsOwn()
     {
         using var client = Client("connection");
