@@ -6,7 +6,8 @@ namespace SharpServing;
 
 /// <summary>
 /// Calls a servable's method on a MindSpore Serving compatible server (ours, or MindSpore Serving itself) over gRPC,
-/// like the MindSpore Serving Python client. Thread-safe: one client, one HTTP/2 connection, any number of concurrent calls.
+/// like the MindSpore Serving Python client. Thread-safe: one client, one gRPC channel (Grpc.Net.Client) over one HTTP/2
+/// connection, any number of concurrent calls.
 /// </summary>
 /// <example>
 /// <code>
@@ -17,8 +18,7 @@ namespace SharpServing;
 /// </example>
 public sealed class Client : IDisposable
 {
-    private const string PredictPath = "/mindspore.serving.proto.MSService/Predict";
-    private readonly GrpcChannel _channel;
+    private readonly PredictChannel _channel;
     private TimeSpan _timeout = System.Threading.Timeout.InfiniteTimeSpan;
 
     /// <param name="address"><c>host:port</c>, <c>unix:relative/path</c> or <c>unix:///abs/path</c>; not validated here.</param>
@@ -40,7 +40,7 @@ public sealed class Client : IDisposable
         ServableName = servableName;
         MethodName = methodName;
         VersionNumber = versionNumber;
-        _channel = new GrpcChannel(ServerAddress.Parse(address), ssl);
+        _channel = new PredictChannel(ServerAddress.Parse(address), ssl);
     }
 
     /// <summary>The server address as given.</summary>
@@ -83,14 +83,14 @@ public sealed class Client : IDisposable
     public InferResult Infer(object instances, TimeSpan timeout)
     {
         CheckTimeout(timeout);
-        var frame = BuildFrame(instances, out var startFailure);
+        var request = BuildRequest(instances, out var startFailure);
         if (startFailure is not null)
         {
             return startFailure;
         }
         try
         {
-            return CallAsync(frame!, timeout, CancellationToken.None).GetAwaiter().GetResult();
+            return CallAsync(request!, timeout, CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (ServingRpcException e)
         {
@@ -112,21 +112,22 @@ public sealed class Client : IDisposable
     public Task<InferResult> InferAsync(object instances, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         CheckTimeout(timeout);
-        var frame = BuildFrame(instances, out var startFailure);
-        return startFailure is not null ? Task.FromResult(startFailure) : CallAsync(frame!, timeout, cancellationToken);
+        var request = BuildRequest(instances, out var startFailure);
+        return startFailure is not null ? Task.FromResult(startFailure) : CallAsync(request!, timeout, cancellationToken);
     }
 
-    /// <summary>Closes the connection. Calls in flight fail; later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>Closes the channel and its connection. Calls in flight fail; later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose() => _channel.Dispose();
 
-    private byte[]? BuildFrame(object instances, out InferResult? startFailure)
+    private Proto.PredictRequest? BuildRequest(object instances, out InferResult? startFailure)
     {
         var spec = new Proto.ServableSpec { Name = ServableName, MethodName = MethodName, VersionNumber = (ulong)VersionNumber };
         var request = RequestBuilder.Build(spec, instances);
         try
         {
+            PredictChannel.CheckSendSize(request);
             startFailure = null;
-            return GrpcChannel.Frame(request);
+            return request;
         }
         catch (ServingRpcException e)
         {
@@ -135,20 +136,8 @@ public sealed class Client : IDisposable
         }
     }
 
-    private async Task<InferResult> CallAsync(byte[] frame, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var replyBytes = await _channel.UnaryCallAsync(PredictPath, frame, timeout, cancellationToken).ConfigureAwait(false);
-        Proto.PredictReply reply;
-        try
-        {
-            reply = Proto.PredictReply.Parser.ParseFrom(replyBytes);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new ServingRpcException(GrpcStatusCode.Internal, $"Failed to deserialize response message: {e.Message}", e);
-        }
-        return ReplyDecoder.Decode(reply);
-    }
+    private async Task<InferResult> CallAsync(Proto.PredictRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+        => ReplyDecoder.Decode(await _channel.PredictAsync(request, timeout, cancellationToken).ConfigureAwait(false));
 
     internal static void CheckString(string name, string? value)
     {

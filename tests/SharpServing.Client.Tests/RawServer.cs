@@ -53,9 +53,11 @@ public sealed class RawServer : IAsyncLifetime
         switch (request.ServableSpec.Name)
         {
             case "ok":
-                // Echo the headers that matter to the test through the error text.
+                // Echo the headers and the message prefix (compressed flag, length) through the error text.
                 reply.ErrorMsg[0].ErrorMsg_ = ByteString.CopyFromUtf8(
-                    $"te={context.Request.Headers.TE}; content-type={context.Request.ContentType}; grpc-timeout={context.Request.Headers["grpc-timeout"]}; path={context.Request.Path}");
+                    $"te={context.Request.Headers.TE}; content-type={context.Request.ContentType}; path={context.Request.Path}; "
+                    + $"prefix={body.GetBuffer()[0]},{BinaryPrimitives.ReadUInt32BigEndian(body.GetBuffer().AsSpan(1))},{body.Length - 5}; "
+                    + $"grpc-timeout={context.Request.Headers["grpc-timeout"]}");
                 await WriteReplyAsync(response, Frame(reply.ToByteArray()), status: "0");
                 break;
             case "http404":
@@ -77,6 +79,14 @@ public sealed class RawServer : IAsyncLifetime
             case "no-status":
                 response.ContentType = "application/grpc";
                 await response.Body.WriteAsync(Frame(reply.ToByteArray()));
+                break;
+            case "connection":
+                reply.ErrorMsg[0].ErrorMsg_ = ByteString.CopyFromUtf8(context.Connection.Id);
+                await WriteReplyAsync(response, Frame(reply.ToByteArray()), status: "0");
+                break;
+            case "message":
+                // The method name is the grpc-message as it goes on the wire.
+                await WriteReplyAsync(response, [], status: "3", message: request.ServableSpec.MethodName);
                 break;
             case "error-status":
                 await WriteReplyAsync(response, Frame(reply.ToByteArray()), status: "13", message: "boom%21");

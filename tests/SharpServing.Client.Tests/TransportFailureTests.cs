@@ -85,6 +85,21 @@ public sealed class TransportFailureTests
     }
 
     [Fact]
+    public async Task Dispose_WithACallInFlight_FailsTheCall_AndTheServerSeesIt()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = server.NewClient("slow");
+        var call = client.InferAsync(new Dictionary<string, object> { ["x"] = 1f });
+        await server.Predictor.SlowStarted.WaitAsync(s_wait);
+
+        client.Dispose();
+
+        var e = await Assert.ThrowsAsync<ServingRpcException>(() => call.WaitAsync(s_wait));
+        Assert.Equal(GrpcStatusCode.Cancelled, e.StatusCode);
+        await server.Predictor.SlowCancelled.WaitAsync(s_wait);
+    }
+
+    [Fact]
     public async Task AlreadyCancelledToken_CancelsWithoutCalling()
     {
         using var client = new Client($"127.0.0.1:{FreePort()}", "test", "add");

@@ -47,14 +47,4 @@ public sealed class TransportTextTests
         Assert.Equal("99999999H", Protocol.GrpcTimeout.Format(TimeSpan.MaxValue));
         Assert.Equal("1666667M", Protocol.GrpcTimeout.Format(TimeSpan.FromSeconds(99_999_999.5 + 1)));
     }
-
-    [Theory]
-    [InlineData(null, "")]
-    [InlineData("plain", "plain")]
-    [InlineData("a%20b", "a b")]
-    [InlineData("%E2%9C%93 ok", "✓ ok")]
-    [InlineData("100%", "100%")]
-    [InlineData("%zz%4", "%zz%4")]
-    public void GrpcMessage_IsPercentDecoded(string? wire, string expected)
-        => Assert.Equal(expected, GrpcChannel.PercentDecode(wire));
 }

@@ -41,6 +41,6 @@ internal sealed record ServerAddress(string Authority, string? UnixSocketPath, s
             : new ServerAddress(authority, null, $"DNS resolution failed for {address}: not a host:port address");
     }
 
-    /// <summary>The URI of a method on this server.</summary>
-    public Uri MethodUri(bool tls, string methodPath) => new($"{(tls ? "https" : "http")}://{Authority}{methodPath}");
+    /// <summary>The channel's address: the authority under http or https (a unix socket's authority is <c>localhost</c>).</summary>
+    public Uri BaseUri(bool tls) => new($"{(tls ? "https" : "http")}://{Authority}");
 }

@@ -28,14 +28,27 @@ internal static class SnippetProgram
         return [.. platform.Concat(LibraryFiles).Select(p => MetadataReference.CreateFromFile(p))];
     });
 
-    /// <summary>The client library and what it needs: copied next to a compiled snippet.</summary>
-    private static IEnumerable<string> LibraryFiles =>
-    [
-        typeof(Client).Assembly.Location,
-        typeof(Tensor).Assembly.Location,
-        Path.Combine(AppContext.BaseDirectory, "SharpServing.Protocol.dll"),
-        Path.Combine(AppContext.BaseDirectory, "Google.Protobuf.dll"),
-    ];
+    /// <summary>The client library and every assembly it needs outside the runtime: copied next to a compiled snippet.</summary>
+    private static IEnumerable<string> LibraryFiles => s_libraryFiles.Value;
+
+    private static readonly Lazy<string[]> s_libraryFiles = new(() =>
+    {
+        var framework = RuntimeEnvironment.GetRuntimeDirectory();
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        var pending = new Stack<System.Reflection.Assembly>([typeof(Client).Assembly]);
+        while (pending.TryPop(out var assembly))
+        {
+            if (assembly.Location.StartsWith(framework, StringComparison.Ordinal) || !found.TryAdd(assembly.GetName().Name!, assembly.Location))
+            {
+                continue;
+            }
+            foreach (var reference in assembly.GetReferencedAssemblies())
+            {
+                pending.Push(System.Reflection.Assembly.Load(reference));
+            }
+        }
+        return [.. found.Values];
+    });
 
     /// <summary>Compiles <paramref name="source"/>; fails the test with the compiler's errors.</summary>
     public static string Compile(string source, string folder, string name = "snippet", OutputKind kind = OutputKind.ConsoleApplication)
