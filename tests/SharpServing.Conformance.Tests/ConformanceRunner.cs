@@ -15,7 +15,7 @@ internal static class ConformanceRunner
         try
         {
             session = OrtSession.FromFile(Path.Combine(test.Directory, "model.onnx"),
-                new OrtSessionOptions { IntraOpThreads = 1, InterOpThreads = 1 });
+                new ModelSessionOptions { IntraOpThreads = 1, InterOpThreads = 1 });
         }
         catch (OrtException e)
         {
@@ -78,7 +78,7 @@ internal static class ConformanceRunner
     /// Reads <c>{prefix}_N.pb</c> in order. Each value is matched to the model by the name in its proto when it has one
     /// the model knows, else by position (files may leave out trailing optional inputs).
     /// </summary>
-    private static (string[] Names, Tensor[] Values) ReadValues(string dataSet, string prefix, IReadOnlyList<OrtNodeInfo> nodes)
+    private static (string[] Names, Tensor[] Values) ReadValues(string dataSet, string prefix, IReadOnlyList<ModelValueInfo> nodes)
     {
         var names = new List<string>();
         var values = new List<Tensor>();

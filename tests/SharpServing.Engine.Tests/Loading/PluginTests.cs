@@ -80,7 +80,7 @@ public sealed class PluginTests : IDisposable
     public async Task A_plugin_servable_registers_and_serves_with_its_dependency_private_and_the_sdk_shared(string name, bool withDepsJson)
     {
         WritePluginServable(name, withDepsJson);
-        var loader = new ServableLoader(_ => new ScriptCache(null));
+        var loader = new ServableLoader(_ => new ScriptCache(null), OrtModelRuntime.Instance);
 
         var version = await loader.LoadAsync(_servables.Config(name), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
         await using var disposal = version.DisposeWithTimeout();
@@ -101,7 +101,7 @@ public sealed class PluginTests : IDisposable
     {
         var plugin = Path.Combine(_servables.ServableDirectory("empty"), "plugin", "Empty.dll");
         PluginBuilder.Compile("Empty", "namespace E; public sealed class NotAConfigurator { }", plugin);
-        var loader = new ServableLoader(_ => new ScriptCache(null));
+        var loader = new ServableLoader(_ => new ScriptCache(null), OrtModelRuntime.Instance);
 
         var error = await Assert.ThrowsAsync<ServableLoadException>(
             () => loader.LoadAsync(_servables.Config("empty"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout));
@@ -113,7 +113,7 @@ public sealed class PluginTests : IDisposable
     public async Task Plugin_versions_unload_completely()
     {
         WritePluginServable("greeter", withDepsJson: true);
-        var loader = new ServableLoader(_ => new ScriptCache(null));
+        var loader = new ServableLoader(_ => new ScriptCache(null), OrtModelRuntime.Instance);
         var contexts = new List<WeakReference>();
 
         for (var i = 0; i < 5; i++)
