@@ -17,16 +17,16 @@ internal static class ConformanceRunner
             session = OrtSession.FromFile(Path.Combine(test.Directory, "model.onnx"),
                 new ModelSessionOptions { IntraOpThreads = 1, InterOpThreads = 1 });
         }
-        catch (OrtException e)
+        catch (ModelRuntimeException e)
         {
             return Outcome.Fail(test, $"load: {OneLine(e.Message)}");
         }
         using (session)
         {
-            var unsupported = session.Inputs.Concat(session.Outputs).FirstOrDefault(v => !v.IsTensor || v.DataType == DataType.Unknown);
+            var unsupported = session.Inputs.Concat(session.Outputs).FirstOrDefault(v => !v.IsSupported);
             if (unsupported is not null)
             {
-                return Outcome.Skip(test, unsupported.IsTensor ? $"{unsupported.Name} is {unsupported.ElementType}" : $"{unsupported.Name} is not a tensor");
+                return Outcome.Skip(test, $"{unsupported.Name} is {unsupported.TypeName}");
             }
             var dataSets = Directory.GetDirectories(test.Directory, "test_data_set_*").Order(StringComparer.Ordinal).ToArray();
             if (dataSets.Length == 0)

@@ -136,7 +136,7 @@ public sealed class ModelEncryptionTests : IDisposable
     {
         var key = RandomNumberGenerator.GetBytes(32);
         var original = (byte[])key.Clone();
-        var sessions = new ModelSessions("add", 1, _servables.Root, null, DeviceType.Cpu, [], key, ModelEncryptionMode.AesGcm);
+        var sessions = new ModelSessions(OrtModelRuntime.Instance, "add", 1, _servables.Root, null, DeviceType.Cpu, [], key, ModelEncryptionMode.AesGcm);
         var copy = (byte[])typeof(ModelSessions).GetField("_key", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(sessions)!;
         Assert.NotSame(key, copy);
         Assert.Equal(original, copy);
