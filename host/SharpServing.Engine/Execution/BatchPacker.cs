@@ -148,6 +148,11 @@ internal static class BatchPacker
 
     private static Tensor[][] Split(ModelLayout layout, Tensor[] outputs, int count, int rows)
     {
+        var missing = Array.IndexOf(outputs, null);
+        if (missing >= 0)
+        {
+            throw new InvalidOperationException($"Model({layout.Key}) run left output {missing} unset.");
+        }
         var results = new Tensor[count][];
         if (!layout.AnyOutputBatched)
         {
