@@ -1,6 +1,6 @@
 namespace SharpServing.OnnxRuntime.Tests;
 
-public sealed class SessionOptionsTests
+public sealed class SessionOptionsTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public void Defaults_are_cpu_all_optimizations_and_ort_chosen_threads()
@@ -89,6 +89,7 @@ public sealed class SessionOptionsTests
         var options = new ModelSessionOptions { Device = DeviceType.Gpu, DeviceId = 0 };
 
         var e = Assert.Throws<ModelDeviceException>(() => OrtSession.FromBytes(Fixtures.TensorAdd(), options));
+        output.WriteLine(e.Message);
 
         if (OrtEnvironment.Shared.HasCudaProvider)
         {

@@ -83,8 +83,9 @@ internal static class SessionOptionsFactory
         var libraries = missing.Count > 0
             ? $" These libraries cannot be loaded: {string.Join(", ", missing)}; install them or add their folder to LD_LIBRARY_PATH."
             : "";
+        var detail = e.Message.TrimEnd();
         return new ModelDeviceException(
-            $"the CUDA execution provider of ONNX Runtime could not start on device {deviceId}: {e.Message}{libraries} "
+            $"the CUDA execution provider of ONNX Runtime could not start on device {deviceId}: {detail}{(detail.EndsWith('.') ? "" : ".")}{libraries} "
             + "It needs an NVIDIA GPU with its driver, CUDA 13 (libcudart, libcublas) and cuDNN 9.", e);
     }
 
