@@ -6,7 +6,6 @@ cd "$(dirname "$0")"
 source scripts/setup.sh
 
 ss_install_runtime_prerequisites
-ss_install_runtime
 ss_install_models
 ss_install_servable_models
 

@@ -5,7 +5,6 @@ cd "$(dirname "$0")"
 source scripts/setup.sh
 
 ss_install_test_prerequisites
-ss_install_runtime
 ss_install_models
 ss_install_servable_models
 
@@ -38,8 +37,13 @@ for path in sorted(glob.glob(sys.argv[1] + "/*.trx")):
     name = os.path.basename(test.get("storage", "?")).removesuffix(".dll") if test is not None else os.path.basename(path)
     if c is None:
         continue
-    cp = int(c.get("passed", 0)); cf = int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)); cs = int(c.get("notExecuted", 0))
+    cp = int(c.get("passed", 0)); cf = int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
+    # The trx counters leave skipped tests out of notExecuted; their results say NotExecuted, with the reason.
+    skipped = [r for r in root.iter(f"{ns}UnitTestResult") if r.get("outcome") == "NotExecuted"]
+    cs = max(len(skipped), int(c.get("notExecuted", 0)))
     print(f"  {name}: {cp} passed, {cf} failed, {cs} skipped")
+    for r in skipped:
+        print(f"    skipped {r.get('testName')}: {(r.findtext(f'{ns}Output/{ns}ErrorInfo/{ns}Message') or '').strip()}")
     # Why each failure failed, so a CI log alone is enough to start from.
     for r in root.iter(f"{ns}UnitTestResult"):
         if r.get("outcome") in ("Failed", "Error", "Timeout"):

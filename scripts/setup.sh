@@ -5,7 +5,7 @@ set -euo pipefail
 
 SS_ROOT="${SS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 SS_CACHE="${SHARPSERVING_CACHE:-$SS_ROOT/.cache}"
-mkdir -p "$SS_CACHE/npm" "$SS_CACHE/onnxruntime" "$SS_CACHE/models"
+mkdir -p "$SS_CACHE/npm" "$SS_CACHE/models"
 
 ss_log() { echo "[setup] $*" >&2; }
 
@@ -42,10 +42,8 @@ ss_npm_file() {
   tar -xzf "$tgz" -O "$inner" > "$dest.part" && mv "$dest.part" "$dest"
 }
 
-ss_install_runtime() {
-  ss_npm_file onnxruntime-node@1.30.0 package/bin/napi-v6/linux/x64/libonnxruntime.so.1 \
-    "$SS_CACHE/onnxruntime/libonnxruntime.so.1"
-}
+# ONNX Runtime itself comes from NuGet with the build (Microsoft.ML.OnnxRuntime, or Microsoft.ML.OnnxRuntime.Gpu.Linux
+# when SHARPSERVING_CUDA=1 is set for ./test.sh, ./serve.sh, ./bench.sh; see docs/cuda.md): nothing to install here.
 
 ss_install_models() {
   local m="$SS_CACHE/models"

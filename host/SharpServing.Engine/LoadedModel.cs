@@ -1,5 +1,3 @@
-using SharpServing.OnnxRuntime;
-
 namespace SharpServing.Engine;
 
 /// <summary>
@@ -8,9 +6,9 @@ namespace SharpServing.Engine;
 /// </summary>
 public sealed class LoadedModel : IDisposable
 {
-    private IReadOnlyList<IReadOnlyList<OrtSession>> _sessions;
+    private IReadOnlyList<IReadOnlyList<IModelSession>> _sessions;
 
-    internal LoadedModel(Model model, IReadOnlyList<ModelSignature> signatures, IReadOnlyList<IReadOnlyList<OrtSession>> sessions,
+    internal LoadedModel(Model model, IReadOnlyList<ModelSignature> signatures, IReadOnlyList<IReadOnlyList<IModelSession>> sessions,
         DeviceType device, IReadOnlyList<int> deviceIds)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -35,7 +33,7 @@ public sealed class LoadedModel : IDisposable
     public IReadOnlyList<ModelSignature> Signatures { get; }
 
     /// <summary>Sessions by [device replica][subgraph]. At least one replica; on CPU exactly one.</summary>
-    public IReadOnlyList<IReadOnlyList<OrtSession>> Sessions => _sessions;
+    public IReadOnlyList<IReadOnlyList<IModelSession>> Sessions => _sessions;
 
     /// <summary>Where the sessions run: <see cref="DeviceType.Cpu"/> or <see cref="DeviceType.Gpu"/>, never Auto.</summary>
     public DeviceType Device { get; }

@@ -1,29 +1,29 @@
-using System.Runtime.InteropServices;
-using SharpServing.OnnxRuntime.Interop;
+using Microsoft.ML.OnnxRuntime;
 
 namespace SharpServing.OnnxRuntime;
 
 /// <summary>
-/// The process's ONNX Runtime environment (<c>OrtEnv</c>): ORT's logger and global state. One per process, created on
-/// first use; every session is created in it.
+/// The process's ONNX Runtime environment (the package's <see cref="OrtEnv"/>): ORT's logger and global state. One per
+/// process, created on first use with the level given to <see cref="Configure"/>; every session is created in it.
 /// </summary>
 /// <remarks>
-/// Ownership: the environment lives until <see cref="Dispose"/> (normally never: the process ends first). Each open
-/// session holds a reference, so disposing the environment releases it only after the last session is disposed.
+/// Ownership: ONNX Runtime's package owns the environment and keeps it for the life of the process.
 /// </remarks>
-public sealed class OrtEnvironment : IDisposable
+public sealed class OrtEnvironment
 {
+    /// <summary>ORT's name for its CUDA execution provider, as <see cref="AvailableProviders"/> lists it.</summary>
+    public const string CudaProvider = "CUDAExecutionProvider";
+
     private static readonly Lock s_lock = new();
-    private static OrtLogLevel s_logLevel = OrtLogLevel.Warning;
+    private static OrtLoggingLevel s_logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING;
     private static OrtEnvironment? s_shared;
 
-    private readonly Lazy<string[]> _providers = new(ReadProviders);
-
-    private OrtEnvironment(EnvHandle handle, OrtLogLevel logLevel, string version)
+    private OrtEnvironment(OrtEnv env)
     {
-        Handle = handle;
-        LogLevel = logLevel;
-        Version = version;
+        Env = env;
+        LogLevel = env.EnvLogLevel;
+        Version = env.GetVersionString();
+        AvailableProviders = env.GetAvailableProviders();
     }
 
     /// <summary>The environment, created on first use with the level given to <see cref="Configure"/> (default Warning).</summary>
@@ -41,7 +41,7 @@ public sealed class OrtEnvironment : IDisposable
 
     /// <summary>Sets ORT's log level. Only before the environment is first used.</summary>
     /// <exception cref="InvalidOperationException">The environment already exists.</exception>
-    public static void Configure(OrtLogLevel level)
+    public static void Configure(OrtLoggingLevel level)
     {
         if (!Enum.IsDefined(level))
         {
@@ -59,55 +59,36 @@ public sealed class OrtEnvironment : IDisposable
     }
 
     /// <summary>ORT's log level in this environment.</summary>
-    public OrtLogLevel LogLevel { get; }
+    public OrtLoggingLevel LogLevel { get; }
 
-    /// <summary>The native library's version, e.g. <c>1.30.0</c>.</summary>
+    /// <summary>The native library's version, e.g. <c>1.32.0</c>.</summary>
     public string Version { get; }
 
     /// <summary>The execution providers compiled into the loaded library (e.g. <c>CPUExecutionProvider</c>).</summary>
-    public IReadOnlyList<string> AvailableProviders => _providers.Value;
+    public IReadOnlyList<string> AvailableProviders { get; }
 
-    /// <summary>ORT's build description (version, git commit, build type).</summary>
-    public static unsafe string BuildInfo => Marshal.PtrToStringUTF8((nint)OrtApi.Instance.GetBuildInfoString()) ?? "";
+    /// <summary>Whether the loaded library has the CUDA provider (the GPU package); its CUDA libraries may still be missing.</summary>
+    public bool HasCudaProvider => AvailableProviders.Contains(CudaProvider, StringComparer.Ordinal);
 
-    internal EnvHandle Handle { get; }
+    internal OrtEnv Env { get; }
 
-    /// <summary>
-    /// Gives up the process's reference on the native environment. Meant for process shutdown: sessions already open
-    /// keep working, new sessions throw <see cref="ObjectDisposedException"/>.
-    /// </summary>
-    public void Dispose() => Handle.Dispose();
-
-    private static unsafe OrtEnvironment Create(OrtLogLevel level)
+    private static OrtEnvironment Create(OrtLoggingLevel level)
     {
-        var api = OrtApi.Instance;
-        nint env;
-        var logId = "SharpServing\0"u8;
-        fixed (byte* id = logId)
-        {
-            api.Check(api.CreateEnv(level, id, &env));
-        }
-        return new OrtEnvironment(new EnvHandle(env), level, api.Version);
-    }
-
-    private static unsafe string[] ReadProviders()
-    {
-        var api = OrtApi.Instance;
-        byte** names;
-        int count;
-        api.Check(api.GetAvailableProviders(&names, &count));
         try
         {
-            var result = new string[count];
-            for (var i = 0; i < count; i++)
-            {
-                result[i] = Marshal.PtrToStringUTF8((nint)names[i]) ?? "";
-            }
-            return result;
+            var options = new EnvironmentCreationOptions { logId = "SharpServing", logLevel = level };
+            return new OrtEnvironment(OrtEnv.CreateInstanceWithOptions(ref options));
         }
-        finally
+        catch (OnnxRuntimeException e)
         {
-            api.Check(api.ReleaseAvailableProviders(names, count));
+            throw new OrtException(e);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or BadImageFormatException)
+        {
+            throw new OrtException(OrtErrorCode.Fail,
+                $"The ONNX Runtime native library could not be loaded: {e.Message} It comes with the Microsoft.ML.OnnxRuntime "
+                + "(or Microsoft.ML.OnnxRuntime.Gpu.Linux) package next to the assemblies (runtimes/linux-x64/native/libonnxruntime.so); "
+                + "rebuild or republish SharpServing.", e);
         }
     }
 }

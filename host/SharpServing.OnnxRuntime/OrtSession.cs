@@ -1,89 +1,107 @@
 using System.Buffers;
-using SharpServing.OnnxRuntime.Interop;
+using Microsoft.ML.OnnxRuntime;
+using SharpServing.OnnxRuntime.Internal;
 
 namespace SharpServing.OnnxRuntime;
 
 /// <summary>
-/// One loaded ONNX model. Runs take SharpServing tensors in and hand new ones out.
+/// One loaded ONNX model (the package's <see cref="InferenceSession"/>). Runs take SharpServing tensors in and hand new
+/// ones out.
 /// </summary>
 /// <remarks>
 /// Ownership: a session lives as long as the servable version that opened it; disposing it while runs are in flight
-/// releases the native session when the last of them returns. The native values of a run (inputs and outputs) live
-/// for that one run: numeric inputs are read in place from the tensors' pinned memory, outputs are copied out.
-/// <see cref="Run(IReadOnlyList{Tensor}, CancellationToken)"/> is thread-safe.
+/// closes the native session when the last of them returns. The native values of a run (inputs and outputs) live for
+/// that one run: numeric inputs are read in place from the tensors' pinned memory, outputs are copied out once.
+/// Runs are thread-safe.
 /// </remarks>
-public sealed class OrtSession : IDisposable
+public sealed class OrtSession : IModelSession
 {
-    private readonly SessionHandle _handle;
-    private readonly NameBlock _inputNames;
-    private readonly NameBlock _outputNames;
-    private readonly Dictionary<string, OrtNodeInfo> _inputsByName;
-    private readonly Dictionary<string, OrtNodeInfo> _outputsByName;
+    private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly Dictionary<string, ModelValueInfo> _inputsByName;
+    private readonly Dictionary<string, ModelValueInfo> _outputsByName;
+    private readonly Lock _gate = new();
+    private int _running;
+    private bool _disposed;
 
-    private unsafe OrtSession(SessionHandle handle, OrtSessionOptions options)
+    private OrtSession(InferenceSession session, ModelSessionOptions options)
     {
-        _handle = handle;
+        _session = session;
         Options = options;
         try
         {
-            var api = OrtApi.Instance;
-            Inputs = NodeInfoReader.ReadInputs(api, handle.Pointer);
-            Outputs = NodeInfoReader.ReadOutputs(api, handle.Pointer);
+            Inputs = ValueInfos.Read(session.InputNames, session.InputMetadata);
+            Outputs = ValueInfos.Read(session.OutputNames, session.OutputMetadata);
         }
-        catch
+        catch (OnnxRuntimeException e)
         {
-            handle.Dispose();
-            throw;
+            session.Dispose();
+            throw new OrtException(e);
         }
-        _inputNames = new NameBlock([.. Inputs.Select(i => i.Name)]);
-        _outputNames = new NameBlock([.. Outputs.Select(o => o.Name)]);
+        _inputNames = [.. Inputs.Select(i => i.Name)];
+        _outputNames = [.. Outputs.Select(o => o.Name)];
         _inputsByName = Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
         _outputsByName = Outputs.ToDictionary(o => o.Name, StringComparer.Ordinal);
     }
 
-    /// <summary>The model's inputs, in the model's order.</summary>
-    public IReadOnlyList<OrtNodeInfo> Inputs { get; }
+    /// <inheritdoc />
+    public IReadOnlyList<ModelValueInfo> Inputs { get; }
 
-    /// <summary>The model's outputs, in the model's order.</summary>
-    public IReadOnlyList<OrtNodeInfo> Outputs { get; }
+    /// <inheritdoc />
+    public IReadOnlyList<ModelValueInfo> Outputs { get; }
 
     /// <summary>The settings the session was opened with (a copy).</summary>
-    public OrtSessionOptions Options { get; }
+    public ModelSessionOptions Options { get; }
 
     /// <summary>Opens the model file at <paramref name="path"/>.</summary>
-    /// <exception cref="OrtException">ORT cannot load the model (missing file, bad protobuf, invalid graph, ...) or the provider.</exception>
-    public static OrtSession FromFile(string path, OrtSessionOptions? options = null)
+    /// <exception cref="OrtException">ORT cannot load the model (missing file, bad protobuf, invalid graph, ...).</exception>
+    /// <exception cref="ModelDeviceException">A GPU was asked for and the CUDA provider cannot run on it.</exception>
+    public static OrtSession FromFile(string path, ModelSessionOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var settings = options?.Clone() ?? new OrtSessionOptions();
-        return new OrtSession(SessionFactory.FromFile(OrtEnvironment.Shared, path, settings), settings);
+        return Open(options, sessionOptions => new InferenceSession(path, sessionOptions));
     }
 
-    /// <summary>Opens a model held in memory (ORT copies what it needs; the span may be reused afterwards).</summary>
-    /// <exception cref="OrtException">ORT cannot load the model or the provider.</exception>
-    public static OrtSession FromBytes(ReadOnlySpan<byte> model, OrtSessionOptions? options = null)
+    /// <summary>Opens a model held in memory. ORT copies what it needs: the bytes may be cleared once this returns.</summary>
+    /// <exception cref="OrtException">ORT cannot load the model.</exception>
+    /// <exception cref="ModelDeviceException">A GPU was asked for and the CUDA provider cannot run on it.</exception>
+    public static OrtSession FromBytes(byte[] model, ModelSessionOptions? options = null)
     {
-        var settings = options?.Clone() ?? new OrtSessionOptions();
-        return new OrtSession(SessionFactory.FromBytes(OrtEnvironment.Shared, model, settings), settings);
+        ArgumentNullException.ThrowIfNull(model);
+        return Open(options, sessionOptions => new InferenceSession(model, sessionOptions));
     }
 
     /// <summary>The input called <paramref name="name"/>, or null.</summary>
-    public OrtNodeInfo? FindInput(string name) => _inputsByName.GetValueOrDefault(name);
+    public ModelValueInfo? FindInput(string name) => _inputsByName.GetValueOrDefault(name);
 
     /// <summary>The output called <paramref name="name"/>, or null.</summary>
-    public OrtNodeInfo? FindOutput(string name) => _outputsByName.GetValueOrDefault(name);
+    public ModelValueInfo? FindOutput(string name) => _outputsByName.GetValueOrDefault(name);
 
     /// <summary>Runs the model: <paramref name="inputs"/> in <see cref="Inputs"/> order; returns every output in <see cref="Outputs"/> order.</summary>
     /// <exception cref="OrtException">ORT rejects the inputs (type, shape) or fails while running.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before or during the run.</exception>
     public IReadOnlyList<Tensor> Run(IReadOnlyList<Tensor> inputs, CancellationToken cancellationToken = default)
     {
+        var outputs = new Tensor[Outputs.Count];
+        Run(inputs, outputs, cancellationToken);
+        return outputs;
+    }
+
+    /// <inheritdoc />
+    public void Run(IReadOnlyList<Tensor> inputs, Tensor[] outputs, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(inputs);
-        if (inputs.Count != Inputs.Count)
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (inputs.Count != _inputNames.Length)
         {
-            throw new ArgumentException($"The model takes {Inputs.Count} inputs ({string.Join(", ", _inputNames.Names)}), given {inputs.Count}.", nameof(inputs));
+            throw new ArgumentException($"The model takes {_inputNames.Length} inputs ({string.Join(", ", _inputNames)}), given {inputs.Count}.", nameof(inputs));
         }
-        return RunCore(_inputNames, inputs, _outputNames, cancellationToken);
+        if (outputs.Length != _outputNames.Length)
+        {
+            throw new ArgumentException($"The model has {_outputNames.Length} outputs, given room for {outputs.Length}.", nameof(outputs));
+        }
+        RunCore(_inputNames, inputs, _outputNames, outputs, cancellationToken);
     }
 
     /// <summary>Runs the model with the named inputs and returns the named outputs, in the order asked.</summary>
@@ -105,89 +123,119 @@ public sealed class OrtSession : IDisposable
         }
         CheckNames(inputNames, nameof(inputNames));
         CheckNames(outputNames, nameof(outputNames));
-        return RunCore(new NameBlock(inputNames), inputs, new NameBlock(outputNames), cancellationToken);
+        var outputs = new Tensor[outputNames.Count];
+        RunCore(inputNames, inputs, outputNames, outputs, cancellationToken);
+        return outputs;
     }
 
     /// <summary>Closes the session; runs in flight finish first.</summary>
-    public void Dispose() => _handle.Dispose();
-
-    private unsafe Tensor[] RunCore(NameBlock inputNames, IReadOnlyList<Tensor> inputs, NameBlock outputNames, CancellationToken cancellationToken)
+    public void Dispose()
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        var api = OrtApi.Instance;
-        var pins = new MemoryHandle[inputs.Count];
-        var values = new ValueHandle?[inputs.Count];
-        var valuePointers = new nint[Math.Max(inputs.Count, 1)];
-        var outputPointers = new nint[outputNames.Count];
-        var sessionAdded = false;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            if (_running > 0)
+            {
+                return;  // the last run closes it
+            }
+        }
+        _session.Dispose();
+    }
+
+    private static OrtSession Open(ModelSessionOptions? options, Func<SessionOptions, InferenceSession> create)
+    {
+        var settings = options?.Clone() ?? new ModelSessionOptions();
+        _ = OrtEnvironment.Shared;  // the environment first, with the configured log level
+        using var sessionOptions = SessionOptionsFactory.Create(settings);
+        InferenceSession session;
         try
         {
-            _handle.DangerousAddRef(ref sessionAdded);  // ObjectDisposedException after Dispose
-            for (var i = 0; i < inputs.Count; i++)
-            {
-                var tensor = inputs[i] ?? throw new ArgumentException($"Input '{inputNames.Names[i]}' is null.", nameof(inputs));
-                values[i] = TensorMarshal.CreateInput(api, inputNames.Names[i], tensor, out pins[i]);
-                valuePointers[i] = values[i]!.Pointer;
-            }
+            session = create(sessionOptions);
+        }
+        catch (OnnxRuntimeException e) when (settings.Device == DeviceType.Gpu && e.Message.Contains("CUDA", StringComparison.OrdinalIgnoreCase))
+        {
+            throw SessionOptionsFactory.CudaFailed(settings.DeviceId, e);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new OrtException(e);
+        }
+        return new OrtSession(session, settings);
+    }
 
-            nint runOptionsPointer;
-            api.Check(api.CreateRunOptions(&runOptionsPointer));
-            using var runOptions = new RunOptionsHandle(runOptionsPointer);
-            nint status;
+    private void RunCore(IReadOnlyList<string> inputNames, IReadOnlyList<Tensor> inputs, IReadOnlyList<string> outputNames, Tensor[] outputs,
+        CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var values = new OrtValue[inputs.Count];
+        var pins = new MemoryHandle[inputs.Count];
+        Enter();
+        try
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                var tensor = inputs[i] ?? throw new ArgumentException($"Input '{inputNames[i]}' is null.", nameof(inputs));
+                values[i] = TensorValues.CreateInput(inputNames[i], tensor, out pins[i]);
+            }
+            using var runOptions = new RunOptions();
+            IDisposableReadOnlyCollection<OrtValue> results;
             // Disposing the registration waits for a callback in progress, so the run options outlive it.
-            using (cancellationToken.UnsafeRegister(static state => Terminate((RunOptionsHandle)state!), runOptions))
+            using (cancellationToken.UnsafeRegister(static state => ((RunOptions)state!).Terminate = true, runOptions))
             {
-                fixed (nint* inputValues = valuePointers)
-                fixed (nint* outputValues = outputPointers)
+                results = _session.Run(runOptions, inputNames, values, outputNames);
+            }
+            using (results)
+            {
+                var k = 0;
+                foreach (var result in results)
                 {
-                    status = api.Run(_handle.Pointer, runOptions.Pointer, inputNames.Pointers, inputValues, (nuint)inputs.Count,
-                        outputNames.Pointers, (nuint)outputNames.Count, outputValues);
+                    outputs[k] = TensorValues.ReadOutput(outputNames[k], result);
+                    k++;
                 }
             }
-            if (status != 0)
-            {
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    api.Ignore(status);
-                    throw new OperationCanceledException("The model run was cancelled.", cancellationToken);
-                }
-                api.Check(status);
-            }
-
-            var results = new Tensor[outputNames.Count];
-            for (var i = 0; i < results.Length; i++)
-            {
-                results[i] = TensorMarshal.ReadOutput(api, outputNames.Names[i], outputPointers[i]);
-            }
-            GC.KeepAlive(inputNames);
-            GC.KeepAlive(outputNames);
-            return results;
+        }
+        catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The model run was cancelled.", e, cancellationToken);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new OrtException(e);
         }
         finally
         {
-            foreach (var output in outputPointers)
-            {
-                if (output != 0)
-                {
-                    api.ReleaseValue(output);
-                }
-            }
             for (var i = 0; i < values.Length; i++)
             {
                 values[i]?.Dispose();
                 pins[i].Dispose();
             }
-            if (sessionAdded)
-            {
-                _handle.DangerousRelease();
-            }
+            Exit();
         }
     }
 
-    private static unsafe void Terminate(RunOptionsHandle runOptions)
+    private void Enter()
     {
-        var api = OrtApi.Instance;
-        api.Ignore(api.RunOptionsSetTerminate(runOptions.Pointer));
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _running++;
+        }
+    }
+
+    private void Exit()
+    {
+        lock (_gate)
+        {
+            if (--_running > 0 || !_disposed)
+            {
+                return;
+            }
+        }
+        _session.Dispose();
     }
 
     private static void CheckNames(IReadOnlyList<string> names, string parameter)

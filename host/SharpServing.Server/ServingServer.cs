@@ -5,6 +5,7 @@ using SharpServing.Engine.Configuration;
 using SharpServing.Engine.Reload;
 using SharpServing.Engine.Repository;
 using SharpServing.Grpc;
+using SharpServing.OnnxRuntime;
 using SharpServing.Server.Admin;
 using SharpServing.Server.Grpc;
 using SharpServing.Server.Hosting;
@@ -80,7 +81,7 @@ public sealed class ServingServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(configuration);
         loggerFactory ??= NullLoggerFactory.Instance;
-        var manager = new ServableManager(configuration, TimeProvider.System, loggerFactory);
+        var manager = new ServableManager(configuration, OrtModelRuntime.Instance, TimeProvider.System, loggerFactory);
         var reload = new ReloadCoordinator(manager, watchClock, loggerFactory);
         var dispatcher = new Dispatcher(manager, new ExecutionOptions { MaxEnqueuedRequests = configuration.MaxEnqueuedRequests }, loggerFactory);
         var server = new ServingServer(manager, reload, dispatcher, loggerFactory, output ?? Console.Out);

@@ -15,18 +15,18 @@ internal static class ConformanceRunner
         try
         {
             session = OrtSession.FromFile(Path.Combine(test.Directory, "model.onnx"),
-                new OrtSessionOptions { IntraOpThreads = 1, InterOpThreads = 1 });
+                new ModelSessionOptions { IntraOpThreads = 1, InterOpThreads = 1 });
         }
-        catch (OrtException e)
+        catch (ModelRuntimeException e)
         {
             return Outcome.Fail(test, $"load: {OneLine(e.Message)}");
         }
         using (session)
         {
-            var unsupported = session.Inputs.Concat(session.Outputs).FirstOrDefault(v => !v.IsTensor || v.DataType == DataType.Unknown);
+            var unsupported = session.Inputs.Concat(session.Outputs).FirstOrDefault(v => !v.IsSupported);
             if (unsupported is not null)
             {
-                return Outcome.Skip(test, unsupported.IsTensor ? $"{unsupported.Name} is {unsupported.ElementType}" : $"{unsupported.Name} is not a tensor");
+                return Outcome.Skip(test, $"{unsupported.Name} is {unsupported.TypeName}");
             }
             var dataSets = Directory.GetDirectories(test.Directory, "test_data_set_*").Order(StringComparer.Ordinal).ToArray();
             if (dataSets.Length == 0)
@@ -78,7 +78,7 @@ internal static class ConformanceRunner
     /// Reads <c>{prefix}_N.pb</c> in order. Each value is matched to the model by the name in its proto when it has one
     /// the model knows, else by position (files may leave out trailing optional inputs).
     /// </summary>
-    private static (string[] Names, Tensor[] Values) ReadValues(string dataSet, string prefix, IReadOnlyList<OrtNodeInfo> nodes)
+    private static (string[] Names, Tensor[] Values) ReadValues(string dataSet, string prefix, IReadOnlyList<ModelValueInfo> nodes)
     {
         var names = new List<string>();
         var values = new List<Tensor>();

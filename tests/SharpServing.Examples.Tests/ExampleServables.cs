@@ -31,7 +31,7 @@ public sealed class ExampleServables : IAsyncDisposable
         {
             configuration.Servables.Add(new ServableStartConfig(TestPaths.Servables, servable) { VersionNumber = version });
         }
-        var manager = new ServableManager(configuration);
+        var manager = new ServableManager(configuration, OrtModelRuntime.Instance);
         try
         {
             using var timeout = new CancellationTokenSource(s_timeout);

@@ -55,7 +55,7 @@ public sealed class DataTypeRoundTripTests
         {
             Assert.Equal(items[i], y.GetItem(i).ToArray());
         }
-        Assert.Equal(OrtElementType.String, session.Inputs[0].ElementType);
+        Assert.Equal("String", session.Inputs[0].TypeName);
     }
 
     [Fact]
@@ -72,14 +72,27 @@ public sealed class DataTypeRoundTripTests
     [Fact]
     public void Bytes_tensors_travel_as_onnx_strings()
     {
-        var input = Tensor.FromItems(DataType.Bytes, [2], [new byte[] { 0xFF, 0x00, 0x7F }, new byte[] { 1 }]);
+        var input = Tensor.FromItems(DataType.Bytes, [2], [new byte[] { 0x00, 0x7F, 0xC3, 0xA9 }, new byte[] { 1 }]);
         using var session = OrtSession.FromBytes(Fixtures.Identity(DataType.String, "n"));
 
         var y = Assert.Single(session.Run([input]));
 
         Assert.Equal(DataType.String, y.DataType);
-        Assert.Equal(new byte[] { 0xFF, 0x00, 0x7F }, y.GetItem(0).ToArray());
+        Assert.Equal(new byte[] { 0x00, 0x7F, 0xC3, 0xA9 }, y.GetItem(0).ToArray());
         Assert.Equal(new byte[] { 1 }, y.GetItem(1).ToArray());
+    }
+
+    [Fact]
+    public void String_outputs_that_are_not_utf8_come_back_with_the_replacement_character()
+    {
+        // ONNX Runtime's C# API reads string elements as UTF-8 text: a byte sequence that is not UTF-8 decodes to U+FFFD
+        // (EF BF BD), the rest of the item stays exact. Inputs are set from their bytes and reach the model unchanged.
+        var input = Tensor.FromItems(DataType.Bytes, [1], [new byte[] { 0xFF, 0x00, 0x7F }]);
+        using var session = OrtSession.FromBytes(Fixtures.Identity(DataType.String, "n"));
+
+        var y = Assert.Single(session.Run([input]));
+
+        Assert.Equal(new byte[] { 0xEF, 0xBF, 0xBD, 0x00, 0x7F }, y.GetItem(0).ToArray());
     }
 
     [Fact]

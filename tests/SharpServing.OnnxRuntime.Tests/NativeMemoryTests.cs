@@ -23,7 +23,7 @@ public sealed class NativeMemoryTests(ITestOutputHelper output)
         var x = Tensor.Create(Enumerable.Range(0, 4096).Select(i => (float)i).ToArray(), 4, 1024);
         var pair = Tensor.Create(Enumerable.Range(0, 2048).Select(i => (float)i).ToArray(), 1024, 2);
         var strings = Tensor.FromStrings([.. Enumerable.Range(0, 256).Select(i => new string('s', i))]);
-        var options = new OrtSessionOptions { IntraOpThreads = 1 };
+        var options = new ModelSessionOptions { IntraOpThreads = 1 };
         void Cycle()
         {
             using (var session = OrtSession.FromBytes(dense, options))
@@ -59,7 +59,7 @@ public sealed class NativeMemoryTests(ITestOutputHelper output)
     [Fact]
     public void Many_runs_on_one_session_do_not_grow_native_memory()
     {
-        using var session = OrtSession.FromBytes(Fixtures.AddDynamicBatch(256), new OrtSessionOptions { IntraOpThreads = 1 });
+        using var session = OrtSession.FromBytes(Fixtures.AddDynamicBatch(256), new ModelSessionOptions { IntraOpThreads = 1 });
         var x = Tensor.Zeros<float>(64, 256);
         for (var i = 0; i < 200; i++)
         {

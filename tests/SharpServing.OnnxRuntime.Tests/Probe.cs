@@ -2,8 +2,8 @@ namespace SharpServing.OnnxRuntime.Tests;
 
 /// <summary>
 /// Entry point for child processes of <see cref="LibraryLoadingTests"/>: library resolution happens once per process,
-/// so each search order case needs a fresh one. <c>probe</c> opens the environment and prints its version, or the
-/// exception type, ORT error code and message.
+/// so each case needs a fresh one. <c>probe</c> opens the environment and prints its version, or the exception type,
+/// ORT error code and message.
 /// </summary>
 public static class Probe
 {

@@ -5,7 +5,7 @@ namespace SharpServing.OnnxRuntime.Tests;
 /// <summary>The example servables' models (installed by the setup) open with the I/O the servables rely on, and run.</summary>
 public sealed class RealModelTests(ITestOutputHelper output)
 {
-    private static readonly OrtSessionOptions s_options = new() { IntraOpThreads = 2 };
+    private static readonly ModelSessionOptions s_options = new() { IntraOpThreads = 2 };
 
     [Fact]
     public void Ocr_detection_takes_any_size_nchw_image_and_returns_a_probability_map()

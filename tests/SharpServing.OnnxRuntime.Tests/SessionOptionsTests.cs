@@ -1,16 +1,16 @@
 namespace SharpServing.OnnxRuntime.Tests;
 
-public sealed class SessionOptionsTests
+public sealed class SessionOptionsTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public void Defaults_are_cpu_all_optimizations_and_ort_chosen_threads()
     {
-        var options = new OrtSessionOptions();
+        var options = new ModelSessionOptions();
 
         Assert.Equal(0, options.IntraOpThreads);
         Assert.Equal(0, options.InterOpThreads);
-        Assert.Equal(GraphOptimizationLevel.All, options.OptimizationLevel);
-        Assert.Equal(ExecutionProvider.Cpu, options.Provider);
+        Assert.Equal(ModelOptimizationLevel.All, options.OptimizationLevel);
+        Assert.Equal(DeviceType.Cpu, options.Device);
         Assert.Equal(0, options.DeviceId);
         Assert.Null(options.AllowSpinning);
     }
@@ -20,7 +20,7 @@ public sealed class SessionOptionsTests
     [InlineData(false)]
     public void Spinning_on_or_off_opens_and_runs_a_model_on_two_threads(bool spinning)
     {
-        var options = new OrtSessionOptions { IntraOpThreads = 2, AllowSpinning = spinning };
+        var options = new ModelSessionOptions { IntraOpThreads = 2, AllowSpinning = spinning };
         using var session = OrtSession.FromBytes(Fixtures.AddDynamicBatch(4096), options);
         var x = Enumerable.Range(0, 4096 * 8).Select(i => (float)i).ToArray();
 
@@ -38,7 +38,7 @@ public sealed class SessionOptionsTests
     [InlineData(1025)]
     public void Thread_counts_outside_0_to_1024_are_refused(int threads)
     {
-        var options = new OrtSessionOptions();
+        var options = new ModelSessionOptions();
 
         Assert.Throws<ArgumentOutOfRangeException>(() => options.IntraOpThreads = threads);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.InterOpThreads = threads);
@@ -47,21 +47,22 @@ public sealed class SessionOptionsTests
     [Fact]
     public void Undefined_enums_and_negative_device_ids_are_refused()
     {
-        var options = new OrtSessionOptions();
+        var options = new ModelSessionOptions();
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => options.OptimizationLevel = (GraphOptimizationLevel)3);
-        Assert.Throws<ArgumentOutOfRangeException>(() => options.Provider = (ExecutionProvider)7);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.OptimizationLevel = (ModelOptimizationLevel)3);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.Device = (DeviceType)7);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.Device = DeviceType.Auto);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.DeviceId = -1);
     }
 
     [Theory]
-    [InlineData(GraphOptimizationLevel.None)]
-    [InlineData(GraphOptimizationLevel.Basic)]
-    [InlineData(GraphOptimizationLevel.Extended)]
-    [InlineData(GraphOptimizationLevel.All)]
-    public void Every_optimization_level_opens_and_runs_a_model(GraphOptimizationLevel level)
+    [InlineData(ModelOptimizationLevel.None)]
+    [InlineData(ModelOptimizationLevel.Basic)]
+    [InlineData(ModelOptimizationLevel.Extended)]
+    [InlineData(ModelOptimizationLevel.All)]
+    public void Every_optimization_level_opens_and_runs_a_model(ModelOptimizationLevel level)
     {
-        var options = new OrtSessionOptions { OptimizationLevel = level, IntraOpThreads = 1, InterOpThreads = 1 };
+        var options = new ModelSessionOptions { OptimizationLevel = level, IntraOpThreads = 1, InterOpThreads = 1 };
         using var session = OrtSession.FromBytes(Fixtures.TensorAdd(), options);
 
         var y = session.Run([Tensor.Create([1f, 2, 3, 4], 2, 2), Tensor.Create([10f, 20, 30, 40], 2, 2)])[0];
@@ -73,7 +74,7 @@ public sealed class SessionOptionsTests
     [Fact]
     public void A_session_keeps_the_options_it_was_opened_with()
     {
-        var options = new OrtSessionOptions { IntraOpThreads = 1 };
+        var options = new ModelSessionOptions { IntraOpThreads = 1 };
         using var session = OrtSession.FromBytes(Fixtures.TensorAdd(), options);
 
         options.IntraOpThreads = 2;
@@ -82,13 +83,24 @@ public sealed class SessionOptionsTests
     }
 
     [Fact]
-    public void Cuda_without_the_cuda_provider_library_fails_with_a_message_that_says_so()
+    public void Gpu_without_a_usable_cuda_provider_fails_with_a_message_that_names_what_is_missing()
     {
-        var options = new OrtSessionOptions { Provider = ExecutionProvider.Cuda, DeviceId = 0 };
+        // This machine has no GPU; the CPU-only build lacks the provider, the GPU build lacks the GPU (and maybe CUDA).
+        var options = new ModelSessionOptions { Device = DeviceType.Gpu, DeviceId = 0 };
 
-        var e = Assert.Throws<OrtException>(() => OrtSession.FromBytes(Fixtures.TensorAdd(), options));
+        var e = Assert.Throws<ModelDeviceException>(() => OrtSession.FromBytes(Fixtures.TensorAdd(), options));
+        output.WriteLine(e.Message);
 
-        Assert.Contains("CUDA provider for ONNX Runtime 1.30 is not installed", e.Message, StringComparison.Ordinal);
-        Assert.NotEqual(OrtErrorCode.Ok, e.Code);
+        if (OrtEnvironment.Shared.HasCudaProvider)
+        {
+            Assert.Contains("the CUDA execution provider of ONNX Runtime could not start on device 0", e.Message, StringComparison.Ordinal);
+            Assert.Contains("CUDA 13", e.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("the CUDA execution provider of ONNX Runtime is not in this build", e.Message, StringComparison.Ordinal);
+            Assert.Contains("-p:SharpServingCuda=true", e.Message, StringComparison.Ordinal);
+            Assert.Equal(e.Message, OrtModelRuntime.Instance.DeviceUnavailableReason(DeviceType.Gpu));
+        }
     }
 }

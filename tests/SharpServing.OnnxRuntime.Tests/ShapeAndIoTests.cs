@@ -94,7 +94,7 @@ public sealed class ShapeAndIoTests
     [Fact]
     public void Concurrent_runs_on_one_session_each_get_their_own_results()
     {
-        using var session = OrtSession.FromBytes(Fixtures.AddDynamicBatch(2), new OrtSessionOptions { IntraOpThreads = 1 });
+        using var session = OrtSession.FromBytes(Fixtures.AddDynamicBatch(2), new ModelSessionOptions { IntraOpThreads = 1 });
 
         Parallel.For(0, 200, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
         {

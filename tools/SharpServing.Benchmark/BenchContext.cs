@@ -1,4 +1,4 @@
-using SharpServing.OnnxRuntime;
+using SharpServing.Engine;
 
 namespace SharpServing.Benchmark;
 
@@ -39,7 +39,7 @@ internal sealed class BenchContext : IDisposable
     /// Session options for the models run in process: the thread settings a servable's model gets by default (ORT's
     /// thread counts, no spinning), or spinning with <c>--spin</c> (which the batching scenario also gives its servables).
     /// </summary>
-    public OrtSessionOptions SessionOptions => new() { AllowSpinning = Line.Flag("spin") };
+    public ModelSessionOptions SessionOptions => new() { AllowSpinning = Line.Flag("spin") };
 
     public Report Report { get; }
 

@@ -104,7 +104,7 @@ internal static class LoadRunner
             {
                 ok = await client.SendAsync(worker, cancellationToken);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException or ArgumentException or SharpServing.OnnxRuntime.OrtException)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException or ArgumentException or SharpServing.Engine.ModelRuntimeException)
             {
                 phase.SetFirstError(ex);
                 ok = false;

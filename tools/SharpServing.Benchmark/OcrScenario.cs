@@ -6,7 +6,7 @@ using Wire = SharpServing.Protocol;
 namespace SharpServing.Benchmark;
 
 /// <summary>
-/// ocr.detect and ocr.recognize over gRPC, against their models run in process through our ONNX Runtime binding with
+/// ocr.detect and ocr.recognize over gRPC, against their models run in process through the ONNX Runtime adapter (the engine's runtime interface) with
 /// the same threads: det at the batch size the server formed (read by the probe), and det + cls + rec for recognize,
 /// with the box count and line width the server's detection gives for the image.
 /// </summary>

@@ -1,12 +1,13 @@
-using SharpServing.OnnxRuntime;
+using SharpServing.Engine;
 
 namespace SharpServing.Benchmark;
 
 /// <summary>
-/// The model's own limit: ONNX Runtime runs through our binding, in this process, with prebuilt inputs. One "request"
-/// is one run of each session in order (e.g. det, then cls, then rec).
+/// The model's own limit: models run through the engine's runtime interface (the ONNX Runtime adapter, or any other
+/// <see cref="IModelRuntime"/>), in this process, with prebuilt inputs. One "request" is one run of each session in
+/// order (e.g. det, then cls, then rec).
 /// </summary>
-internal sealed class OrtLoadClient(IReadOnlyList<(OrtSession Session, Tensor[] Inputs)> runs) : ILoadClient
+internal sealed class OrtLoadClient(IReadOnlyList<(IModelSession Session, Tensor[] Inputs)> runs) : ILoadClient
 {
     public string Protocol => "in-process";
 
@@ -14,7 +15,7 @@ internal sealed class OrtLoadClient(IReadOnlyList<(OrtSession Session, Tensor[] 
     {
         foreach (var (session, inputs) in runs)
         {
-            session.Run(inputs, cancellationToken);
+            session.Run(inputs, new Tensor[session.Outputs.Count], cancellationToken);
         }
         return ValueTask.FromResult(true);
     }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using SharpServing.OnnxRuntime;
 
 namespace SharpServing.Engine.Execution;
 
@@ -72,7 +71,7 @@ internal static class BatchPacker
     /// Runs checked, mutually compatible instances (at most the batch size) as one batch; returns one output array per
     /// instance, in order.
     /// </summary>
-    public static Tensor[][] Run(ModelLayout layout, OrtSession session, IReadOnlyList<Tensor[]> instances, IReadOnlyList<long[][]> shapes,
+    public static Tensor[][] Run(ModelLayout layout, IModelSession session, IReadOnlyList<Tensor[]> instances, IReadOnlyList<long[][]> shapes,
         CancellationToken cancellationToken)
     {
         var count = instances.Count;
@@ -89,7 +88,8 @@ internal static class BatchPacker
                     (rented ??= new byte[]?[inputs.Length])[j] = buffer;
                 }
             }
-            var outputs = session.Run(inputs, cancellationToken);
+            var outputs = new Tensor[layout.OutputBatched.Count];
+            session.Run(inputs, outputs, cancellationToken);
             return Split(layout, outputs, count, rows);
         }
         finally
@@ -146,24 +146,25 @@ internal static class BatchPacker
         => tensor.Shape.SequenceEqual(shape) ? tensor
             : tensor.DataType.IsItems() ? Tensor.FromItems(tensor.DataType, shape, tensor.Items) : Tensor.FromMemory(tensor.DataType, shape, tensor.Data);
 
-    private static Tensor[][] Split(ModelLayout layout, IReadOnlyList<Tensor> outputs, int count, int rows)
+    private static Tensor[][] Split(ModelLayout layout, Tensor[] outputs, int count, int rows)
     {
-        if (outputs.Count != layout.OutputBatched.Count)
+        var missing = Array.IndexOf(outputs, null);
+        if (missing >= 0)
         {
-            throw new InvalidOperationException($"Model({layout.Key}) returned {outputs.Count} outputs, its signature has {layout.OutputBatched.Count}.");
+            throw new InvalidOperationException($"Model({layout.Key}) run left output {missing} unset.");
         }
         var results = new Tensor[count][];
-        if (!layout.AnyOutputBatched && outputs is Tensor[] whole)
+        if (!layout.AnyOutputBatched)
         {
             // Every instance gets the whole outputs: one shared array (results are never changed).
-            Array.Fill(results, whole);
+            Array.Fill(results, outputs);
             return results;
         }
         for (var i = 0; i < count; i++)
         {
-            results[i] = new Tensor[outputs.Count];
+            results[i] = new Tensor[outputs.Length];
         }
-        for (var k = 0; k < outputs.Count; k++)
+        for (var k = 0; k < outputs.Length; k++)
         {
             var output = outputs[k];
             if (!layout.OutputBatched[k])

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using SharpServing.OnnxRuntime;
 
 namespace SharpServing.Engine.Execution;
 
@@ -434,9 +433,9 @@ internal sealed class ModelBatcher : IDisposable
         }
     }
 
-    private sealed class Replica(OrtSession session, Channel<ModelWorkItem> channel, BatchCancellation cancellation)
+    private sealed class Replica(IModelSession session, Channel<ModelWorkItem> channel, BatchCancellation cancellation)
     {
-        public OrtSession Session { get; } = session;
+        public IModelSession Session { get; } = session;
 
         public Channel<ModelWorkItem> Channel { get; } = channel;
 

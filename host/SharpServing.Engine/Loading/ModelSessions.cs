@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using SharpServing.Engine.Configuration;
-using SharpServing.OnnxRuntime;
 
 namespace SharpServing.Engine.Loading;
 
@@ -12,8 +11,7 @@ namespace SharpServing.Engine.Loading;
 /// </summary>
 internal sealed class ModelSessions : IDisposable
 {
-    private const string CudaProvider = "CUDAExecutionProvider";
-
+    private readonly IModelRuntime _runtime;
     private readonly string _servable;
     private readonly long _version;
     private readonly string _versionDirectory;
@@ -22,13 +20,14 @@ internal sealed class ModelSessions : IDisposable
     private readonly IReadOnlyList<int> _deviceIds;
     private readonly byte[]? _key;
     private readonly ModelEncryptionMode _mode;
-    private readonly Dictionary<Model, OrtSession?[][]> _sessions = [];
+    private readonly Dictionary<Model, IModelSession?[][]> _sessions = [];
 
     /// <summary><paramref name="missingVersionMessage"/> is non-null when the version folder does not exist: the error a model
     /// declaration raises then.</summary>
-    public ModelSessions(string servable, long version, string versionDirectory, string? missingVersionMessage, DeviceType servableDevice,
+    public ModelSessions(IModelRuntime runtime, string servable, long version, string versionDirectory, string? missingVersionMessage, DeviceType servableDevice,
         IReadOnlyList<int> deviceIds, byte[]? key, ModelEncryptionMode mode)
     {
+        _runtime = runtime;
         _servable = servable;
         _version = version;
         _versionDirectory = versionDirectory;
@@ -58,10 +57,10 @@ internal sealed class ModelSessions : IDisposable
         var (device, ids) = Placement(model);
         if (!_sessions.TryGetValue(model, out var replicas))
         {
-            replicas = new OrtSession?[ids.Count][];
+            replicas = new IModelSession?[ids.Count][];
             for (var r = 0; r < replicas.Length; r++)
             {
-                replicas[r] = new OrtSession?[model.Files.Count];
+                replicas[r] = new IModelSession?[model.Files.Count];
             }
             _sessions.Add(model, replicas);
         }
@@ -79,26 +78,26 @@ internal sealed class ModelSessions : IDisposable
             }
             for (var r = 0; r < ids.Count; r++)
             {
-                var options = new OrtSessionOptions
+                var options = new ModelSessionOptions
                 {
                     IntraOpThreads = model.Options.IntraOpThreads,
                     InterOpThreads = model.Options.InterOpThreads,
                     AllowSpinning = model.Options.AllowSpinning,
-                    Provider = device == DeviceType.Gpu ? ExecutionProvider.Cuda : ExecutionProvider.Cpu,
+                    Device = device,
                     DeviceId = device == DeviceType.Gpu ? ids[r] : 0,
                 };
                 try
                 {
-                    replicas[r][subgraph] = plain is null ? OrtSession.FromFile(path, options) : OrtSession.FromBytes(plain, options);
+                    replicas[r][subgraph] = plain is null ? _runtime.Open(path, options) : _runtime.Open(plain, options);
                 }
-                catch (OrtException ex) when (device == DeviceType.Gpu && ex.Message.Contains("CUDA execution provider", StringComparison.Ordinal))
+                catch (ModelDeviceException ex)
                 {
-                    // ORT lists CUDA among its providers whenever it was built with it; the provider library may still be missing.
+                    // The runtime may offer a GPU provider and still fail to start it (no GPU, missing CUDA libraries).
                     throw new ServableLoadException(_servable, _version,
                         $"The device type 'GPU' of servable name {_servable} is inconsistent with current running environment, "
-                        + $"the CUDA execution provider of ONNX Runtime is not usable: {ex.Message}");
+                        + $"model {model.Key} cannot run on GPU {ids[r]}: {ex.Message}");
                 }
-                catch (OrtException ex)
+                catch (ModelRuntimeException ex)
                 {
                     throw LoadFailed(path, ex.Message);
                 }
@@ -127,7 +126,7 @@ internal sealed class ModelSessions : IDisposable
                 var replicas = _sessions[model];
                 _sessions.Remove(model);
                 var (device, ids) = Placement(model);
-                var sessions = replicas.Select(r => (IReadOnlyList<OrtSession>)[.. r.Select(s => s!)]).ToArray();
+                var sessions = replicas.Select(r => (IReadOnlyList<IModelSession>)[.. r.Select(s => s!)]).ToArray();
                 result.Add(new LoadedModel(model, model.Signatures!, sessions, device, ids));
             }
             return result;
@@ -163,11 +162,11 @@ internal sealed class ModelSessions : IDisposable
         var device = model.Options.DeviceType == DeviceType.Auto ? _servableDevice : model.Options.DeviceType;
         if (device == DeviceType.Gpu)
         {
-            if (!OrtEnvironment.Shared.AvailableProviders.Contains(CudaProvider))
+            if (_runtime.DeviceUnavailableReason(DeviceType.Gpu) is { } reason)
             {
                 throw new ServableLoadException(_servable, _version,
                     $"The device type 'GPU' of servable name {_servable} is inconsistent with current running environment, "
-                    + $"model {model.Key} asks for GPU but the CUDA execution provider of ONNX Runtime is not available");
+                    + $"model {model.Key} asks for GPU but {reason}");
             }
             return (DeviceType.Gpu, _deviceIds.Count == 0 ? [0] : _deviceIds);
         }
@@ -187,17 +186,17 @@ internal sealed class ModelSessions : IDisposable
         }
     }
 
-    private TensorSpec[] Specs(IReadOnlyList<OrtNodeInfo> nodes, string kind, string path)
+    private TensorSpec[] Specs(IReadOnlyList<ModelValueInfo> nodes, string kind, string path)
     {
         var specs = new TensorSpec[nodes.Count];
         for (var i = 0; i < specs.Length; i++)
         {
             var node = nodes[i];
-            if (!node.IsTensor || node.DataType == DataType.Unknown)
+            if (!node.IsSupported)
             {
-                throw LoadFailed(path, $"model {kind} '{node.Name}' has type {node.ElementType}, which serving does not support");
+                throw LoadFailed(path, $"model {kind} '{node.Name}' has type {node.TypeName}, which serving does not support");
             }
-            specs[i] = new TensorSpec(node.Name, node.DataType, node.Shape);
+            specs[i] = node.ToSpec();
         }
         return specs;
     }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine.Configuration;
 using SharpServing.Engine.Repository;
-using SharpServing.OnnxRuntime;
 
 namespace SharpServing.Engine.Loading;
 
@@ -17,15 +16,18 @@ namespace SharpServing.Engine.Loading;
 internal sealed class ServableLoader
 {
     private readonly Func<string, ScriptCache> _cacheFor;
+    private readonly IModelRuntime _runtime;
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private int _compilations;
 
-    /// <summary>A loader; <paramref name="cacheFor"/> gives the script cache of a servables root.</summary>
-    public ServableLoader(Func<string, ScriptCache> cacheFor, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    /// <summary>A loader; <paramref name="cacheFor"/> gives the script cache of a servables root, <paramref name="runtime"/> opens the models.</summary>
+    public ServableLoader(Func<string, ScriptCache> cacheFor, IModelRuntime runtime, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
+        ArgumentNullException.ThrowIfNull(runtime);
         _cacheFor = cacheFor;
+        _runtime = runtime;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger("SharpServing.Engine.Loading");
@@ -50,13 +52,13 @@ internal sealed class ServableLoader
         var name = config.ServableName;
         var root = config.ResolvedServableDirectory;
         var layout = ServableRepository.Inspect(root, name);
-        var servableDevice = CheckDevice(config);
+        var servableDevice = CheckDevice(config, _runtime);
         var (number, missingVersionMessage) = ChooseVersion(layout, config.VersionNumber);
         var versionDirectory = layout.VersionDirectory(number);
         cancellationToken.ThrowIfCancellationRequested();
 
         var code = layout.ConfigKind == ServableConfigKind.Script ? ServableCode.ForScript($"{name}/{number}") : OpenPlugin(layout, number);
-        using var sessions = new ModelSessions(name, number, versionDirectory, missingVersionMessage, servableDevice, config.DeviceIds,
+        using var sessions = new ModelSessions(_runtime, name, number, versionDirectory, missingVersionMessage, servableDevice, config.DeviceIds,
             config.DecKey, config.DecMode);
         IReadOnlyList<LoadedModel>? models = null;
         try
@@ -105,7 +107,7 @@ internal sealed class ServableLoader
         }
     }
 
-    private static DeviceType CheckDevice(ServableStartConfig config)
+    private static DeviceType CheckDevice(ServableStartConfig config, IModelRuntime runtime)
     {
         switch (config.DeviceType)
         {
@@ -113,12 +115,10 @@ internal sealed class ServableLoader
             case "CPU":
                 return DeviceType.Cpu;
             case "GPU":
-                if (!OrtEnvironment.Shared.AvailableProviders.Contains("CUDAExecutionProvider"))
+                if (runtime.DeviceUnavailableReason(DeviceType.Gpu) is { } reason)
                 {
                     throw new ServableLoadException(config.ServableName, 0,
-                        $"The device type 'GPU' of servable name {config.ServableName} is inconsistent with current running environment, "
-                        + "the CUDA execution provider of ONNX Runtime is not available (available: "
-                        + $"{string.Join(", ", OrtEnvironment.Shared.AvailableProviders)})");
+                        $"The device type 'GPU' of servable name {config.ServableName} is inconsistent with current running environment, {reason}");
                 }
                 return DeviceType.Gpu;
             default:

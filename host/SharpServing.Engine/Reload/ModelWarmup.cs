@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using SharpServing.Engine.Loading;
-using SharpServing.OnnxRuntime;
 
 namespace SharpServing.Engine.Reload;
 
@@ -37,9 +36,10 @@ internal static class ModelWarmup
                     cancellationToken.ThrowIfCancellationRequested();
                     try
                     {
-                        replica[subgraph].Run(inputs, cancellationToken);
+                        var session = replica[subgraph];
+                        session.Run(inputs, new Tensor[session.Outputs.Count], cancellationToken);
                     }
-                    catch (Exception ex) when (ex is OrtException or ArgumentException)
+                    catch (Exception ex) when (ex is ModelRuntimeException or ArgumentException)
                     {
                         throw Failed(version, path, ex.Message);
                     }

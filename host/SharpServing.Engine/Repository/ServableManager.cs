@@ -26,16 +26,17 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
     private CatalogSnapshot _snapshot = CatalogSnapshot.Empty;
     private bool _disposed;
 
-    /// <summary>A manager for <paramref name="configuration"/> (validated here). Nothing loads until <see cref="StartAsync"/>.</summary>
+    /// <summary>A manager for <paramref name="configuration"/> (validated here) whose models open in <paramref name="runtime"/>. Nothing loads until <see cref="StartAsync"/>.</summary>
     /// <exception cref="ServingConfigurationException">The configuration is invalid.</exception>
-    public ServableManager(ServingConfiguration configuration, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    public ServableManager(ServingConfiguration configuration, IModelRuntime runtime, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(runtime);
         configuration.Validate();
         _configuration = configuration;
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = factory.CreateLogger<ServableManager>();
-        _loader = new ServableLoader(CacheFor, timeProvider, factory);
+        _loader = new ServableLoader(CacheFor, runtime, timeProvider, factory);
     }
 
     /// <summary>

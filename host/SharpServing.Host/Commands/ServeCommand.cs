@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SharpServing.Engine.Configuration;
 using SharpServing.Engine.Repository;
+using Microsoft.ML.OnnxRuntime;
 using SharpServing.OnnxRuntime;
 using SharpServing.Server;
 
@@ -63,7 +64,7 @@ internal static class ServeCommand
         var configuration = ServeConfigurationBuilder.Build(parsed);
         var level = ParseLogLevel(parsed.Value("log-level"));
         // ONNX Runtime's own warnings (unused initializers and the like) are noise for operators; its errors surface as exceptions.
-        OrtEnvironment.Configure(level <= LogLevel.Debug ? OrtLogLevel.Warning : OrtLogLevel.Error);
+        OrtEnvironment.Configure(level <= LogLevel.Debug ? OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING : OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
         {
             o.SingleLine = true;

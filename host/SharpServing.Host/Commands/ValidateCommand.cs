@@ -1,5 +1,6 @@
 using SharpServing.Engine.Configuration;
 using SharpServing.Engine.Repository;
+using SharpServing.OnnxRuntime;
 
 namespace SharpServing.Host.Commands;
 
@@ -44,7 +45,7 @@ internal static class ValidateCommand
         }
         var configuration = new ServingConfiguration { UseCompileCache = false };
         configuration.Servables.Add(start);
-        await using var manager = new ServableManager(configuration);
+        await using var manager = new ServableManager(configuration, OrtModelRuntime.Instance);
         var statuses = await manager.StartAsync(CancellationToken.None);
         var failed = statuses.Where(s => s.State == ServableVersionState.Failed).ToList();
         foreach (var failure in failed)

@@ -17,6 +17,14 @@ public sealed class BatchingTests(ITestOutputHelper output)
             b.RegisterMethod("m", outputs ?? ["y"], (x1, x2) => b.AddStage(declared, x1, x2));
         }, new Dictionary<string, byte[]> { ["model.onnx"] = model }, time: time);
 
+    /// <summary>As above, over a managed model (the tests of batching logic do not need ONNX Runtime).</summary>
+    private static TestServable Servable(IModelSession model, ModelOptions? options = null, TimeProvider? time = null, bool withBatchDim = true)
+        => Create(b =>
+        {
+            var declared = b.DeclareModel("model.onnx", withBatchDim, null, options);
+            b.RegisterMethod("m", ["y"], (x1, x2) => b.AddStage(declared, x1, x2));
+        }, _ => model, time: time);
+
     private static Dictionary<string, RequestInput> Pair(float[] x1, float[] x2)
         => Instance(("x1", Floats(x1, x1.Length)), ("x2", Floats(x2, x2.Length)));
 
@@ -37,7 +45,7 @@ public sealed class BatchingTests(ITestOutputHelper output)
     [Fact]
     public async Task A_misfit_size_fails_only_its_instance()
     {
-        await using var servable = Servable(Fixtures.Add(2, 2));
+        await using var servable = Servable(ManagedModels.Add(2, 2));
         var bad = Instance(("x1", Floats(1, 2)), ("x2", Floats(1, 1, 3)));
 
         var reply = await servable.PredictAsync("m", Pair([1, 2], [3, 4]), bad, Pair([5, 6], [7, 8]));
@@ -54,7 +62,7 @@ public sealed class BatchingTests(ITestOutputHelper output)
     [Fact]
     public async Task A_misfit_data_type_fails_only_its_instance()
     {
-        await using var servable = Servable(Fixtures.Add(2, 2));
+        await using var servable = Servable(ManagedModels.Add(2, 2));
         var bad = Instance(("x1", Floats(1, 2)), ("x2", Tensor.Create(new[] { 1, 1 }, 2)));
 
         var reply = await servable.PredictAsync("m", Pair([1, 2], [3, 4]), bad, Pair([5, 6], [7, 8]));
@@ -68,7 +76,7 @@ public sealed class BatchingTests(ITestOutputHelper output)
     [Fact]
     public async Task The_same_misfit_in_every_instance_collapses_to_a_request_error()
     {
-        await using var servable = Servable(Fixtures.TensorAdd(), withBatchDim: false);
+        await using var servable = Servable(ManagedModels.Add(2, 2), withBatchDim: false);
         var bad = Instance(("x1", Floats(1, 2, 2)), ("x2", Floats(1, 2, 3)));
 
         var reply = await servable.PredictAsync("m", bad, bad);
@@ -79,7 +87,7 @@ public sealed class BatchingTests(ITestOutputHelper output)
     [Fact]
     public async Task Only_size_and_type_are_checked_not_the_shape()
     {
-        await using var servable = Servable(Fixtures.Add(2, 2));
+        await using var servable = Servable(ManagedModels.Add(2, 2));
 
         var reply = await servable.PredictAsync("m", Instance(("x1", Floats([1, 2], 2, 1)), ("x2", Floats([3, 4], 1, 2))));
 
@@ -142,7 +150,7 @@ public sealed class BatchingTests(ITestOutputHelper output)
     public async Task A_dynamic_batch_runs_exactly_the_instances_present_up_to_its_maximum()
     {
         var time = new ManualTimeProvider();
-        await using var servable = Servable(Fixtures.AddDynamicBatch(2), new ModelOptions { MaxBatchSize = 4, BatchDelay = s_delay }, time);
+        await using var servable = Servable(ManagedModels.AddDynamicBatch(2), new ModelOptions { MaxBatchSize = 4, BatchDelay = s_delay }, time);
 
         var requests = Enumerable.Range(0, 5).Select(i => servable.PredictAsync("m", Pair([i, i], [1, 1]))).ToArray();
         await DriveAsync(time, servable, Task.WhenAll(requests));
@@ -226,7 +234,7 @@ public sealed class BatchingTests(ITestOutputHelper output)
     [Fact]
     public async Task Sixteen_concurrent_single_instance_requests_share_runs_of_a_dynamic_batch()
     {
-        await using var servable = Servable(Fixtures.AddDynamicBatch(2));
+        await using var servable = Servable(ManagedModels.AddDynamicBatch(2));
         // Warm the session so the first run's setup does not decide the shape of the batches.
         ReplyAssert.Success(await servable.PredictAsync("m", Pair([0, 0], [0, 0])), 1);
         var warm = servable.Executor.GetBatchSizes(servable.Models[0]).Values.Sum();

@@ -23,7 +23,7 @@ public sealed class MetricsTests : IDisposable
             RegisterMethod("add_common", outputs: ["y"], (x1, x2) => AddStage(model, x1, x2));
             """);
         _servables.WriteModel("metered", 1, ModelFile, Fixtures.TensorAdd());
-        var manager = new ServableManager(_servables.Configuration(_servables.Config("metered")));
+        var manager = new ServableManager(_servables.Configuration(_servables.Config("metered")), OrtModelRuntime.Instance);
         await using var disposal = manager.DisposeWithTimeout();
         await manager.StartAsync(CancellationToken.None).WaitAsync(Predict.Timeout);
 

@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Logging;
-using SharpServing.OnnxRuntime;
 
 namespace SharpServing.Engine.Tests.Execution;
 
 /// <summary>
 /// A servable version built the way the loader builds one, without a folder: the configuration runs on a real
-/// <see cref="ServableBuilder"/>, models open as real ONNX Runtime sessions from fixture bytes, and requests go through
-/// a real <see cref="Dispatcher"/>.
+/// <see cref="ServableBuilder"/>, models open as real ONNX Runtime sessions from fixture bytes (or as managed sessions of
+/// <see cref="ManagedModels"/> where a test is about batching and execution, not the runtime), and requests go through a
+/// real <see cref="Dispatcher"/>.
 /// </summary>
 internal sealed class TestServable : IServableCatalog, IAsyncDisposable
 {
@@ -29,22 +29,25 @@ internal sealed class TestServable : IServableCatalog, IAsyncDisposable
 
     public static TestServable Create(Action<ServableBuilder> configure, IReadOnlyDictionary<string, byte[]>? models = null,
         ExecutionOptions? options = null, TimeProvider? time = null, ILoggerFactory? logs = null, string name = "svc")
+        => Create(configure, file => OrtSession.FromBytes(models![file]), options, time, logs, name);
+
+    /// <summary>As above, each model file opened by <paramref name="open"/> (file name → session).</summary>
+    public static TestServable Create(Action<ServableBuilder> configure, Func<string, IModelSession> open,
+        ExecutionOptions? options = null, TimeProvider? time = null, ILoggerFactory? logs = null, string name = "svc")
     {
         options ??= new ExecutionOptions();
-        var sessions = new Dictionary<Model, List<OrtSession>>();
+        var sessions = new Dictionary<Model, List<IModelSession>>();
         try
         {
             var builder = new ServableBuilder(name, 1, "/nonexistent", (model, subgraph) =>
             {
-                var session = OrtSession.FromBytes(models![model.Files[subgraph]]);
+                var session = open(model.Files[subgraph]);
                 if (!sessions.TryGetValue(model, out var list))
                 {
                     sessions[model] = list = [];
                 }
                 list.Add(session);
-                return new ModelSignature(
-                    [.. session.Inputs.Select(i => new TensorSpec(i.Name, i.DataType, i.Shape))],
-                    [.. session.Outputs.Select(o => new TensorSpec(o.Name, o.DataType, o.Shape))]);
+                return new ModelSignature([.. session.Inputs.Select(i => i.ToSpec())], [.. session.Outputs.Select(o => o.ToSpec())]);
             });
             configure(builder);
             var loaded = builder.Models.Select(m => new LoadedModel(m, m.Signatures!, [sessions[m]], DeviceType.Cpu, [0])).ToList();

@@ -76,7 +76,7 @@ public sealed class ModelEncryptionTests : IDisposable
         var key = RandomNumberGenerator.GetBytes(32);
         var config = WriteEncryptedAdd(key, mode, mode);
         var filesBefore = Directory.GetFiles(_servables.ServableDirectory("add"), "*", SearchOption.AllDirectories).Order().ToList();
-        var manager = new ServableManager(_servables.Configuration(config));
+        var manager = new ServableManager(_servables.Configuration(config), OrtModelRuntime.Instance);
         await using var disposal = manager.DisposeWithTimeout();
 
         var status = Assert.Single(await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout));
@@ -105,7 +105,7 @@ public sealed class ModelEncryptionTests : IDisposable
         {
             config.DecKey = RandomNumberGenerator.GetBytes(16);
         }
-        var manager = new ServableManager(_servables.Configuration(config));
+        var manager = new ServableManager(_servables.Configuration(config), OrtModelRuntime.Instance);
         await using var disposal = manager.DisposeWithTimeout();
 
         var status = Assert.Single(await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout));
@@ -123,7 +123,7 @@ public sealed class ModelEncryptionTests : IDisposable
         _servables.WriteAdd("add", 1);
         var config = _servables.Config("add");
         config.DecKey = new byte[16];
-        var manager = new ServableManager(_servables.Configuration(config));
+        var manager = new ServableManager(_servables.Configuration(config), OrtModelRuntime.Instance);
         await using var disposal = manager.DisposeWithTimeout();
 
         var status = Assert.Single(await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout));
@@ -136,7 +136,7 @@ public sealed class ModelEncryptionTests : IDisposable
     {
         var key = RandomNumberGenerator.GetBytes(32);
         var original = (byte[])key.Clone();
-        var sessions = new ModelSessions("add", 1, _servables.Root, null, DeviceType.Cpu, [], key, ModelEncryptionMode.AesGcm);
+        var sessions = new ModelSessions(OrtModelRuntime.Instance, "add", 1, _servables.Root, null, DeviceType.Cpu, [], key, ModelEncryptionMode.AesGcm);
         var copy = (byte[])typeof(ModelSessions).GetField("_key", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(sessions)!;
         Assert.NotSame(key, copy);
         Assert.Equal(original, copy);

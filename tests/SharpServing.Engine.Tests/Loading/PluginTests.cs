@@ -92,7 +92,7 @@ public sealed class PluginTests : IDisposable
     public async Task A_plugin_servable_registers_and_serves_with_its_dependency_private_and_the_sdk_shared(string name, bool withDepsJson)
     {
         WritePluginServable(name, withDepsJson);
-        var loader = new ServableLoader(_ => new ScriptCache(null));
+        var loader = new ServableLoader(_ => new ScriptCache(null), OrtModelRuntime.Instance);
 
         var version = await loader.LoadAsync(_servables.Config(name), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
         await using var disposal = version.DisposeWithTimeout();
@@ -113,7 +113,7 @@ public sealed class PluginTests : IDisposable
     {
         var plugin = Path.Combine(_servables.ServableDirectory("empty"), "plugin", "Empty.dll");
         PluginBuilder.Compile("Empty", "namespace E; public sealed class NotAConfigurator { }", plugin);
-        var loader = new ServableLoader(_ => new ScriptCache(null));
+        var loader = new ServableLoader(_ => new ScriptCache(null), OrtModelRuntime.Instance);
 
         var error = await Assert.ThrowsAsync<ServableLoadException>(
             () => loader.LoadAsync(_servables.Config("empty"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout));
@@ -125,7 +125,7 @@ public sealed class PluginTests : IDisposable
     public async Task Plugin_versions_unload_completely()
     {
         WritePluginServable("greeter", withDepsJson: true);
-        var loader = new ServableLoader(_ => new ScriptCache(null));
+        var loader = new ServableLoader(_ => new ScriptCache(null), OrtModelRuntime.Instance);
         var contexts = new List<WeakReference>();
 
         for (var i = 0; i < 5; i++)
@@ -147,7 +147,7 @@ public sealed class PluginTests : IDisposable
         var plugin = Path.Combine(directory, "plugin", "Adder.dll");
         AdderPlugin.Write(directory, constant: 1);
         _servables.WriteModel("adder", 1, "tensor_add.onnx", Fixtures.TensorAdd());
-        var loader = new ServableLoader(_ => new ScriptCache(null));
+        var loader = new ServableLoader(_ => new ScriptCache(null), OrtModelRuntime.Instance);
         var old = await loader.LoadAsync(_servables.Config("adder"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
         await using var oldDisposal = old.DisposeWithTimeout();
         Assert.Equal(101f, await ReloadServables.OffsetAsync(new SingleVersionCatalog(old), "adder"));
@@ -178,7 +178,7 @@ public sealed class PluginTests : IDisposable
         WritePluginServable("greeter", withDepsJson: true);
         var plugin = Path.Combine(_servables.ServableDirectory("greeter"), "plugin");
         File.WriteAllText(Path.Combine(plugin, "Greeter.deps.json"), "{ \"targets\": ");
-        var loader = new ServableLoader(_ => new ScriptCache(null));
+        var loader = new ServableLoader(_ => new ScriptCache(null), OrtModelRuntime.Instance);
 
         var error = await Assert.ThrowsAsync<ServableLoadException>(
             () => loader.LoadAsync(_servables.Config("greeter"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout));
@@ -190,7 +190,7 @@ public sealed class PluginTests : IDisposable
     public async Task A_plugin_whose_constructor_throws_fails_with_its_error_and_leaves_no_load_context_behind()
     {
         PluginBuilder.Compile("Thrower", ThrowingPluginSource, Path.Combine(_servables.ServableDirectory("thrower"), "plugin", "Thrower.dll"));
-        var loader = new ServableLoader(_ => new ScriptCache(null));
+        var loader = new ServableLoader(_ => new ScriptCache(null), OrtModelRuntime.Instance);
 
         var error = await Assert.ThrowsAsync<ServableLoadException>(
             () => loader.LoadAsync(_servables.Config("thrower"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout));
@@ -209,7 +209,7 @@ public sealed class PluginTests : IDisposable
         var garbage = Path.Combine(_servables.ServableDirectory("garbage"), "plugin", "Garbage.dll");
         Directory.CreateDirectory(Path.GetDirectoryName(garbage)!);
         File.WriteAllText(garbage, "this is a text file, not an assembly");
-        var manager = new ServableManager(_servables.Configuration(_servables.Config("add"), _servables.Config("thrower"), _servables.Config("garbage")));
+        var manager = new ServableManager(_servables.Configuration(_servables.Config("add"), _servables.Config("thrower"), _servables.Config("garbage")), OrtModelRuntime.Instance);
         await using var disposal = manager.DisposeWithTimeout();
 
         var statuses = await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);

@@ -15,7 +15,7 @@ public sealed class ScriptCacheTests(ITestOutputHelper output) : IDisposable
     private static async Task<(ServableManager Manager, TimeSpan Elapsed)> StartAsync(ServingConfiguration configuration)
     {
         var started = Stopwatch.GetTimestamp();
-        var manager = new ServableManager(configuration);
+        var manager = new ServableManager(configuration, OrtModelRuntime.Instance);
         var statuses = await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
         Assert.All(statuses, s => Assert.True(s.State == ServableVersionState.Available, s.Error));
         return (manager, Stopwatch.GetElapsedTime(started));

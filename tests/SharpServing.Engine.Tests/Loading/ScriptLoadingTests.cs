@@ -12,7 +12,7 @@ public sealed class ScriptLoadingTests : IDisposable
 
     public void Dispose() => _servables.Dispose();
 
-    private static ServableLoader Loader(string? cacheDirectory = null) => new(_ => new ScriptCache(cacheDirectory));
+    private static ServableLoader Loader(string? cacheDirectory = null) => new(_ => new ScriptCache(cacheDirectory), OrtModelRuntime.Instance);
 
     private static async Task<ServableLoadException> LoadFailsAsync(ServableStartConfig config)
         => await Assert.ThrowsAsync<ServableLoadException>(() => Loader().LoadAsync(config, new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout));
@@ -36,7 +36,7 @@ public sealed class ScriptLoadingTests : IDisposable
         var signature = Assert.Single(model.Signatures);
         Assert.Equal([DataType.Float32, DataType.Float32], signature.Inputs.Select(i => i.DataType));
         Assert.Equal([2L, 2L], signature.Outputs[0].Shape);
-        var session = Assert.Single(Assert.Single(model.Sessions));
+        var session = Assert.IsType<OrtSession>(Assert.Single(Assert.Single(model.Sessions)));
         Assert.False(session.Options.AllowSpinning);
         var y = session.Run([Tensor.Create([1f, 2f, 3f, 4f], 2, 2), Tensor.Create([1f, 1f, 1f, 1f], 2, 2)]);
         Assert.Equal([2f, 3f, 4f, 5f], y[0].ToArray<float>());
@@ -54,7 +54,7 @@ public sealed class ScriptLoadingTests : IDisposable
         var version = await Loader().LoadAsync(_servables.Config("tuned"), new ExecutionOptions(), CancellationToken.None).WaitAsync(s_timeout);
         await using var disposal = version.DisposeWithTimeout();
 
-        var options = Assert.Single(Assert.Single(Assert.Single(version.Models).Sessions)).Options;
+        var options = Assert.IsType<OrtSession>(Assert.Single(Assert.Single(Assert.Single(version.Models).Sessions))).Options;
         Assert.Equal(2, options.IntraOpThreads);
         Assert.Equal(1, options.InterOpThreads);
         Assert.True(options.AllowSpinning);

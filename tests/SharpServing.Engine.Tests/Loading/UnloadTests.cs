@@ -12,7 +12,7 @@ public sealed class UnloadTests : IDisposable
     public async Task Loading_and_disposing_a_script_version_20_times_leaves_every_load_context_collected()
     {
         _servables.WriteAdd("add", 1);
-        var loader = new ServableLoader(_ => new ScriptCache(_servables.CacheDirectory));
+        var loader = new ServableLoader(_ => new ScriptCache(_servables.CacheDirectory), OrtModelRuntime.Instance);
         var contexts = new List<WeakReference>();
 
         for (var i = 0; i < 20; i++)
@@ -32,7 +32,7 @@ public sealed class UnloadTests : IDisposable
             Tensor Echo(Tensor x) => x;
             throw new InvalidOperationException("after registering");
             """);
-        var loader = new ServableLoader(_ => new ScriptCache(null));
+        var loader = new ServableLoader(_ => new ScriptCache(null), OrtModelRuntime.Instance);
 
         var before = System.Runtime.Loader.AssemblyLoadContext.All.Count(c => c.Name == "throws/1");
         var error = await Assert.ThrowsAsync<ServableLoadException>(

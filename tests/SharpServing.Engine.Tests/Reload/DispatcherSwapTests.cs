@@ -16,7 +16,7 @@ public sealed class DispatcherSwapTests : IDisposable
     public async Task A_request_that_resolved_a_version_being_swapped_out_runs_on_the_published_one()
     {
         _servables.WriteAdd("add", edit: 0, 1);
-        var loader = new ServableLoader(_ => new ScriptCache(null));
+        var loader = new ServableLoader(_ => new ScriptCache(null), OrtModelRuntime.Instance);
         var old = await loader.LoadAsync(_servables.Temp.Config("add"), new ExecutionOptions(), CancellationToken.None).WaitAsync(ReloadServables.Timeout);
         _servables.WriteScript("add", edit: 4);
         var current = await loader.LoadAsync(_servables.Temp.Config("add"), new ExecutionOptions(), CancellationToken.None).WaitAsync(ReloadServables.Timeout);

@@ -27,7 +27,7 @@ public sealed class ModelWarmupTests : IDisposable
     public async Task A_version_whose_warm_up_fails_is_not_published_and_the_serving_version_stays()
     {
         _servables.WriteAdd("add", edit: 0, 1);
-        var manager = new ServableManager(_servables.Configuration(watch: false));
+        var manager = new ServableManager(_servables.Configuration(watch: false), OrtModelRuntime.Instance);
         await using var disposal = manager.DisposeWithTimeout();
         await manager.StartAsync(CancellationToken.None).WaitAsync(ReloadServables.Timeout);
         Assert.True(manager.TryGetVersion("add", 1, out var serving));
@@ -62,7 +62,7 @@ public sealed class ModelWarmupTests : IDisposable
         Directory.CreateDirectory(warmup);
         Npy.Write(Path.Combine(warmup, "x1.npy"), Tensor.Zeros<float>(3, 3));
         Npy.Write(Path.Combine(warmup, "x2.npy"), Tensor.Zeros<float>(3, 3));
-        var on = new ServableManager(_servables.Configuration(watch: false));
+        var on = new ServableManager(_servables.Configuration(watch: false), OrtModelRuntime.Instance);
         await using (on.DisposeWithTimeout())
         {
             var status = Assert.Single(await on.StartAsync(CancellationToken.None).WaitAsync(ReloadServables.Timeout));
@@ -72,7 +72,7 @@ public sealed class ModelWarmupTests : IDisposable
 
         var configuration = _servables.Configuration(watch: false);
         configuration.WarmUp = false;
-        var off = new ServableManager(configuration);
+        var off = new ServableManager(configuration, OrtModelRuntime.Instance);
         await using (off.DisposeWithTimeout())
         {
             Assert.Equal(ServableVersionState.Available, Assert.Single(await off.StartAsync(CancellationToken.None).WaitAsync(ReloadServables.Timeout)).State);

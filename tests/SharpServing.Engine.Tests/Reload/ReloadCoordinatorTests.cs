@@ -18,7 +18,7 @@ public sealed class ReloadCoordinatorTests : IDisposable
 
     private async Task<(ServableManager Manager, ReloadCoordinator Reload)> StartAsync(ServingConfiguration configuration)
     {
-        var manager = new ServableManager(configuration);
+        var manager = new ServableManager(configuration, OrtModelRuntime.Instance);
         var reload = new ReloadCoordinator(manager, _clock);
         await reload.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
         return (manager, reload);

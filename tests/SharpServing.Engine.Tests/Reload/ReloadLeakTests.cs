@@ -22,7 +22,7 @@ public sealed class ReloadLeakTests(ITestOutputHelper output) : IDisposable
     public async Task Fifty_reload_cycles_collect_every_old_load_context_and_keep_memory_flat()
     {
         _servables.WriteAdd("add", edit: 0, 1);
-        var manager = new ServableManager(_servables.Configuration(watch: false));
+        var manager = new ServableManager(_servables.Configuration(watch: false), OrtModelRuntime.Instance);
         var reload = new ReloadCoordinator(manager);
         await reload.StartAsync(CancellationToken.None).WaitAsync(ReloadServables.Timeout);
         try
@@ -64,7 +64,7 @@ public sealed class ReloadLeakTests(ITestOutputHelper output) : IDisposable
         var directory = _servables.Temp.ServableDirectory("adder");
         AdderPlugin.Write(directory, constant: 1);
         _servables.Temp.WriteModel("adder", 1, "tensor_add.onnx", SharpServing.ModelFixtures.ModelFixtures.TensorAdd());
-        var manager = new ServableManager(_servables.Configuration(watch: false));
+        var manager = new ServableManager(_servables.Configuration(watch: false), OrtModelRuntime.Instance);
         var reload = new ReloadCoordinator(manager);
         await reload.StartAsync(CancellationToken.None).WaitAsync(ReloadServables.Timeout);
         try

@@ -19,7 +19,7 @@ public sealed class ServableManagerTests : IDisposable
         _servables.WriteAdd("add", 1);
         _servables.WriteScript("broken", "int x = \"text\";");
         var configuration = _servables.Configuration(_servables.Config("add"), _servables.Config("broken"), _servables.Config("missing"));
-        var manager = new ServableManager(configuration);
+        var manager = new ServableManager(configuration, OrtModelRuntime.Instance);
         await using var disposal = manager.DisposeWithTimeout();
 
         var statuses = await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
@@ -43,7 +43,7 @@ public sealed class ServableManagerTests : IDisposable
     public async Task Versions_are_published_resolved_and_retired()
     {
         _servables.WriteAdd("add", 1, 2);
-        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")));
+        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")), OrtModelRuntime.Instance);
         await using var disposal = manager.DisposeWithTimeout();
         await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
         Assert.True(manager.TryGetVersion("add", 0, out var latest));
@@ -73,7 +73,7 @@ public sealed class ServableManagerTests : IDisposable
     public async Task Loading_a_published_version_again_swaps_in_the_new_one_and_unloads_the_old()
     {
         _servables.WriteAdd("add", 1);
-        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")));
+        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")), OrtModelRuntime.Instance);
         await using var disposal = manager.DisposeWithTimeout();
         await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
         var old = await OldContextAsync(manager);
@@ -98,7 +98,7 @@ public sealed class ServableManagerTests : IDisposable
     public async Task A_failed_reload_keeps_the_published_version_serving()
     {
         _servables.WriteAdd("add", 1);
-        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")));
+        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")), OrtModelRuntime.Instance);
         await using var disposal = manager.DisposeWithTimeout();
         await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
         _servables.WriteScript("add", "this does not compile");
@@ -119,7 +119,7 @@ public sealed class ServableManagerTests : IDisposable
         _servables.WriteScript("echo", """RegisterMethod("echo", outputs: ["y"], x => x);""");
         Directory.CreateDirectory(Path.Combine(_servables.Root, ".cache"));
         Directory.CreateDirectory(Path.Combine(_servables.Root, "not_a_servable"));
-        var manager = new ServableManager(new ServingConfiguration { ServablesRoot = _servables.Root });
+        var manager = new ServableManager(new ServingConfiguration { ServablesRoot = _servables.Root }, OrtModelRuntime.Instance);
         await using var disposal = manager.DisposeWithTimeout();
 
         var statuses = await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
@@ -136,7 +136,7 @@ public sealed class ServableManagerTests : IDisposable
         latest.NumParallelWorkers = 2;
         var two = _servables.Config("add", version: 2);
         two.NumParallelWorkers = 4;
-        var merged = new ServableManager(_servables.Configuration(latest, two));
+        var merged = new ServableManager(_servables.Configuration(latest, two), OrtModelRuntime.Instance);
         await using (merged.DisposeWithTimeout())
         {
             var manager = merged;
@@ -146,7 +146,7 @@ public sealed class ServableManagerTests : IDisposable
 
         var keyed = _servables.Config("add", version: 2);
         keyed.DecKey = RandomNumberGenerator.GetBytes(16);
-        var conflicting = new ServableManager(_servables.Configuration(_servables.Config("add"), keyed));
+        var conflicting = new ServableManager(_servables.Configuration(_servables.Config("add"), keyed), OrtModelRuntime.Instance);
         await using (conflicting.DisposeWithTimeout())
         {
             var manager = conflicting;
@@ -161,7 +161,7 @@ public sealed class ServableManagerTests : IDisposable
     public async Task Disposing_the_manager_unloads_every_version()
     {
         _servables.WriteAdd("add", 1, 2);
-        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")));
+        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")), OrtModelRuntime.Instance);
         await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
         await manager.LoadVersionAsync("add", 1, CancellationToken.None).WaitAsync(s_timeout);
         var versions = manager.Versions;
@@ -178,7 +178,7 @@ public sealed class ServableManagerTests : IDisposable
     public async Task Readers_always_see_a_published_version_while_versions_are_swapped()
     {
         _servables.WriteAdd("add", 1);
-        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")));
+        var manager = new ServableManager(_servables.Configuration(_servables.Config("add")), OrtModelRuntime.Instance);
         await using var disposal = manager.DisposeWithTimeout();
         await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
         using var stop = new CancellationTokenSource();
