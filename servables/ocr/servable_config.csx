@@ -347,6 +347,7 @@ static class Ocr
                 boxes.Add(box);
             }
         }
+        MergeOverlapping(boxes);
         boxes.Sort((a, b) => a[0].Y != b[0].Y ? a[0].Y.CompareTo(b[0].Y) : a[0].X.CompareTo(b[0].X));
         for (var i = 0; i < boxes.Count - 1; i++)
         {
@@ -356,6 +357,49 @@ static class Ocr
             }
         }
         return boxes;
+    }
+
+    // Grown by the unclip distance, the boxes of words in large print overlap their neighbours on the line, and each
+    // crop would read a letter of the next word. Boxes on one line that overlap along it become one box.
+    private static void MergeOverlapping(List<Point[]> boxes)
+    {
+        for (var merged = true; merged;)
+        {
+            merged = false;
+            for (var i = 0; i < boxes.Count && !merged; i++)
+            {
+                for (var j = i + 1; j < boxes.Count && !merged; j++)
+                {
+                    if (Union(boxes[i], boxes[j]) is { } union)
+                    {
+                        boxes[i] = union;
+                        boxes.RemoveAt(j);
+                        merged = true;
+                    }
+                }
+            }
+        }
+    }
+
+    // The rectangle along a's axes around a and b when b's centre lies on a's line (within half the smaller height across
+    // it) and the two overlap along it; otherwise null.
+    private static Point[]? Union(Point[] a, Point[] b)
+    {
+        var length = Math.Max(Distance(a[0], a[1]), 1e-3f);
+        float ux = (a[1].X - a[0].X) / length, uy = (a[1].Y - a[0].Y) / length;
+        float Along(Point p) => (p.X * ux) + (p.Y * uy);
+        float Across(Point p) => (p.Y * ux) - (p.X * uy);
+        float aCentre = a.Average(Across), bCentre = b.Average(Across);
+        var height = Math.Min(Distance(a[0], a[3]), Distance(b[0], b[3]));
+        float aStart = a.Min(Along), aEnd = a.Max(Along), bStart = b.Min(Along), bEnd = b.Max(Along);
+        if (Math.Abs(aCentre - bCentre) >= 0.5f * height || Math.Min(aEnd, bEnd) <= Math.Max(aStart, bStart))
+        {
+            return null;
+        }
+        float start = Math.Min(aStart, bStart), end = Math.Max(aEnd, bEnd);
+        float top = Math.Min(a.Min(Across), b.Min(Across)), bottom = Math.Max(a.Max(Across), b.Max(Across));
+        Point At(float along, float across) => new((along * ux) - (across * uy), (along * uy) + (across * ux));
+        return [At(start, top), At(end, top), At(end, bottom), At(start, bottom)];
     }
 
     // tl, tr, br, bl: of the two leftmost corners the upper is tl; of the two rightmost the upper is tr.
