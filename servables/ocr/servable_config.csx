@@ -30,15 +30,14 @@ RegisterMethod("detect", outputs: ["boxes"], image =>
     return AddStage(Detect, probability, decoded);
 });
 
-// Decodes a PNG or JPEG image (BGR, as PaddleOCR reads it) and makes det's input: scaled by Ocr.DetScale (so that small
-// lines get enough pixels and the aspect ratio is kept), ImageNet mean and std, padded with zeros at the bottom and right
+// Decodes a PNG or JPEG image (BGR, as PaddleOCR reads it) and makes det's input: scaled to Ocr.DetSize (the aspect ratio
+// kept: stretched to multiples of 32, text lost its spaces and thin lines their letters), ImageNet mean and std, padded with zeros at the bottom and right
 // to multiples of 32. Returns det's input f32[3, H, W] and the decoded image u8[h, w, 3].
 static (Tensor Input, Tensor Image) DetPreprocess(byte[] image)
 {
     var bgr = ImageDecoder.Decode(image, ChannelOrder.Bgr);
     int height = (int)bgr.Shape[0], width = (int)bgr.Shape[1];
-    var scale = Ocr.DetScale(height, width);
-    int scaledHeight = Math.Max((int)Math.Round(height * scale), 1), scaledWidth = Math.Max((int)Math.Round(width * scale), 1);
+    var (scaledHeight, scaledWidth) = Ocr.DetSize(height, width);
     var input = (scaledHeight == height && scaledWidth == width ? bgr : bgr.Resize(scaledHeight, scaledWidth))
         .Normalize([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], scale: 1 / 255f)
         .Pad(0, (32 - (scaledHeight % 32)) % 32, 0, (32 - (scaledWidth % 32)) % 32)
@@ -70,7 +69,7 @@ string Recognize(Tensor probability, Tensor image)
         return "";
     }
     var windows = boxes.Select(Ocr.ClsWindows).ToList();
-    var directions = cls.CallBatch([.. windows.SelectMany(w => w).Select(w => new[] { Ocr.Crop(image, w, Ocr.ClsWidth, Ocr.ClsInput) })]);
+    var directions = cls.CallBatch([.. windows.SelectMany(w => w).Select(w => new[] { Ocr.Crop(image, w, Ocr.ClsWidth) })]);
     var next = 0;
     for (var i = 0; i < boxes.Count; i++)
     {
@@ -89,7 +88,7 @@ string Recognize(Tensor probability, Tensor image)
     var lines = new List<(Ocr.Point[] Box, string Text)>();
     foreach (var box in boxes)
     {
-        var scores = rec.Call(Ocr.Crop(image, box, Ocr.RecWidth(box), Ocr.RecInput));
+        var scores = rec.Call(Ocr.Crop(image, box, Ocr.RecWidth(box)));
         var (line, confidence) = Ocr.CtcDecode(scores[0], keys);
         if (line.Length > 0 && confidence >= Ocr.MinLineScore)
         {
@@ -113,17 +112,15 @@ static class Ocr
     public const float FlipScore = 0.9f;
     public const float MinLineScore = 0.5f;
 
-    // Both were trained on (x / 255 - 0.5) / 0.5 (PaddleOCR's NormalizeImage for rec and cls).
-    public static readonly InputScale ClsInput = new(1 / 127.5f, -1f);
-    public static readonly InputScale RecInput = new(1 / 127.5f, -1f);
-
-    public readonly record struct InputScale(float Scale, float Offset);
-
     public readonly record struct Point(float X, float Y);
 
-    // det's input scale: the shorter side at least DetMinSide, the longer at most DetMaxSide (PaddleOCR 3's defaults).
-    public static double DetScale(int height, int width)
-        => Math.Min(Math.Max(1.0, DetMinSide / (double)Math.Min(height, width)), DetMaxSide / (double)Math.Max(height, width));
+    // det's input size before padding: the image scaled so that the shorter side is at least DetMinSide and the longer at
+    // most DetMaxSide (PaddleOCR 3's defaults), never otherwise.
+    public static (int Height, int Width) DetSize(int height, int width)
+    {
+        var scale = Math.Min(Math.Max(1.0, DetMinSide / (double)Math.Min(height, width)), DetMaxSide / (double)Math.Max(height, width));
+        return (Math.Max((int)Math.Round(height * scale), 1), Math.Max((int)Math.Round(width * scale), 1));
+    }
 
     public static float Distance(Point a, Point b) => MathF.Sqrt(((a.X - b.X) * (a.X - b.X)) + ((a.Y - b.Y) * (a.Y - b.Y)));
 
@@ -231,9 +228,10 @@ static class Ocr
     }
 
     // Samples the box (tl, tr, br, bl) of a BGR u8 image LineHeight pixels high, keeping its aspect ratio up to `width`,
-    // into rec/cls input f32[3, LineHeight, width]: x * scale + offset, the rest of the width zero. Bicubic (OpenCV's
-    // kernel, as PaddleOCR's crop warp): bilinear blurs the small print of a photographed page beyond reading.
-    public static Tensor Crop(Tensor image, Point[] box, int width, InputScale input)
+    // into rec/cls input f32[3, LineHeight, width]: (x / 255 - 0.5) / 0.5 as both were trained, the rest of the width
+    // zero. Bicubic (OpenCV's kernel, as PaddleOCR's crop warp): bilinear blurs a photographed page's small print beyond
+    // reading.
+    public static Tensor Crop(Tensor image, Point[] box, int width)
     {
         const int Height = LineHeight;
         int imageHeight = (int)image.Shape[0], imageWidth = (int)image.Shape[1];
@@ -264,7 +262,7 @@ static class Ocr
                             sample += wy[j] * wx[i] * pixels[((row + Math.Clamp(x0 - 1 + i, 0, imageWidth - 1)) * 3) + c];
                         }
                     }
-                    result[(((c * Height) + v) * width) + u] = (Math.Clamp(sample, 0f, 255f) * input.Scale) + input.Offset;
+                    result[(((c * Height) + v) * width) + u] = (Math.Clamp(sample, 0f, 255f) / 127.5f) - 1f;
                 }
             }
         }
@@ -284,16 +282,16 @@ static class Ocr
     }
 
     // DB post-processing: pixels above DetThreshold, 8-connected regions, each region's minimum-area rectangle, kept if
-    // the region's mean probability passes BoxThreshold, grown by the unclip distance and scaled to the image. Sorted in
-    // reading order: top to bottom, left to right within 10 pixels of height.
+    // the region's mean probability passes BoxThreshold, grown by the unclip distance and scaled to the image; boxes that
+    // then overlap on one line merged. Sorted in reading order: top to bottom, left to right within 10 pixels of height.
     public static List<Point[]> FindTextBoxes(Tensor probability, Tensor image)
     {
         var map = probability.AsSpan<float>();
         int mapHeight = (int)probability.Shape[^2], mapWidth = (int)probability.Shape[^1];
         int imageHeight = (int)image.Shape[0], imageWidth = (int)image.Shape[1];
-        // det's input is the image scaled by DetScale and padded at the bottom and right.
-        var scaleX = (float)(1 / DetScale(imageHeight, imageWidth));
-        var scaleY = scaleX;
+        // det's input is the image scaled to DetSize and padded at the bottom and right.
+        var (scaledHeight, scaledWidth) = DetSize(imageHeight, imageWidth);
+        float scaleX = (float)imageWidth / scaledWidth, scaleY = (float)imageHeight / scaledHeight;
         var seen = new bool[map.Length];
         var pending = new Stack<int>();
         var region = new List<int>();
