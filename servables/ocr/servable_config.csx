@@ -240,6 +240,9 @@ static class Ocr
         var result = new float[3 * Height * width];
         Span<float> wx = stackalloc float[4];
         Span<float> wy = stackalloc float[4];
+        Span<int> columns = stackalloc int[4];
+        Span<int> rows = stackalloc int[4];
+        var plane = Height * width;
         for (var v = 0; v < Height; v++)
         {
             var t = (v + 0.5f) / Height;
@@ -251,19 +254,27 @@ static class Ocr
                 int x0 = (int)MathF.Floor(x), y0 = (int)MathF.Floor(y);
                 CubicWeights(x - x0, wx);
                 CubicWeights(y - y0, wy);
-                for (var c = 0; c < 3; c++)
+                for (var k = 0; k < 4; k++)
                 {
-                    var sample = 0f;
-                    for (var j = 0; j < 4; j++)
-                    {
-                        var row = Math.Clamp(y0 - 1 + j, 0, imageHeight - 1) * imageWidth;
-                        for (var i = 0; i < 4; i++)
-                        {
-                            sample += wy[j] * wx[i] * pixels[((row + Math.Clamp(x0 - 1 + i, 0, imageWidth - 1)) * 3) + c];
-                        }
-                    }
-                    result[(((c * Height) + v) * width) + u] = (Math.Clamp(sample, 0f, 255f) / 127.5f) - 1f;
+                    columns[k] = Math.Clamp(x0 - 1 + k, 0, imageWidth - 1) * 3;
+                    rows[k] = Math.Clamp(y0 - 1 + k, 0, imageHeight - 1) * imageWidth * 3;
                 }
+                float b = 0, g = 0, r = 0;
+                for (var j = 0; j < 4; j++)
+                {
+                    for (var i = 0; i < 4; i++)
+                    {
+                        var weight = wy[j] * wx[i];
+                        var at = rows[j] + columns[i];
+                        b += weight * pixels[at];
+                        g += weight * pixels[at + 1];
+                        r += weight * pixels[at + 2];
+                    }
+                }
+                var index = (v * width) + u;
+                result[index] = (Math.Clamp(b, 0f, 255f) / 127.5f) - 1f;
+                result[plane + index] = (Math.Clamp(g, 0f, 255f) / 127.5f) - 1f;
+                result[(2 * plane) + index] = (Math.Clamp(r, 0f, 255f) / 127.5f) - 1f;
             }
         }
         return Tensor.Create(result, 3, Height, width);
