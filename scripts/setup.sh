@@ -81,10 +81,13 @@ ss_install_test_prerequisites() {
   fi
 }
 
-# The ocr fidelity test's extras: two photographed book pages from opencv-doc (only those files: the package itself
-# pulls in MathJax) and the reference pipeline (@gutenye/ocr-node, pinned by its package-lock.json, install scripts off).
-# Without node and npm the reference is left out and the test says so.
-ss_install_ocr_fidelity() {
+# The fidelity tests' extras: two photographed book pages from opencv-doc (only those files: the package itself pulls
+# in MathJax); the ocr reference pipeline (@gutenye/ocr-node, pinned by its package-lock.json, install scripts off);
+# vad-web's Silero v5 wrapper (two files of the tarball the vad model comes from), run on that reference's
+# onnxruntime-node. Without node and npm the references are left out and the tests say so.
+ss_install_fidelity_references() {
+  ss_npm_file @ricky0123/vad-web@0.0.31 package/dist/models/silero.js "$SS_CACHE/vad-reference/models/silero.js"
+  ss_npm_file @ricky0123/vad-web@0.0.31 package/dist/logging.js "$SS_CACHE/vad-reference/logging.js"
   local photos="$SS_CACHE/fidelity/opencv-doc" examples=./usr/share/doc/opencv-doc/examples/data
   if [ ! -s "$photos/imageTextR.png" ]; then
     ss_log "downloading opencv-doc for its text photographs"
@@ -96,7 +99,7 @@ ss_install_ocr_fidelity() {
   fi
   local source="$SS_ROOT/tests/SharpServing.Examples.Tests/Fidelity/reference" reference="$SS_CACHE/ocr-reference"
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    ss_log "node or npm is missing: the ocr fidelity test will run without its reference"
+    ss_log "node or npm is missing: the fidelity tests will run without their references"
     return 0
   fi
   [ -d "$reference/node_modules/@gutenye/ocr-node" ] && cmp -s "$source/package-lock.json" "$reference/package-lock.json" && return 0

@@ -16,7 +16,7 @@ internal static class OcrFidelitySet
     public static async Task<IReadOnlyList<OcrFidelityImage>> WriteAsync(string directory, CancellationToken cancellationToken)
     {
         Assert.True(File.Exists(System.IO.Path.Combine(PhotoDirectory, "imageTextR.png")),
-            $"{PhotoDirectory} has no photographs: run ./test.sh (or source scripts/setup.sh; ss_install_ocr_fidelity).");
+            $"{PhotoDirectory} has no photographs: run ./test.sh (or source scripts/setup.sh; ss_install_fidelity_references).");
         var script = System.IO.Path.Combine(TestPaths.RepoRoot, "tests", "SharpServing.Examples.Tests", "Fidelity", "ocr_set.py");
         await Tool.RunAsync("/usr/bin/python3", [script, directory, PhotoDirectory], cancellationToken);
         await using var json = File.OpenRead(System.IO.Path.Combine(directory, "set.json"));

@@ -19,7 +19,7 @@ internal static class OcrReference
         }
         return System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", "@gutenye", "ocr-node"))
             ? null
-            : $"{Directory} has no @gutenye/ocr-node (source scripts/setup.sh; ss_install_ocr_fidelity)";
+            : $"{Directory} has no @gutenye/ocr-node (source scripts/setup.sh; ss_install_fidelity_references)";
     }
 
     /// <summary>Reads every image in one node process; returns the text by image path.</summary>
