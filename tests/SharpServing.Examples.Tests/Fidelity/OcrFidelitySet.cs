@@ -2,9 +2,6 @@ using System.Text.Json;
 
 namespace SharpServing.Examples.Tests.Fidelity;
 
-/// <summary>One image of the fidelity set and what it says.</summary>
-internal sealed record OcrFidelityImage(string Name, string Path, string Text, bool UpsideDown);
-
 /// <summary>
 /// The OCR fidelity set, made at test time by <c>ocr_set.py</c> (rendered with Debian fonts through python3-pil) in a temp
 /// folder, plus two photographed book pages from opencv-doc that the setup puts into the cache.
