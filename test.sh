@@ -7,6 +7,7 @@ source scripts/setup.sh
 ss_install_test_prerequisites
 ss_install_models
 ss_install_servable_models
+ss_install_fidelity_references
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 ss_log "building (Release)"

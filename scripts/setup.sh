@@ -57,7 +57,8 @@ ss_install_models() {
 
 # Debian packages the tests use: real gRPC clients, ONNX's conformance data, image/audio/text fixtures.
 SS_TEST_APT_PACKAGES=(python3-grpcio python3-grpc-tools python3-numpy python3-protobuf libonnx-testdata locales
-  curl openssl nghttp2-client fonts-dejavu-core espeak-ng sox python-matplotlib-data python3-pil)
+  curl openssl nghttp2-client fonts-dejavu-core espeak-ng sox python-matplotlib-data python3-pil
+  fonts-liberation2 fonts-wqy-zenhei)
 
 # Debian packages the server needs at run time: JPEG and PNG decoding for the image helpers.
 SS_RUNTIME_APT_PACKAGES=(libturbojpeg0 libpng16-16)
@@ -76,6 +77,33 @@ ss_install_test_prerequisites() {
       ss_log "the en_US.UTF-8 locale is missing; generating it needs root (sudo locale-gen en_US.UTF-8)"
     fi
   fi
+}
+
+# The fidelity tests' extras: two photographed book pages from opencv-doc (only those files: the package itself pulls
+# in MathJax); the ocr reference pipeline (@gutenye/ocr-node, pinned by its package-lock.json, install scripts off);
+# vad-web's Silero v5 wrapper (two files of the tarball the vad model comes from), run on that reference's
+# onnxruntime-node. Without node and npm the references are left out and the tests say so.
+ss_install_fidelity_references() {
+  ss_npm_file @ricky0123/vad-web@0.0.31 package/dist/models/silero.js "$SS_CACHE/vad-reference/models/silero.js"
+  ss_npm_file @ricky0123/vad-web@0.0.31 package/dist/logging.js "$SS_CACHE/vad-reference/logging.js"
+  local photos="$SS_CACHE/fidelity/opencv-doc" examples=./usr/share/doc/opencv-doc/examples/data
+  if [ ! -s "$photos/imageTextR.png" ]; then
+    ss_log "downloading opencv-doc for its text photographs"
+    local tmp; tmp="$(mktemp -d)" && chmod 755 "$tmp"
+    (cd "$tmp" && apt-get download -qq opencv-doc >/dev/null) || { rm -rf "$tmp"; ss_log "apt-get download opencv-doc failed"; exit 1; }
+    mkdir -p "$photos"
+    dpkg-deb --fsys-tarfile "$tmp"/opencv-doc_*.deb | tar -x -C "$tmp" "$examples/imageTextN.png" "$examples/imageTextR.png"
+    cp "$tmp/$examples/imageTextN.png" "$tmp/$examples/imageTextR.png" "$photos/" && rm -rf "$tmp"
+  fi
+  local source="$SS_ROOT/tests/SharpServing.Examples.Tests/Fidelity/reference" reference="$SS_CACHE/ocr-reference"
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    ss_log "node or npm is missing: the fidelity tests will run without their references"
+    return 0
+  fi
+  [ -d "$reference/node_modules/@gutenye/ocr-node" ] && cmp -s "$source/package-lock.json" "$reference/package-lock.json" && return 0
+  ss_log "installing the ocr reference pipeline (npm ci --ignore-scripts)"
+  mkdir -p "$reference" && cp "$source/package.json" "$source/package-lock.json" "$reference/"
+  (cd "$reference" && npm ci --ignore-scripts --no-audit --no-fund --silent >/dev/null) || { ss_log "npm ci for the ocr reference failed"; exit 1; }
 }
 
 # Copies the installed models into the example servables' version folders (git-ignored).

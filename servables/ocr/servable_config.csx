@@ -30,17 +30,17 @@ RegisterMethod("detect", outputs: ["boxes"], image =>
     return AddStage(Detect, probability, decoded);
 });
 
-// Decodes a PNG or JPEG image (BGR, as PaddleOCR reads it) and makes det's input: sides rounded to multiples of 32, the
-// longest at most 960, ImageNet mean and std. Returns det's input f32[3, H, W] and the decoded image u8[h, w, 3].
+// Decodes a PNG or JPEG image (BGR, as PaddleOCR reads it) and makes det's input: scaled to Ocr.DetSize (the aspect ratio
+// kept: stretched to multiples of 32, text lost its spaces and thin lines their letters), ImageNet mean and std, padded with zeros at the bottom and right
+// to multiples of 32. Returns det's input f32[3, H, W] and the decoded image u8[h, w, 3].
 static (Tensor Input, Tensor Image) DetPreprocess(byte[] image)
 {
     var bgr = ImageDecoder.Decode(image, ChannelOrder.Bgr);
     int height = (int)bgr.Shape[0], width = (int)bgr.Shape[1];
-    var ratio = Math.Min(1.0, Ocr.DetMaxSide / (double)Math.Max(height, width));
-    var inputHeight = Math.Max((int)Math.Round(height * ratio / 32) * 32, 32);
-    var inputWidth = Math.Max((int)Math.Round(width * ratio / 32) * 32, 32);
-    var input = bgr.Resize(inputHeight, inputWidth)
+    var (scaledHeight, scaledWidth) = Ocr.DetSize(height, width);
+    var input = (scaledHeight == height && scaledWidth == width ? bgr : bgr.Resize(scaledHeight, scaledWidth))
         .Normalize([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], scale: 1 / 255f)
+        .Pad(0, (32 - (scaledHeight % 32)) % 32, 0, (32 - (scaledWidth % 32)) % 32)
         .HwcToChw();
     return (input, bgr);
 }
@@ -60,7 +60,7 @@ static Tensor Detect(Tensor probability, Tensor image)
     return Tensor.Create(corners, boxes.Count, 4, 2);
 }
 
-// Crops every text box, turns the upside-down ones (cls), reads them all as one batch (rec) and joins the lines.
+// Crops every text box, turns the upside-down ones (cls), reads each line at its own width (rec) and joins the lines.
 string Recognize(Tensor probability, Tensor image)
 {
     var boxes = Ocr.FindTextBoxes(probability, image).Select(Ocr.Upright).ToList();
@@ -68,51 +68,59 @@ string Recognize(Tensor probability, Tensor image)
     {
         return "";
     }
-    var directions = cls.CallBatch([.. boxes.Select(b => new[] { Ocr.Crop(image, b, Ocr.LineHeight, Ocr.ClsWidth) })]);
+    var windows = boxes.Select(Ocr.ClsWindows).ToList();
+    var directions = cls.CallBatch([.. windows.SelectMany(w => w).Select(w => new[] { Ocr.Crop(image, w, Ocr.ClsWidth) })]);
+    var next = 0;
     for (var i = 0; i < boxes.Count; i++)
     {
-        var p = directions[i][0].AsSpan<float>();
-        if (p[1] > p[0] && p[1] > Ocr.FlipScore)
+        var flipped = 0f;
+        foreach (var _ in windows[i])
+        {
+            flipped += directions[next++][0].AsSpan<float>()[1];
+        }
+        if (flipped / windows[i].Length > Ocr.FlipScore)
         {
             boxes[i] = Ocr.Rotate180(boxes[i]);
         }
     }
-    // One width for the whole batch: the widest line's, at least 320; narrower lines are padded.
-    var width = Math.Max(Ocr.RecMinWidth, (int)Math.Ceiling(Ocr.LineHeight * boxes.Max(Ocr.AspectRatio)));
-    var scores = rec.CallBatch([.. boxes.Select(b => new[] { Ocr.Crop(image, b, Ocr.LineHeight, width) })]);
-    var text = new StringBuilder();
-    var previous = -1;
-    for (var i = 0; i < boxes.Count; i++)
+    // One line per rec call at its own width: no padding, which the model reads as more text (spaces lost, or a whole
+    // short line lost next to a long one).
+    var lines = new List<(Ocr.Point[] Box, string Text)>();
+    foreach (var box in boxes)
     {
-        var (line, confidence) = Ocr.CtcDecode(scores[i][0], keys);
-        if (line.Length == 0 || confidence < Ocr.MinLineScore)
+        var scores = rec.Call(Ocr.Crop(image, box, Ocr.RecWidth(box)));
+        var (line, confidence) = Ocr.CtcDecode(scores[0], keys);
+        if (line.Length > 0 && confidence >= Ocr.MinLineScore)
         {
-            continue;
+            lines.Add((box, line));
         }
-        if (previous >= 0)
-        {
-            text.Append(Ocr.SameLine(boxes[previous], boxes[i]) ? ' ' : '\n');
-        }
-        text.Append(line);
-        previous = i;
     }
-    return text.ToString();
+    return Ocr.JoinLines(lines);
 }
 
 // The model-independent geometry and decoding.
 static class Ocr
 {
-    public const int DetMaxSide = 960;
+    public const int DetMinSide = 64;          // PaddleOCR 3: limit_type "min", limit_side_len 64
+    public const int DetMaxSide = 4000;        // PaddleOCR 3: max_side_limit
     public const float DetThreshold = 0.3f;    // text probability of a pixel
     public const float BoxThreshold = 0.6f;    // mean probability of a region
     public const float UnclipRatio = 1.5f;     // the map shrinks text; grow boxes back by area * ratio / perimeter
     public const int LineHeight = 48;
     public const int ClsWidth = 192;
-    public const int RecMinWidth = 320;
+    public const int RecMinWidth = 16;
     public const float FlipScore = 0.9f;
     public const float MinLineScore = 0.5f;
 
     public readonly record struct Point(float X, float Y);
+
+    // det's input size before padding: the image scaled so that the shorter side is at least DetMinSide and the longer at
+    // most DetMaxSide (PaddleOCR 3's defaults), never otherwise.
+    public static (int Height, int Width) DetSize(int height, int width)
+    {
+        var scale = Math.Min(Math.Max(1.0, DetMinSide / (double)Math.Min(height, width)), DetMaxSide / (double)Math.Max(height, width));
+        return (Math.Max((int)Math.Round(height * scale), 1), Math.Max((int)Math.Round(width * scale), 1));
+    }
 
     public static float Distance(Point a, Point b) => MathF.Sqrt(((a.X - b.X) * (a.X - b.X)) + ((a.Y - b.Y) * (a.Y - b.Y)));
 
@@ -128,12 +136,65 @@ static class Ocr
             ? [b[1], b[2], b[3], b[0]]
             : b;
 
-    // Boxes whose vertical extents overlap by more than half the smaller height are on one line.
-    public static bool SameLine(Point[] a, Point[] b)
+    // rec's width for a box: LineHeight high at the box's aspect ratio.
+    public static int RecWidth(Point[] box) => Math.Max(RecMinWidth, (int)Math.Ceiling(LineHeight * AspectRatio(box)));
+
+    // cls reads a 4:1 window (ClsWidth x LineHeight); a longer line squeezed into it no longer looks like text and gets
+    // turned at random, so a long line is classified in windows of that shape (its start, middle and end), scores averaged.
+    public static Point[][] ClsWindows(Point[] box)
     {
-        float aTop = Math.Min(a[0].Y, a[1].Y), aBottom = Math.Max(a[2].Y, a[3].Y);
-        float bTop = Math.Min(b[0].Y, b[1].Y), bBottom = Math.Max(b[2].Y, b[3].Y);
-        return Math.Min(aBottom, bBottom) - Math.Max(aTop, bTop) > 0.5f * Math.Min(aBottom - aTop, bBottom - bTop);
+        var window = ClsWidth / (float)LineHeight / AspectRatio(box);
+        if (window >= 1)
+        {
+            return [box];
+        }
+        return [.. new[] { 0f, (1 - window) / 2, 1 - window }.Select(start => Part(box, start, start + window))];
+    }
+
+    // The part of a box (tl, tr, br, bl) between fractions `from` and `to` of its width.
+    private static Point[] Part(Point[] b, float from, float to)
+        => [At(b[0], b[1], from), At(b[0], b[1], to), At(b[3], b[2], to), At(b[3], b[2], from)];
+
+    private static Point At(Point a, Point b, float t) => new(Lerp(a.X, b.X, t), Lerp(a.Y, b.Y, t));
+
+    // Groups the read boxes into lines along the text's own axes (the mean direction of the boxes, so a tilted or
+    // upside-down page reads in its own order): boxes whose centres lie within half a box height across the text
+    // direction share a line, joined left to right with a space; lines are joined with '\n'.
+    public static string JoinLines(List<(Point[] Box, string Text)> boxes)
+    {
+        if (boxes.Count == 0)
+        {
+            return "";
+        }
+        float ux = 0, uy = 0;
+        foreach (var (b, _) in boxes)
+        {
+            var length = Math.Max(Distance(b[0], b[1]), 1e-3f);
+            ux += (b[1].X - b[0].X) / length;
+            uy += (b[1].Y - b[0].Y) / length;
+        }
+        var norm = MathF.Sqrt((ux * ux) + (uy * uy));
+        (ux, uy) = norm > 1e-3f ? (ux / norm, uy / norm) : (1f, 0f);
+        var placed = boxes.Select(b =>
+        {
+            float cx = (b.Box[0].X + b.Box[1].X + b.Box[2].X + b.Box[3].X) / 4, cy = (b.Box[0].Y + b.Box[1].Y + b.Box[2].Y + b.Box[3].Y) / 4;
+            return (b.Text, Along: (cx * ux) + (cy * uy), Across: (cy * ux) - (cx * uy),
+                Height: (Distance(b.Box[0], b.Box[3]) + Distance(b.Box[1], b.Box[2])) / 2);
+        }).OrderBy(b => b.Across).ToList();
+        var lines = new List<List<(string Text, float Along, float Across, float Height)>>();
+        foreach (var box in placed)
+        {
+            var line = lines.Count > 0 ? lines[^1] : null;
+            if (line is not null && Math.Abs(box.Across - line[0].Across) < 0.5f * Math.Min(box.Height, line[0].Height))
+            {
+                line.Add(box);
+            }
+            else
+            {
+                lines.Add([box]);
+            }
+        }
+        return string.Join('\n', lines.Select(l => string.Join(' ', l.OrderBy(b => b.Along).Select(b => b.Text))));
     }
 
     // Greedy CTC: the best class per step, repeats collapsed, blanks dropped. Returns the text and its mean probability.
@@ -166,46 +227,82 @@ static class Ocr
         return (text.ToString().Trim(), count == 0 ? 0 : total / count);
     }
 
-    // Samples the box (tl, tr, br, bl) of a BGR u8 image at `height` pixels high, keeping its aspect ratio up to `width`,
-    // into rec/cls input f32[3, height, width]: (x / 255 - 0.5) / 0.5, the rest of the width zero. Bilinear, edges clamped.
-    public static Tensor Crop(Tensor image, Point[] box, int height, int width)
+    // Samples the box (tl, tr, br, bl) of a BGR u8 image LineHeight pixels high, keeping its aspect ratio up to `width`,
+    // into rec/cls input f32[3, LineHeight, width]: (x / 255 - 0.5) / 0.5 as both were trained, the rest of the width
+    // zero. Bicubic (OpenCV's kernel, as PaddleOCR's crop warp): bilinear blurs a photographed page's small print beyond
+    // reading.
+    public static Tensor Crop(Tensor image, Point[] box, int width)
     {
+        const int Height = LineHeight;
         int imageHeight = (int)image.Shape[0], imageWidth = (int)image.Shape[1];
         var pixels = image.AsSpan<byte>();
-        var used = Math.Clamp((int)Math.Ceiling(height * AspectRatio(box)), 1, width);
-        var result = new float[3 * height * width];
-        for (var v = 0; v < height; v++)
+        var used = Math.Clamp((int)Math.Ceiling(Height * AspectRatio(box)), 1, width);
+        var result = new float[3 * Height * width];
+        Span<float> wx = stackalloc float[4];
+        Span<float> wy = stackalloc float[4];
+        Span<int> columns = stackalloc int[4];
+        Span<int> rows = stackalloc int[4];
+        var plane = Height * width;
+        for (var v = 0; v < Height; v++)
         {
-            var t = (v + 0.5f) / height;
+            var t = (v + 0.5f) / Height;
             for (var u = 0; u < used; u++)
             {
                 var s = (u + 0.5f) / used;
-                var x = Math.Clamp(Lerp(Lerp(box[0].X, box[1].X, s), Lerp(box[3].X, box[2].X, s), t) - 0.5f, 0, imageWidth - 1);
-                var y = Math.Clamp(Lerp(Lerp(box[0].Y, box[1].Y, s), Lerp(box[3].Y, box[2].Y, s), t) - 0.5f, 0, imageHeight - 1);
-                int x0 = (int)x, y0 = (int)y, x1 = Math.Min(x0 + 1, imageWidth - 1), y1 = Math.Min(y0 + 1, imageHeight - 1);
-                float fx = x - x0, fy = y - y0;
-                for (var c = 0; c < 3; c++)
+                var x = Lerp(Lerp(box[0].X, box[1].X, s), Lerp(box[3].X, box[2].X, s), t) - 0.5f;
+                var y = Lerp(Lerp(box[0].Y, box[1].Y, s), Lerp(box[3].Y, box[2].Y, s), t) - 0.5f;
+                int x0 = (int)MathF.Floor(x), y0 = (int)MathF.Floor(y);
+                CubicWeights(x - x0, wx);
+                CubicWeights(y - y0, wy);
+                for (var k = 0; k < 4; k++)
                 {
-                    var top = Lerp(pixels[(((y0 * imageWidth) + x0) * 3) + c], pixels[(((y0 * imageWidth) + x1) * 3) + c], fx);
-                    var bottom = Lerp(pixels[(((y1 * imageWidth) + x0) * 3) + c], pixels[(((y1 * imageWidth) + x1) * 3) + c], fx);
-                    result[(((c * height) + v) * width) + u] = (Lerp(top, bottom, fy) / 127.5f) - 1f;
+                    columns[k] = Math.Clamp(x0 - 1 + k, 0, imageWidth - 1) * 3;
+                    rows[k] = Math.Clamp(y0 - 1 + k, 0, imageHeight - 1) * imageWidth * 3;
                 }
+                float b = 0, g = 0, r = 0;
+                for (var j = 0; j < 4; j++)
+                {
+                    for (var i = 0; i < 4; i++)
+                    {
+                        var weight = wy[j] * wx[i];
+                        var at = rows[j] + columns[i];
+                        b += weight * pixels[at];
+                        g += weight * pixels[at + 1];
+                        r += weight * pixels[at + 2];
+                    }
+                }
+                var index = (v * width) + u;
+                result[index] = (Math.Clamp(b, 0f, 255f) / 127.5f) - 1f;
+                result[plane + index] = (Math.Clamp(g, 0f, 255f) / 127.5f) - 1f;
+                result[(2 * plane) + index] = (Math.Clamp(r, 0f, 255f) / 127.5f) - 1f;
             }
         }
-        return Tensor.Create(result, 3, height, width);
+        return Tensor.Create(result, 3, Height, width);
     }
 
     private static float Lerp(float a, float b, float t) => a + ((b - a) * t);
 
+    // OpenCV's bicubic kernel (a = -0.75): the weights of the 4 taps around a sample at fraction t past the second.
+    private static void CubicWeights(float t, Span<float> w)
+    {
+        const float A = -0.75f;
+        w[0] = ((((A * (t + 1)) - (5 * A)) * (t + 1)) + (8 * A)) * (t + 1) - (4 * A);
+        w[1] = ((((A + 2) * t) - (A + 3)) * t * t) + 1;
+        w[2] = ((((A + 2) * (1 - t)) - (A + 3)) * (1 - t) * (1 - t)) + 1;
+        w[3] = 1 - w[0] - w[1] - w[2];
+    }
+
     // DB post-processing: pixels above DetThreshold, 8-connected regions, each region's minimum-area rectangle, kept if
-    // the region's mean probability passes BoxThreshold, grown by the unclip distance and scaled to the image. Sorted in
-    // reading order: top to bottom, left to right within 10 pixels of height.
+    // the region's mean probability passes BoxThreshold, grown by the unclip distance and scaled to the image; boxes that
+    // then overlap on one line merged. Sorted in reading order: top to bottom, left to right within 10 pixels of height.
     public static List<Point[]> FindTextBoxes(Tensor probability, Tensor image)
     {
         var map = probability.AsSpan<float>();
         int mapHeight = (int)probability.Shape[^2], mapWidth = (int)probability.Shape[^1];
         int imageHeight = (int)image.Shape[0], imageWidth = (int)image.Shape[1];
-        float scaleX = (float)imageWidth / mapWidth, scaleY = (float)imageHeight / mapHeight;
+        // det's input is the image scaled to DetSize and padded at the bottom and right.
+        var (scaledHeight, scaledWidth) = DetSize(imageHeight, imageWidth);
+        float scaleX = (float)imageWidth / scaledWidth, scaleY = (float)imageHeight / scaledHeight;
         var seen = new bool[map.Length];
         var pending = new Stack<int>();
         var region = new List<int>();
@@ -259,6 +356,7 @@ static class Ocr
                 boxes.Add(box);
             }
         }
+        MergeOverlapping(boxes);
         boxes.Sort((a, b) => a[0].Y != b[0].Y ? a[0].Y.CompareTo(b[0].Y) : a[0].X.CompareTo(b[0].X));
         for (var i = 0; i < boxes.Count - 1; i++)
         {
@@ -268,6 +366,49 @@ static class Ocr
             }
         }
         return boxes;
+    }
+
+    // Grown by the unclip distance, the boxes of words in large print overlap their neighbours on the line, and each
+    // crop would read a letter of the next word. Boxes on one line that overlap along it become one box.
+    private static void MergeOverlapping(List<Point[]> boxes)
+    {
+        for (var merged = true; merged;)
+        {
+            merged = false;
+            for (var i = 0; i < boxes.Count && !merged; i++)
+            {
+                for (var j = i + 1; j < boxes.Count && !merged; j++)
+                {
+                    if (Union(boxes[i], boxes[j]) is { } union)
+                    {
+                        boxes[i] = union;
+                        boxes.RemoveAt(j);
+                        merged = true;
+                    }
+                }
+            }
+        }
+    }
+
+    // The rectangle along a's axes around a and b when b's centre lies on a's line (within half the smaller height across
+    // it) and the two overlap along it; otherwise null.
+    private static Point[]? Union(Point[] a, Point[] b)
+    {
+        var length = Math.Max(Distance(a[0], a[1]), 1e-3f);
+        float ux = (a[1].X - a[0].X) / length, uy = (a[1].Y - a[0].Y) / length;
+        float Along(Point p) => (p.X * ux) + (p.Y * uy);
+        float Across(Point p) => (p.Y * ux) - (p.X * uy);
+        float aCentre = a.Average(Across), bCentre = b.Average(Across);
+        var height = Math.Min(Distance(a[0], a[3]), Distance(b[0], b[3]));
+        float aStart = a.Min(Along), aEnd = a.Max(Along), bStart = b.Min(Along), bEnd = b.Max(Along);
+        if (Math.Abs(aCentre - bCentre) >= 0.5f * height || Math.Min(aEnd, bEnd) <= Math.Max(aStart, bStart))
+        {
+            return null;
+        }
+        float start = Math.Min(aStart, bStart), end = Math.Max(aEnd, bEnd);
+        float top = Math.Min(a.Min(Across), b.Min(Across)), bottom = Math.Max(a.Max(Across), b.Max(Across));
+        Point At(float along, float across) => new((along * ux) - (across * uy), (along * uy) + (across * ux));
+        return [At(start, top), At(end, top), At(end, bottom), At(start, bottom)];
     }
 
     // tl, tr, br, bl: of the two leftmost corners the upper is tl; of the two rightmost the upper is tr.

@@ -20,29 +20,33 @@ public sealed class TestMedia : IDisposable
     public string Directory { get; }
 
     /// <summary>Renders <paramref name="lines"/> in black DejaVu Sans on white; returns the encoded image and each line's
-    /// ink box (left, top, right, bottom) in pixels (before an upside-down turn).</summary>
+    /// ink box (left, top, right, bottom) in pixels (before an upside-down turn or a tilt of <paramref name="tiltDegrees"/>
+    /// counter-clockwise).</summary>
     public async Task<(byte[] Image, int[][] LineBoxes)> RenderTextAsync(string[] lines, string format, int width = 640, int fontSize = 32,
-        bool upsideDown = false)
+        bool upsideDown = false, double tiltDegrees = 0, double lineSpacing = 2)
     {
         var path = Path.Combine(Directory, $"text-{Guid.NewGuid():N}.{format}");
         const string Script = """
             import json, sys
             from PIL import Image, ImageDraw, ImageFont
-            path, width, size, turn, lines = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == '1', sys.argv[5:]
+            path, width, size, turn, tilt, spacing, lines = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == '1', float(sys.argv[5]), float(sys.argv[6]), sys.argv[7:]
             font = ImageFont.truetype('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', size)
-            image = Image.new('RGB', (width, 40 + 2 * size * len(lines)), 'white')
+            image = Image.new('RGB', (width, round(40 + spacing * size * len(lines))), 'white')
             draw = ImageDraw.Draw(image)
             boxes = []
             for i, line in enumerate(lines):
-                origin = (20, 20 + 2 * size * i)
+                origin = (20, round(20 + spacing * size * i))
                 draw.text(origin, line, font=font, fill='black')
                 boxes.append(list(draw.textbbox(origin, line, font=font)))
             if turn:
                 image = image.rotate(180)
+            if tilt:
+                image = image.rotate(tilt, resample=Image.BICUBIC, expand=True, fillcolor='white')
             image.save(path, quality=92) if path.endswith('.jpg') else image.save(path)
             print(json.dumps(boxes))
             """;
-        var output = await RunAsync("/usr/bin/python3", ["-c", Script, path, width.ToString(), fontSize.ToString(), upsideDown ? "1" : "0", .. lines]);
+        var output = await RunAsync("/usr/bin/python3", ["-c", Script, path, width.ToString(), fontSize.ToString(), upsideDown ? "1" : "0",
+            tiltDegrees.ToString(System.Globalization.CultureInfo.InvariantCulture), lineSpacing.ToString(System.Globalization.CultureInfo.InvariantCulture), .. lines]);
         var boxes = JsonSerializer.Deserialize<int[][]>(output) ?? throw new InvalidDataException(output);
         return (await File.ReadAllBytesAsync(path), boxes);
     }

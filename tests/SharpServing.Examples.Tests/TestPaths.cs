@@ -9,6 +9,9 @@ internal static class TestPaths
 
     public static string Servables => Path.Combine(RepoRoot, "servables");
 
+    /// <summary>The git-ignored cache the setup installs into (<c>SHARPSERVING_CACHE</c> at build time, else <c>.cache/</c>).</summary>
+    public static string Cache => Metadata("SharpServingCache");
+
     /// <summary>A file of an example servable's version folder; fails with a clear message when the setup has not installed it.</summary>
     public static string ServableFile(string servable, string relativePath)
     {

@@ -1,3 +1,4 @@
+using SharpServing.Examples.Tests.Fidelity;
 using Xunit.Abstractions;
 
 namespace SharpServing.Examples.Tests;
@@ -31,6 +32,32 @@ public sealed class VadServableTests(VadServableTests.Fixture fixture, ITestOutp
     }
 
     [Fact]
+    public async Task Speech_probabilities_and_segments_match_vad_webs_silero_wrapper_on_the_same_model()
+    {
+        if (VadReference.Unavailable() is { } why)
+        {
+            output.WriteLine($"The reference was not run: {why}.");
+            return;
+        }
+        var first = await fixture.Media.SpeechAsync("The train leaves at nine.");
+        var second = await fixture.Media.SpeechAsync("Please keep your ticket until the end of the journey.");
+        var audio = QuietNoise(SampleRate, seed: 3).Concat(first).Concat(QuietNoise(SampleRate, seed: 4)).Concat(second)
+            .Concat(QuietNoise(SampleRate, seed: 5)).ToArray();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        var ours = (await fixture.SpeechProbabilityAsync(Tensor.Create(audio, audio.Length))).ToArray<float>();
+        var reference = await VadReference.SpeechProbabilityAsync(audio, fixture.Media.Directory, timeout.Token);
+
+        Assert.Equal(reference.Length, ours.Length);
+        var largest = ours.Zip(reference, (a, b) => Math.Abs(a - b)).Max();
+        var (ourSegments, referenceSegments) = (Segments(ours), Segments(reference));
+        output.WriteLine($"largest difference {largest:E2}; segments (chunks): ours {string.Join(", ", ourSegments)}, reference {string.Join(", ", referenceSegments)}");
+        Assert.True(largest < 1e-3f, $"largest difference {largest}");
+        Assert.Equal(2, ourSegments.Count);
+        Assert.Equal(referenceSegments, ourSegments);
+    }
+
+    [Fact]
     public async Task Int16_audio_is_read_as_pcm_and_a_partial_chunk_is_padded()
     {
         var quiet = QuietNoise(Chunk * 3 + 100, seed: 2);
@@ -48,6 +75,36 @@ public sealed class VadServableTests(VadServableTests.Fixture fixture, ITestOutp
         var p = await fixture.SpeechProbabilityAsync(Tensor.Create(Array.Empty<float>(), 0));
 
         Assert.Equal(0, p.ElementCount);
+    }
+
+    // vad-web's defaults: speech starts at a chunk of at least 0.5 and ends after 8 chunks under 0.35 (redemption).
+    private static List<(int Start, int End)> Segments(float[] p)
+    {
+        var segments = new List<(int Start, int End)>();
+        int? start = null;
+        var quiet = 0;
+        for (var i = 0; i < p.Length; i++)
+        {
+            if (start is null)
+            {
+                if (p[i] >= 0.5f)
+                {
+                    (start, quiet) = (i, 0);
+                }
+                continue;
+            }
+            quiet = p[i] < 0.35f ? quiet + 1 : 0;
+            if (quiet == 8)
+            {
+                segments.Add((start.Value, i - 8));
+                start = null;
+            }
+        }
+        if (start is not null)
+        {
+            segments.Add((start.Value, p.Length - 1));
+        }
+        return segments;
     }
 
     private static float[] QuietNoise(int samples, int seed)

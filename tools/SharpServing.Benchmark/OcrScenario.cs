@@ -40,31 +40,39 @@ internal static class OcrScenario
             context.Report.Add(Report.WithLimit(row with { Connections = context.Connections }, limit));
         }
 
+        // As the servable reads them: cls in 192x48 windows (three along a line longer than 4:1), rec once per line at
+        // the line's own width.
         var boxes = await DetectBoxesAsync(server.Grpc, detect, context.CancellationToken);
-        var width = Math.Max(320, (int)Math.Ceiling(48 * boxes.Select(AspectRatio).DefaultIfEmpty(1).Max()));
-        var count = Math.Max(boxes.Count, 1);
+        var windows = Math.Max(boxes.Sum(b => AspectRatio(b) > 4 ? 3 : 1), 1);
+        var widths = boxes.Count == 0 ? [48] : boxes.Select(b => Math.Max(16, (int)Math.Ceiling(48 * AspectRatio(b)))).ToArray();
+        var rec = OrtSession.FromFile(Path.Combine(models, "rec.onnx"), context.SessionOptions);
         using var pipeline = new OrtLoadClient(
         [
             (OrtSession.FromFile(Path.Combine(models, "det.onnx"), context.SessionOptions), [Repeat(detInput, 1)]),
-            (OrtSession.FromFile(Path.Combine(models, "cls.onnx"), context.SessionOptions), [Tensor.Zeros<float>(count, 3, 48, 192)]),
-            (OrtSession.FromFile(Path.Combine(models, "rec.onnx"), context.SessionOptions), [Tensor.Zeros<float>(count, 3, 48, width)]),
+            (OrtSession.FromFile(Path.Combine(models, "cls.onnx"), context.SessionOptions), [Tensor.Zeros<float>(windows, 3, 48, 192)]),
+            .. widths.Select(w => (rec, new[] { Tensor.Zeros<float>(1, 3, 48, w) })),
         ]);
-        var pipelineLimit = await context.RunAsync("ocr", $"ort in-process det+cls+rec ({count}x{width})", pipeline, 1, 1, Environment.ProcessId, null);
+        var count = widths.Length;
+        var width = widths.Max();
+        var pipelineLimit = await context.RunAsync("ocr", $"ort in-process det+cls+rec ({count} lines, widest {width})", pipeline, 1, 1, Environment.ProcessId, null);
         using (var client = new GrpcLoadClient(server.Grpc, recognize.GrpcFrame, context.Connections, 1))
         {
             await context.RunAsync("ocr", "server grpc ocr.recognize", client, 1, 1, server.Pid, server.ProbeSocket, pipelineLimit);
         }
     }
 
-    /// <summary>det's input for the image as the ocr servable makes it: BGR, sides multiples of 32 (longest ≤ 960), normalized, CHW.</summary>
+    /// <summary>det's input for the image as the ocr servable makes it: BGR, scaled only so that the shorter side is at
+    /// least 64 and the longer at most 4000, normalized, zero-padded to multiples of 32, CHW.</summary>
     internal static Tensor DetInput(byte[] image)
     {
         var bgr = ImageDecoder.Decode(image, ChannelOrder.Bgr);
         int height = (int)bgr.Shape[0], width = (int)bgr.Shape[1];
-        var ratio = Math.Min(1.0, 960 / (double)Math.Max(height, width));
-        var h = Math.Max((int)Math.Round(height * ratio / 32) * 32, 32);
-        var w = Math.Max((int)Math.Round(width * ratio / 32) * 32, 32);
-        return bgr.Resize(h, w).Normalize([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], scale: 1 / 255f).HwcToChw();
+        var scale = Math.Min(Math.Max(1.0, 64 / (double)Math.Min(height, width)), 4000 / (double)Math.Max(height, width));
+        int h = Math.Max((int)Math.Round(height * scale), 1), w = Math.Max((int)Math.Round(width * scale), 1);
+        return (h == height && w == width ? bgr : bgr.Resize(h, w))
+            .Normalize([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], scale: 1 / 255f)
+            .Pad(0, (32 - (h % 32)) % 32, 0, (32 - (w % 32)) % 32)
+            .HwcToChw();
     }
 
     private static Tensor Repeat(Tensor chw, int batch)
