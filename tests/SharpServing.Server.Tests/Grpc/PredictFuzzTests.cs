@@ -194,4 +194,4 @@ public sealed class PredictFuzzTests(ITestOutputHelper output)
 }
 
 [CollectionDefinition(PredictFuzzTests.Name, DisableParallelization = true)]
-public sealed class PredictFuzzCollection;
+public sealed class PredictFuzzAlone;
