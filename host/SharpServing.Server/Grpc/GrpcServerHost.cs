@@ -133,7 +133,8 @@ public sealed class GrpcServerHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops taking calls, waits up to 5 seconds for running ones, then stops. A unix socket file is removed.
+    /// Stops taking calls, ends streaming calls (health Watch) with OK, waits up to 5 seconds for running unary calls, then
+    /// stops. A unix socket file is removed.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -193,6 +194,7 @@ public sealed class GrpcServerHost : IAsyncDisposable
             });
         });
         var app = builder.Build();
+        StreamingCallsEndOnStop.Use(app);
         app.MapGrpcService<PredictService>();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService();
