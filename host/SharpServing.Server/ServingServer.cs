@@ -1,15 +1,16 @@
+using Grpc.HealthCheck;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine;
 using SharpServing.Engine.Configuration;
 using SharpServing.Engine.Reload;
 using SharpServing.Engine.Repository;
-using SharpServing.Grpc;
 using SharpServing.OnnxRuntime;
 using SharpServing.Server.Admin;
 using SharpServing.Server.Grpc;
 using SharpServing.Server.Hosting;
 using SharpServing.Server.Rest;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace SharpServing.Server;
 
@@ -41,6 +42,7 @@ public sealed class ServingServer : IAsyncDisposable
         Predictor = dispatcher;
         _loggerFactory = loggerFactory;
         _output = output;
+        Health.SetStatus(string.Empty, ServingStatus.Serving);
     }
 
     /// <summary>The loaded servables: their versions, status, explicit load and unload.</summary>
@@ -52,8 +54,12 @@ public sealed class ServingServer : IAsyncDisposable
     /// <summary>What the front ends call; usable in-process too.</summary>
     public IPredictor Predictor { get; }
 
-    /// <summary>Health statuses served by <c>grpc.health.v1.Health</c>: overall and per servable.</summary>
-    public HealthStatusRegistry Health { get; } = new();
+    /// <summary>
+    /// The statuses <c>grpc.health.v1.Health</c> serves: the server under <c>""</c> (serving until it stops) and each
+    /// servable under its name (serving while a version is published, not serving while it only has failed or loading
+    /// versions, unknown once its folder is gone).
+    /// </summary>
+    public HealthServiceImpl Health { get; } = new();
 
     /// <summary>The running gRPC server, or null.</summary>
     public GrpcServerHost? Grpc => _grpc;
@@ -200,7 +206,7 @@ public sealed class ServingServer : IAsyncDisposable
                 return;
             }
             _stopped = true;
-            Health.SetStatus(string.Empty, HealthStatus.NotServing);
+            Health.SetStatus(string.Empty, ServingStatus.NotServing);
             // No reload may start while the front ends drain and the servables unload.
             await Reload.DisposeAsync();
             if (_grpc is not null)
@@ -227,7 +233,7 @@ public sealed class ServingServer : IAsyncDisposable
         foreach (var group in statuses.GroupBy(s => s.Servable, StringComparer.Ordinal))
         {
             var serving = group.Any(s => s.State == ServableVersionState.Available);
-            Health.SetStatus(group.Key, serving ? HealthStatus.Serving : HealthStatus.NotServing);
+            Health.SetStatus(group.Key, serving ? ServingStatus.Serving : ServingStatus.NotServing);
         }
     }
 
@@ -241,11 +247,11 @@ public sealed class ServingServer : IAsyncDisposable
         }
         if (Servables.Contains(servable))
         {
-            Health.SetStatus(servable, HealthStatus.Serving);
+            Health.SetStatus(servable, ServingStatus.Serving);
         }
         else if (Servables.GetStatus().Any(s => s.Servable == servable))
         {
-            Health.SetStatus(servable, HealthStatus.NotServing);
+            Health.SetStatus(servable, ServingStatus.NotServing);
         }
         else
         {

@@ -1,5 +1,4 @@
 using System.Net;
-using SharpServing.Grpc;
 using SharpServing.Server.Grpc;
 using SharpServing.Server.Hosting;
 using ServerSslConfig = SharpServing.Server.Hosting.SslConfig;
@@ -29,7 +28,7 @@ internal sealed class TestServer : IAsyncDisposable
     {
         var predictor = new TestPredictor();
         var address = unixSocketPath is null ? ListenAddress.Tcp(IPAddress.Loopback, 0) : ListenAddress.Unix(unixSocketPath);
-        var host = await GrpcServerHost.StartAsync(address, maxMsgMbSize, ssl, predictor, new HealthStatusRegistry(), output: TextWriter.Null)
+        var host = await GrpcServerHost.StartAsync(address, maxMsgMbSize, ssl, predictor, output: TextWriter.Null)
             .WaitAsync(StartStopTimeout);
         var clientAddress = unixSocketPath is null ? $"127.0.0.1:{((IPEndPoint)host.EndPoint).Port}" : $"unix:{unixSocketPath}";
         return new TestServer(host, predictor, clientAddress);

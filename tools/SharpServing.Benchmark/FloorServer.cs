@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using SharpServing.Grpc;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using SharpServing.Server.Grpc;
 using Wire = SharpServing.Protocol;
 
 namespace SharpServing.Benchmark;
@@ -16,8 +18,9 @@ namespace SharpServing.Benchmark;
 /// <list type="bullet">
 /// <item><c>kestrel-grpc</c>: HTTP/2 (h2c); the request body is drained, a prebuilt framed PredictReply and
 /// <c>grpc-status: 0</c> trailers go back. What any gRPC server on Kestrel must at least cost.</item>
-/// <item><c>grpc-layer</c>: HTTP/2 through SharpServing.Grpc (framing, limits, deadlines, status), parsing the
-/// PredictRequest and serializing the canned PredictReply. The server's gRPC path minus mapping and engine.</item>
+/// <item><c>grpc-layer</c>: HTTP/2 through Grpc.AspNetCore with the server's gRPC and Kestrel settings (framing, limits,
+/// deadlines, status), parsing the PredictRequest and serializing the canned PredictReply. The server's gRPC path minus
+/// mapping and engine.</item>
 /// <item><c>kestrel-rest</c>: HTTP/1.1; the body is drained, the canned JSON reply goes back.</item>
 /// </list>
 /// </summary>
@@ -54,23 +57,24 @@ internal sealed class FloorServer : IAsyncDisposable
         var (reply, restReply) = AddReply(instances);
         var framedReply = GrpcWire.Frame(reply);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddSingleton(new CannedPredictService(reply));
+        builder.Services.AddGrpc(options => GrpcServerHost.ConfigureGrpc(options, GrpcServerHost.DefaultMaxMsgMbSize * 1024 * 1024));
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
-            GrpcKestrel.Configure(kestrel);
-            kestrel.Listen(IPAddress.Loopback, grpcPort, GrpcKestrel.UseHttp2Only);
-            kestrel.Listen(IPAddress.Loopback, layerPort, GrpcKestrel.UseHttp2Only);
+            GrpcServerHost.ConfigureKestrel(kestrel);
+            kestrel.Listen(IPAddress.Loopback, grpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(IPAddress.Loopback, layerPort, listen => listen.Protocols = HttpProtocols.Http2);
             kestrel.Listen(IPAddress.Loopback, restPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
         var app = builder.Build();
-        var registry = new GrpcServiceRegistry(new GrpcOptions());
-        registry.AddUnary<Wire.PredictRequest, Wire.PredictReply>(GrpcWire.PredictPath, Wire.PredictRequest.Parser,
-            (_, _) => Task.FromResult(reply));
-        app.Run(context => context.Connection.LocalPort switch
+        // The layer port goes on to the gRPC endpoint; the other two answer here.
+        app.Use((context, next) => context.Connection.LocalPort switch
         {
+            var p when p == layerPort => next(context),
             var p when p == grpcPort => CannedGrpcAsync(context, framedReply),
-            var p when p == layerPort => registry.HandleAsync(context),
             _ => CannedRestAsync(context, restReply),
         });
+        app.MapGrpcService<CannedPredictService>();
         await app.StartAsync(cancellationToken);
         return new FloorServer(app);
     }
@@ -110,5 +114,11 @@ internal sealed class FloorServer : IAsyncDisposable
                 return;
             }
         }
+    }
+
+    /// <summary>Predict answering every request with the canned reply.</summary>
+    private sealed class CannedPredictService(Wire.PredictReply reply) : Wire.MSService.MSServiceBase
+    {
+        public override Task<Wire.PredictReply> Predict(Wire.PredictRequest request, ServerCallContext context) => Task.FromResult(reply);
     }
 }

@@ -70,9 +70,7 @@ internal static class ServeCommand
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
         }).SetMinimumLevel(level)
-            .AddFilter("Microsoft", level <= LogLevel.Debug ? level : LogLevel.Warning)
-            // Kestrel warns that h2c needs TLS on the RESTful endpoint; the RESTful host detects the HTTP/2 preface itself.
-            .AddFilter("Microsoft.AspNetCore.Server.Kestrel", level <= LogLevel.Debug ? level : LogLevel.Error));
+            .AddFilter("Microsoft", level <= LogLevel.Debug ? level : LogLevel.Warning));
 
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>

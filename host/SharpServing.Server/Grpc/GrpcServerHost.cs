@@ -1,28 +1,35 @@
 using System.Net;
+using Grpc.AspNetCore.Server;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine;
-using SharpServing.Grpc;
 using SharpServing.Server.Grpc.Internal;
 using SharpServing.Server.Hosting;
 
 namespace SharpServing.Server.Grpc;
 
 /// <summary>
-/// The gRPC server: MindSpore Serving's Predict and the gRPC health service on one HTTP/2-only Kestrel endpoint (h2c, or
-/// TLS with ALPN h2), bound to a TCP address or a unix domain socket. Dispose (or <see cref="StopAsync"/>) to stop it.
+/// The gRPC server on Grpc.AspNetCore: MindSpore Serving's <c>MSService.Predict</c>, the standard health service
+/// (<c>grpc.health.v1.Health</c>) and server reflection, on one HTTP/2-only Kestrel endpoint (h2c, or TLS with ALPN h2),
+/// bound to a TCP address or a unix domain socket. Dispose (or <see cref="StopAsync"/>) to stop it.
 /// </summary>
 public sealed class GrpcServerHost : IAsyncDisposable
 {
     /// <summary>Default of <c>max_msg_mb_size</c>, in MiB.</summary>
     public const int DefaultMaxMsgMbSize = 100;
+
+    /// <summary>Concurrent streams per HTTP/2 connection (Kestrel's default is 100).</summary>
+    public const int MaxStreamsPerConnection = 1000;
 
     private static readonly TimeSpan s_shutdownTimeout = TimeSpan.FromSeconds(5);
     private readonly WebApplication _app;
@@ -46,9 +53,11 @@ public sealed class GrpcServerHost : IAsyncDisposable
     /// binds, and prints <c>Serving: Serving gRPC server start success, listening on &lt;address&gt;</c> to
     /// <paramref name="output"/> (default: standard output).
     /// </summary>
+    /// <remarks><c>health</c> holds the statuses the health service reports; null = a service of its own that reports the
+    /// server (<c>""</c>) as serving.</remarks>
     /// <exception cref="ServerStartException">With the exact text of the failure.</exception>
     public static Task<GrpcServerHost> StartAsync(
-        string address, int maxMsgMbSize, SslConfig? ssl, IPredictor predictor, HealthStatusRegistry health,
+        string address, int maxMsgMbSize, SslConfig? ssl, IPredictor predictor, HealthServiceImpl? health = null,
         ILoggerFactory? loggerFactory = null, TextWriter? output = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -59,24 +68,24 @@ public sealed class GrpcServerHost : IAsyncDisposable
     /// <summary>As the other overload, for an address built in code (<see cref="ListenAddress.Tcp"/> may ask for port 0).</summary>
     /// <exception cref="ServerStartException">With the exact text of the failure.</exception>
     public static async Task<GrpcServerHost> StartAsync(
-        ListenAddress address, int maxMsgMbSize, SslConfig? ssl, IPredictor predictor, HealthStatusRegistry health,
+        ListenAddress address, int maxMsgMbSize, SslConfig? ssl, IPredictor predictor, HealthServiceImpl? health = null,
         ILoggerFactory? loggerFactory = null, TextWriter? output = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(predictor);
-        ArgumentNullException.ThrowIfNull(health);
         CheckMaxMsgMbSize(maxMsgMbSize);
         var https = ssl is null ? null : TlsSetup.CreateHttpsOptions(ssl);
         if (!address.TryCreateEndPoint(out var endPoint))
         {
             throw new ServerStartException(Addresses.GrpcBindFailed(address.Text));
         }
+        if (health is null)
+        {
+            health = new HealthServiceImpl();
+            health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
+        }
         loggerFactory ??= NullLoggerFactory.Instance;
-        var app = Build(endPoint!, https, loggerFactory);
-        var limit = maxMsgMbSize * 1024 * 1024;
-        var options = new GrpcOptions { MaxReceiveMessageSize = limit, MaxSendMessageSize = limit };
-        var registry = MindSporeGrpcService.CreateRegistry(predictor, options, health, loggerFactory.CreateLogger("SharpServing.Grpc"));
-        app.Run(registry.HandleAsync);
+        var app = Build(endPoint!, https, maxMsgMbSize * 1024 * 1024, predictor, health, loggerFactory);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -85,6 +94,11 @@ public sealed class GrpcServerHost : IAsyncDisposable
         {
             await app.DisposeAsync();
             throw new ServerStartException(Addresses.GrpcBindFailed(address.Text), ex);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
         }
         var bound = BoundEndPoint(app, endPoint!);
         var text = address.Port == 0 && !address.IsUnixSocket ? bound.ToString()! : address.Text;
@@ -96,7 +110,31 @@ public sealed class GrpcServerHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops taking calls, waits up to 5 seconds for running ones, then stops. A unix socket file is removed.
+    /// The Kestrel settings gRPC needs: many concurrent streams and wide flow-control windows for large messages, and no
+    /// request body limit (gRPC enforces its per-message limit itself, from the length prefix).
+    /// </summary>
+    public static void ConfigureKestrel(KestrelServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.AddServerHeader = false;
+        options.Limits.MaxRequestBodySize = null;
+        options.Limits.Http2.MaxStreamsPerConnection = MaxStreamsPerConnection;
+        options.Limits.Http2.InitialConnectionWindowSize = 4 * 1024 * 1024;
+        options.Limits.Http2.InitialStreamWindowSize = 2 * 1024 * 1024;
+    }
+
+    /// <summary>The gRPC options of the server: <paramref name="maxMessageSize"/> bytes both ways, no detailed errors.</summary>
+    public static void ConfigureGrpc(GrpcServiceOptions options, int maxMessageSize)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.MaxReceiveMessageSize = maxMessageSize;
+        options.MaxSendMessageSize = maxMessageSize;
+        options.EnableDetailedErrors = false;
+    }
+
+    /// <summary>
+    /// Stops taking calls, ends streaming calls (health Watch) with OK, waits up to 5 seconds for running unary calls, then
+    /// stops. A unix socket file is removed.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -125,25 +163,42 @@ public sealed class GrpcServerHost : IAsyncDisposable
         }
     }
 
-    private static WebApplication Build(EndPoint endPoint, HttpsConnectionAdapterOptions? https, ILoggerFactory loggerFactory)
+    private static WebApplication Build(
+        EndPoint endPoint, HttpsConnectionAdapterOptions? https, int maxMessageSize, IPredictor predictor, HealthServiceImpl health,
+        ILoggerFactory loggerFactory)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddLogging();
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = s_shutdownTimeout);
+        builder.Services.AddSingleton(predictor);
+        builder.Services.AddSingleton<PredictService>();
+        builder.Services.AddSingleton(health);
+        builder.Services.AddSingleton<GrpcCallLogInterceptor>();
+        builder.Services.AddGrpc(options =>
+        {
+            ConfigureGrpc(options, maxMessageSize);
+            options.Interceptors.Add<GrpcCallLogInterceptor>();
+        });
+        builder.Services.AddGrpcReflection();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
-            GrpcKestrel.Configure(kestrel);
+            ConfigureKestrel(kestrel);
             kestrel.Listen(endPoint, listen =>
             {
-                GrpcKestrel.UseHttp2Only(listen);
+                listen.Protocols = HttpProtocols.Http2;
                 if (https is not null)
                 {
                     listen.UseHttps(https);
                 }
             });
         });
-        return builder.Build();
+        var app = builder.Build();
+        StreamingCallsEndOnStop.Use(app);
+        app.MapGrpcService<PredictService>();
+        app.MapGrpcService<HealthServiceImpl>();
+        app.MapGrpcReflectionService();
+        return app;
     }
 
     private static EndPoint BoundEndPoint(WebApplication app, EndPoint requested)

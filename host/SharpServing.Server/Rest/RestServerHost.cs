@@ -14,8 +14,8 @@ using SharpServing.Server.Rest.Internal;
 namespace SharpServing.Server.Rest;
 
 /// <summary>
-/// Starts MindSpore Serving's RESTful API on its own Kestrel server: HTTP/1.1 and HTTP/2 (h2c with prior knowledge on
-/// cleartext, ALPN over TLS), idle timeout 100 s, HTTPS and mutual TLS from an <see cref="SslConfig"/>.
+/// Starts MindSpore Serving's RESTful API on its own Kestrel server: HTTP/1.1 on cleartext (as MindSpore Serving's),
+/// HTTP/1.1 and HTTP/2 chosen by ALPN over TLS, idle timeout 100 s, HTTPS and mutual TLS from an <see cref="SslConfig"/>.
 /// </summary>
 public static class RestServerHost
 {
@@ -106,18 +106,13 @@ public static class RestServerHost
             kestrel.AddServerHeader = false;
             kestrel.Limits.KeepAliveTimeout = IdleTimeout;
             kestrel.Limits.MaxRequestBodySize = null; // the handler enforces max_msg_mb_size itself
-            // h2c connections look like TLS to Kestrel (see H2cPriorKnowledge): let their ":scheme http" through.
-            kestrel.AllowAlternateSchemes = https is null;
             kestrel.Listen(endPoint, listen =>
             {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                // Without TLS there is no ALPN to choose HTTP/2 by: cleartext is HTTP/1.1 only.
+                listen.Protocols = https is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
                 if (https is not null)
                 {
                     listen.UseHttps(https);
-                }
-                else
-                {
-                    H2cPriorKnowledge.Use(listen, IdleTimeout);
                 }
                 bound(listen);
             });

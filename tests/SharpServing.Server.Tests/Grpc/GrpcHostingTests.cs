@@ -1,5 +1,4 @@
 using System.Net;
-using SharpServing.Grpc;
 using SharpServing.Server.Grpc;
 using SharpServing.Server.Hosting;
 using SharpServing.Server.Tests.Infrastructure;
@@ -72,7 +71,7 @@ public sealed class GrpcHostingTests
     public async Task Max_msg_mb_size_outside_1_to_512_is_refused(int size)
     {
         var error = await Assert.ThrowsAsync<ServerStartException>(() => GrpcServerHost.StartAsync(
-            "127.0.0.1:5500", size, null, new TestPredictor(), new HealthStatusRegistry(), output: TextWriter.Null));
+            "127.0.0.1:5500", size, null, new TestPredictor(), output: TextWriter.Null));
 
         Assert.Equal("Parameter 'max_msg_mb_size' should be in range [1,512]", error.Message);
     }
@@ -85,7 +84,7 @@ public sealed class GrpcHostingTests
     public async Task Unbindable_addresses_fail_with_create_server_failed(string address)
     {
         var error = await Assert.ThrowsAsync<ServerStartException>(() => GrpcServerHost.StartAsync(
-            address, 100, null, new TestPredictor(), new HealthStatusRegistry(), output: TextWriter.Null).WaitAsync(TestHosts.Timeout));
+            address, 100, null, new TestPredictor(), output: TextWriter.Null).WaitAsync(TestHosts.Timeout));
 
         Assert.Equal($"Serving Error: Serving gRPC server start failed, create server failed, address {address}", error.Message);
     }
@@ -98,7 +97,7 @@ public sealed class GrpcHostingTests
         var address = first.Address;
 
         var error = await Assert.ThrowsAsync<ServerStartException>(() => GrpcServerHost.StartAsync(
-            address, 100, null, new TestPredictor(), new HealthStatusRegistry(), output: TextWriter.Null).WaitAsync(TestHosts.Timeout));
+            address, 100, null, new TestPredictor(), output: TextWriter.Null).WaitAsync(TestHosts.Timeout));
 
         Assert.Equal($"Serving: Serving gRPC server start success, listening on {address}{Environment.NewLine}", output.ToString());
         Assert.Equal($"Serving Error: Serving gRPC server start failed, create server failed, address {address}", error.Message);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using SharpServing.Grpc;
+using Grpc.HealthCheck;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 using SharpServing.Server.Tests.Infrastructure;
 
 namespace SharpServing.Server.Tests.Grpc;
@@ -10,9 +11,10 @@ public sealed class HealthInteropTests(PythonGrpc python)
     [Fact]
     public async Task Check_reports_the_server_and_servables()
     {
-        var health = new HealthStatusRegistry();
-        health.SetStatus("add", HealthStatus.Serving);
-        health.SetStatus("ocr", HealthStatus.NotServing);
+        var health = new HealthServiceImpl();
+        health.SetStatus("", ServingStatus.Serving);
+        health.SetStatus("add", ServingStatus.Serving);
+        health.SetStatus("ocr", ServingStatus.NotServing);
         await using var host = await TestHosts.StartAsync(new TestPredictor(), health: health);
 
         var statuses = await python.HealthCheckAsync(host.Address, "", "add", "ocr", "nope");
@@ -26,15 +28,15 @@ public sealed class HealthInteropTests(PythonGrpc python)
     [Fact]
     public async Task Watch_streams_changes_and_ends_when_the_client_cancels()
     {
-        var health = new HealthStatusRegistry();
+        var health = new HealthServiceImpl();
         await using var host = await TestHosts.StartAsync(new TestPredictor(), health: health);
         using var watch = python.StartWatch(host.Address, "add", count: 3);
         try
         {
             Assert.Equal("SERVICE_UNKNOWN", await NextStatusAsync(watch));
-            health.SetStatus("add", HealthStatus.Serving);
+            health.SetStatus("add", ServingStatus.Serving);
             Assert.Equal("SERVING", await NextStatusAsync(watch));
-            health.SetStatus("add", HealthStatus.NotServing);
+            health.SetStatus("add", ServingStatus.NotServing);
             Assert.Equal("NOT_SERVING", await NextStatusAsync(watch));
             var last = JsonNode.Parse((await watch.StandardOutput.ReadLineAsync().WaitAsync(PythonGrpc.Timeout))!)!;
             Assert.True(last["cancelled"]!.GetValue<bool>());

@@ -1,5 +1,5 @@
 using System.Net;
-using SharpServing.Grpc;
+using Grpc.HealthCheck;
 using SharpServing.Server.Grpc;
 using SharpServing.Server.Hosting;
 
@@ -12,7 +12,7 @@ internal static class TestHosts
     /// <summary>Starts the gRPC server on 127.0.0.1 with a free port (or <paramref name="address"/>).</summary>
     public static Task<GrpcServerHost> StartAsync(
         TestPredictor predictor, ListenAddress? address = null, int maxMsgMbSize = 100, SslConfig? ssl = null,
-        HealthStatusRegistry? health = null, TextWriter? output = null)
+        HealthServiceImpl? health = null, TextWriter? output = null)
         => GrpcServerHost.StartAsync(address ?? ListenAddress.Tcp(IPAddress.Loopback, 0), maxMsgMbSize, ssl, predictor,
-            health ?? new HealthStatusRegistry(), null, output ?? TextWriter.Null).WaitAsync(Timeout);
+            health, null, output ?? TextWriter.Null).WaitAsync(Timeout);
 }

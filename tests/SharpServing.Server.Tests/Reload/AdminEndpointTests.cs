@@ -1,6 +1,6 @@
 using System.Net;
 using SharpServing.Engine.Configuration;
-using SharpServing.Grpc;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace SharpServing.Server.Tests.Reload;
 
@@ -70,7 +70,7 @@ public sealed class AdminEndpointTests : IDisposable
     {
         var configuration = new ServingConfiguration { ServablesRoot = _repository.Root, Watch = false };
         await using var server = await ReloadServer.StartAsync(configuration);
-        Assert.Equal(HealthStatus.Serving, Health(server));
+        Assert.Equal(ServingStatus.Serving, await server.HealthAsync("add"));
 
         var (status, body, response) = await server.SendAsync(HttpMethod.Post, "/v1/servables/add/versions/1:load");
         response.Dispose();
@@ -103,19 +103,13 @@ public sealed class AdminEndpointTests : IDisposable
         Assert.Contains("error CS", body.GetProperty("error_msg").GetString());
         Assert.Equal("available", body.GetProperty("servable").GetProperty("versions")[0].GetProperty("state").GetString());
         Assert.Equal(100f, (await server.PredictAsync("add")).Offset);
-        Assert.Equal(HealthStatus.Serving, Health(server));
+        Assert.Equal(ServingStatus.Serving, await server.HealthAsync("add"));
 
         (status, _, response) = await server.SendAsync(HttpMethod.Post, "/v1/servables/add/versions/1:unload");
         response.Dispose();
         Assert.Equal(HttpStatusCode.OK, status);
         // Nothing serves; the failed load of version 9 is still reported, so the servable is known and not serving.
-        Assert.Equal(HealthStatus.NotServing, Health(server));
+        Assert.Equal(ServingStatus.NotServing, await server.HealthAsync("add"));
         Assert.NotNull((await server.PredictAsync("add")).Error);
-    }
-
-    private static HealthStatus Health(ReloadServer server)
-    {
-        Assert.True(server.Server.Health.TryGetStatus("add", out var health));
-        return health;
     }
 }

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using SharpServing.Engine.Configuration;
-using SharpServing.Grpc;
 using Xunit.Abstractions;
 
 namespace SharpServing.Server.Tests.Reload;
@@ -90,8 +89,7 @@ public sealed class HotReloadUnderLoadTests(ITestOutputHelper output) : IDisposa
             Assert.Contains("servable_config.csx(2,", brokenReport);
             Assert.Equal(207f, (await server.PredictAsync("add")).Offset);
             Assert.Equal(105f, (await server.PredictAsync("adder")).Offset);
-            Assert.True(server.Server.Health.TryGetStatus("add", out var health));
-            Assert.Equal(HealthStatus.Serving, health);
+            Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, await server.HealthAsync("add"));
         }
         finally
         {

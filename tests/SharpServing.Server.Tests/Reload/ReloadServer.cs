@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Grpc.Health.V1;
 using SharpServing.Engine.Configuration;
 using SharpServing.Server.Hosting;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace SharpServing.Server.Tests.Reload;
 
@@ -84,4 +86,8 @@ internal sealed class ReloadServer : IAsyncDisposable
         Client.Dispose();
         await Server.DisposeAsync().AsTask().WaitAsync(Timeout);
     }
+
+    /// <summary>What the health service's Check answers for <paramref name="service"/> (it reads no call context).</summary>
+    public async Task<ServingStatus> HealthAsync(string service)
+        => (await Server.Health.Check(new HealthCheckRequest { Service = service }, context: null!)).Status;
 }

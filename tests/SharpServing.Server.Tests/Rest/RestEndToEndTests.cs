@@ -6,22 +6,19 @@ using SharpServing.Engine;
 
 namespace SharpServing.Server.Tests.Rest;
 
-/// <summary>The RESTful front end over loopback HTTP/1.1 and h2c (specification 6 and 10.25–31).</summary>
+/// <summary>The RESTful front end over loopback HTTP/1.1 (specification 6 and 10.25–31); HTTP/2 over TLS is in RestTlsTests.</summary>
 public sealed class RestEndToEndTests(RestServerFixture server) : IClassFixture<RestServerFixture>
 {
     private const string Example = "{\"instances\":{\"x1\":[[1.0,1.0],[1.0,1.0]],\"x2\":[[1.0,1.0],[1.0,1.0]]}}";
     private const string ExampleReply = "{\"instances\":[{\"y\":[[2.0,2.0],[2.0,2.0]]}]}";
 
-    private async Task<string> PostAsync(string path, string body, bool http2 = false)
+    private async Task<string> PostAsync(string path, string body)
     {
-        var response = await server.SendAsync(path, body, http2);
+        var response = await server.SendAsync(path, body);
         Assert.Equal(HttpStatusCode.OK, response.Status);
         Assert.Equal("application/json", response.ContentType);
-        Assert.Equal(http2 ? HttpVersion.Version20 : HttpVersion.Version11, response.Version);
-        if (!http2)
-        {
-            Assert.Equal("Client", response.ReasonPhrase);
-        }
+        Assert.Equal(HttpVersion.Version11, response.Version);
+        Assert.Equal("Client", response.ReasonPhrase);
         return response.Body;
     }
 
@@ -29,47 +26,50 @@ public sealed class RestEndToEndTests(RestServerFixture server) : IClassFixture<
 
     private static string ErrorMsg(string text) => JsonSerializer.Serialize(new { error_msg = text }, s_json);
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Example_Section66_AddsTheTensors(bool http2)
+    [Fact]
+    public async Task Example_Section66_AddsTheTensors()
     {
-        Assert.Equal(ExampleReply, await PostAsync("/model/add:add_common", Example, http2));
+        Assert.Equal(ExampleReply, await PostAsync("/model/add:add_common", Example));
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Versions_InTheUrl(bool http2)
+    [Fact]
+    public async Task Versions_InTheUrl()
     {
-        Assert.Equal(ExampleReply, await PostAsync("/model/add/version/1:add_common", Example, http2));
-        Assert.Equal(ExampleReply, await PostAsync("/version/1/model/add:add_common", Example, http2));
-        Assert.Equal(ExampleReply, await PostAsync("/model/add:add_common?trace=1&x=/model/y", Example, http2));
+        Assert.Equal(ExampleReply, await PostAsync("/model/add/version/1:add_common", Example));
+        Assert.Equal(ExampleReply, await PostAsync("/version/1/model/add:add_common", Example));
+        Assert.Equal(ExampleReply, await PostAsync("/model/add:add_common?trace=1&x=/model/y", Example));
         Assert.Equal(ErrorMsg("Request servable(add) method(add_common)  version(2) , servable is not available"),
-            await PostAsync("/model/add/version/2:add_common", Example, http2));
+            await PostAsync("/model/add/version/2:add_common", Example));
         Assert.Equal(ErrorMsg("please check url, version number range failed, request version number -1"),
-            await PostAsync("/version/-1/model/add:add_common", Example, http2));
+            await PostAsync("/version/-1/model/add:add_common", Example));
         Assert.Equal(ErrorMsg("please check url, the keyword:[version] value invalid, request version number abc"),
-            await PostAsync("/version/abc/model/add:add_common", Example, http2));
-        Assert.Equal(ErrorMsg("Request servable(add) method(bad) , method is not available"), await PostAsync("/model/add:bad", Example, http2));
+            await PostAsync("/version/abc/model/add:add_common", Example));
+        Assert.Equal(ErrorMsg("Request servable(add) method(bad) , method is not available"), await PostAsync("/model/add:bad", Example));
         Assert.Equal(ErrorMsg("Request servable(add_x) method(add_common) , servable is not available"),
-            await PostAsync("/model/add_x:add_common", Example, http2));
+            await PostAsync("/model/add_x:add_common", Example));
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task UrlAndMethodErrors_AreHttp200(bool http2)
+    [Fact]
+    public async Task UrlAndMethodErrors_AreHttp200()
     {
-        Assert.Equal(ErrorMsg("please check url, the keyword:[model] must contain."), await PostAsync("/x/:add_common", Example, http2));
-        Assert.Equal(ErrorMsg("please check url, the keyword:[service method] must contain."), await PostAsync("/model/add", Example, http2));
+        Assert.Equal(ErrorMsg("please check url, the keyword:[model] must contain."), await PostAsync("/x/:add_common", Example));
+        Assert.Equal(ErrorMsg("please check url, the keyword:[service method] must contain."), await PostAsync("/model/add", Example));
         foreach (var method in new[] { HttpMethod.Get, HttpMethod.Put, HttpMethod.Delete, HttpMethod.Patch, HttpMethod.Options })
         {
-            var response = await server.SendAsync("/model/add:add_common", method == HttpMethod.Get ? null : Example, http2, method);
+            var response = await server.SendAsync("/model/add:add_common", method == HttpMethod.Get ? null : Example, method: method);
             Assert.Equal(HttpStatusCode.OK, response.Status);
             Assert.Equal("application/json", response.ContentType);
             Assert.Equal(ErrorMsg("http message only support POST right now"), response.Body);
         }
+    }
+
+    [Fact]
+    public async Task CleartextHttp2_IsRefused_AsMindSporesServerRefusesIt()
+    {
+        // HTTP/2 comes with TLS (ALPN); a cleartext connection that opens with the HTTP/2 preface gets no HTTP/2.
+        await Assert.ThrowsAsync<HttpRequestException>(() => server.SendAsync("/model/add:add_common", Example, http2: true));
+
+        Assert.Equal(ExampleReply, await PostAsync("/model/add:add_common", Example));
     }
 
     [Fact]
@@ -83,13 +83,11 @@ public sealed class RestEndToEndTests(RestServerFixture server) : IClassFixture<
         Assert.Equal(ExampleReply, await PostAsync("/model/add:add_common", Example));
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task BodyErrors(bool http2)
+    [Fact]
+    public async Task BodyErrors()
     {
-        Assert.Equal(ErrorMsg("http message invalid"), await PostAsync("/model/add:add_common", "", http2));
-        var binary = await PostAsync("/model/add:add_common", "\u0001\u0002binary\u00ff", http2);
+        Assert.Equal(ErrorMsg("http message invalid"), await PostAsync("/model/add:add_common", ""));
+        var binary = await PostAsync("/model/add:add_common", "\u0001\u0002binary\u00ff");
         Assert.StartsWith("{\"error_msg\":\"Illegal JSON format.", binary);
         Assert.StartsWith("Illegal JSON format.", JsonDocument.Parse(binary).RootElement.GetProperty("error_msg").GetString());
     }

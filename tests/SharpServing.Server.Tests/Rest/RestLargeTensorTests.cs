@@ -42,7 +42,7 @@ public sealed class RestLargeTensorTests(RestServerFixture server) : IClassFixtu
         var values = Values();
         var b64 = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
 
-        var reply = await server.SendAsync("/model/echo:m", $"{{\"instances\":[{{\"x\":{{\"b64\":\"{b64}\",\"type\":\"fp32\",\"shape\":[{Rows},{Columns}]}}}}]}}", http2: true);
+        var reply = await server.SendAsync("/model/echo:m", $"{{\"instances\":[{{\"x\":{{\"b64\":\"{b64}\",\"type\":\"fp32\",\"shape\":[{Rows},{Columns}]}}}}]}}");
 
         Assert.Equal(values, server.Predictor.LastRequest!.Instances[0]["x"].Tensor!.ToArray<float>());
         AssertMatrix(reply.Body, values);

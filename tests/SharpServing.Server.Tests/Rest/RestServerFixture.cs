@@ -5,7 +5,7 @@ using SharpServing.Server.Rest;
 
 namespace SharpServing.Server.Tests.Rest;
 
-/// <summary>A RESTful server on 127.0.0.1 (free port) over <see cref="RestTestPredictor"/>, with HTTP/1.1 and h2c clients.</summary>
+/// <summary>A RESTful server on 127.0.0.1 (free port) over <see cref="RestTestPredictor"/>, with an HTTP/1.1 client.</summary>
 public sealed class RestServerFixture : IAsyncLifetime
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
@@ -38,7 +38,7 @@ public sealed class RestServerFixture : IAsyncLifetime
         => RestServerHost.StartAsync(ListenAddress.Tcp(IPAddress.Loopback, 0), new RestOptions { MaxMessageMbSize = maxMsgMbSize }, ssl,
             predictor, null, output ?? TextWriter.Null, CancellationToken.None).WaitAsync(Timeout);
 
-    /// <summary>POSTs (or sends <paramref name="method"/>) over HTTP/1.1 or, with <paramref name="http2"/>, h2c with prior knowledge.</summary>
+    /// <summary>POSTs (or sends <paramref name="method"/>) over HTTP/1.1 or, with <paramref name="http2"/>, HTTP/2 only (which a cleartext server refuses).</summary>
     public Task<RestResponse> SendAsync(string path, string? body, bool http2 = false, HttpMethod? method = null)
         => SendAsync(Client, BaseAddress + path, body is null ? null : new ByteArrayContent(Encoding.UTF8.GetBytes(body)), http2, method);
 

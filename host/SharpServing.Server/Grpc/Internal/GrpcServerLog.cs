@@ -1,9 +1,20 @@
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace SharpServing.Server.Grpc.Internal;
 
+/// <summary>The gRPC front end's log events (2001–2099).</summary>
 internal static partial class GrpcServerLog
 {
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "gRPC server listening on {Address}")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "gRPC server listening on {Address}")]
     public static partial void Listening(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "gRPC call {Method} ended with status {Status}: {Detail}")]
+    public static partial void CallFailed(ILogger logger, string method, StatusCode status, string detail);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "gRPC call {Method} was cancelled (client gone or deadline passed); nothing is sent")]
+    public static partial void CallCancelled(ILogger logger, string method);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "gRPC handler of {Method} threw")]
+    public static partial void HandlerFailed(ILogger logger, string method, Exception exception);
 }

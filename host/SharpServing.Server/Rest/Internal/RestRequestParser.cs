@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Unicode;
 using SharpServing.Engine;
-using SharpServing.Server.Grpc.Internal;
 
 namespace SharpServing.Server.Rest.Internal;
 

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace SharpServing.Server.Grpc.Internal;
+namespace SharpServing.Server.Rest.Internal;
 
 /// <summary>
 /// Strings of short UTF-8 texts that repeat from request to request (servable, method and input names), kept in a small

@@ -1,7 +1,7 @@
 using System.Text;
-using SharpServing.Server.Grpc.Internal;
+using SharpServing.Server.Rest.Internal;
 
-namespace SharpServing.Server.Tests.Grpc;
+namespace SharpServing.Server.Tests.Rest;
 
 public sealed class Utf8StringCacheTests
 {

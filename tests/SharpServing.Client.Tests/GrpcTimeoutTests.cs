@@ -1,6 +1,6 @@
 using SharpServing.Protocol;
 
-namespace SharpServing.Grpc.Tests;
+namespace SharpServing.ClientTests;
 
 public sealed class GrpcTimeoutTests
 {

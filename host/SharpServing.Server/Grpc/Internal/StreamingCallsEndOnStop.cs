@@ -1,0 +1,30 @@
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace SharpServing.Server.Grpc.Internal;
+
+/// <summary>
+/// Middleware for streaming gRPC calls (the health service's Watch, reflection): they run until their client cancels, so
+/// when the server stops their cancellation fires as well and they end with OK at once, instead of holding the shutdown
+/// until Kestrel's timeout aborts them. Unary calls (Predict) are left to finish.
+/// </summary>
+internal static class StreamingCallsEndOnStop
+{
+    public static void Use(WebApplication app)
+    {
+        var stopping = app.Lifetime.ApplicationStopping;
+        app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not { Method.Type: not MethodType.Unary })
+            {
+                await next(context);
+                return;
+            }
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+            context.RequestAborted = linked.Token;
+            await next(context);
+        });
+    }
+}
