@@ -47,7 +47,7 @@ public sealed class TransportFailureTests
     {
         await using var server = await TestServer.StartAsync();
         using var client = server.NewClient("slow");
-        client.Timeout = TimeSpan.FromMilliseconds(300);
+        client.Timeout = TimeSpan.FromSeconds(2);
 
         var result = client.Infer(new Dictionary<string, object> { ["x"] = 1f });
 
@@ -63,7 +63,7 @@ public sealed class TransportFailureTests
         using var client = server.NewClient("slow");
 
         var e = await Assert.ThrowsAsync<ServingRpcException>(
-            () => client.InferAsync(new Dictionary<string, object> { ["x"] = 1f }, TimeSpan.FromMilliseconds(200)).WaitAsync(s_wait));
+            () => client.InferAsync(new Dictionary<string, object> { ["x"] = 1f }, TimeSpan.FromSeconds(2)).WaitAsync(s_wait));
 
         Assert.Equal(GrpcStatusCode.DeadlineExceeded, e.StatusCode);
         await server.Predictor.SlowCancelled.WaitAsync(s_wait);
