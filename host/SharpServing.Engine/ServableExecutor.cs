@@ -183,7 +183,8 @@ public sealed class ServableExecutor : IAsyncDisposable
         {
             limit = requested < TimeSpan.Zero ? TimeSpan.Zero : requested;
         }
-        using var timeLimit = limit == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(limit, _time);
+        // On the system clock: the injected one drives batch delays (tests move it), a time limit is wall time.
+        using var timeLimit = limit == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(limit);
         using var linked = timeLimit is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeLimit.Token);
         var token = linked?.Token ?? cancellationToken;
         try
