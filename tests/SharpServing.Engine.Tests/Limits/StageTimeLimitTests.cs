@@ -157,4 +157,25 @@ public sealed class StageTimeLimitTests : IDisposable
             await manager.DisposeWithin();
         }
     }
+
+    [Fact]
+    public async Task A_method_registered_with_a_time_limit_of_zero_fails_the_load_naming_the_parameter()
+    {
+        _servables.WriteScript("zero", """
+            RegisterMethod("echo", outputs: ["y"], x => AddStage(Echo, x), timeout: TimeSpan.Zero);
+            Tensor Echo(Tensor x) => x;
+            """);
+        var manager = new ServableManager(_servables.Configuration(_servables.Config("zero")));
+        try
+        {
+            var status = Assert.Single(await manager.StartAsync(CancellationToken.None).WaitAsync(s_timeout));
+
+            Assert.Equal(ServableVersionState.Failed, status.State);
+            Assert.Contains("Parameter 'timeout' of method echo should be above 0 and at most 24 hours, but actually 0 ms", status.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await manager.DisposeWithin();
+        }
+    }
 }
