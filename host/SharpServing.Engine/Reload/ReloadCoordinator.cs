@@ -357,7 +357,7 @@ public sealed class ReloadCoordinator : IAsyncDisposable
     /// own; a servable still busy is looked at again once it is done. Completes (and counts as a pass) when the work it
     /// started is done; the watch loop does not wait for it.
     /// </summary>
-    /// <remarks>Never faults: each servable's work is its own boundary and logs its failure.</remarks>
+    /// <remarks>Never faults: each servable's work is its own boundary, and the pass is one too.</remarks>
     private async Task RunPassAsync(Dictionary<string, ServableScan?>? scans, CancellationToken cancellationToken)
     {
         var started = new List<Task>();
@@ -376,6 +376,11 @@ public sealed class ReloadCoordinator : IAsyncDisposable
                 }
             }
             await Task.WhenAll(started);
+        }
+        catch (Exception ex)
+        {
+            // The watch loop does not await a pass: its failure is logged here, and the next change or rescan tries again.
+            ReloadLog.PassFailed(_logger, ex);
         }
         finally
         {
