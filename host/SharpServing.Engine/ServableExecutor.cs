@@ -29,6 +29,7 @@ public sealed class ServableExecutor : IAsyncDisposable
     private readonly Dictionary<(Model Model, int Subgraph), ModelBatcher> _batchers = [];
     private readonly WorkerPool _workers;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<string, TimeSpan> _timeLimits = new(StringComparer.Ordinal);
     private Dictionary<string, MethodRunner> _methods;
     private FunctionBatcher[] _functionBatchers;
     private int _pending;
@@ -61,6 +62,7 @@ public sealed class ServableExecutor : IAsyncDisposable
         foreach (var method in version.Methods.Values)
         {
             methods[method.Name] = new MethodRunner(method, [.. method.Stages.Select(s => CreateStage(method, s, workers))]);
+            _timeLimits[method.Name] = options.TimeLimitOf(method);
         }
         _methods = methods;
         _functionBatchers = [.. methods.Values.SelectMany(m => m.Stages).OfType<BatchFunctionStageRunner>().Select(s => s.Batcher)];
@@ -130,6 +132,19 @@ public sealed class ServableExecutor : IAsyncDisposable
         }
     }
 
+    /// <summary>The time limit of a request of <paramref name="method"/> (<see cref="Timeout.InfiniteTimeSpan"/>: none).</summary>
+    /// <exception cref="KeyNotFoundException">No such method.</exception>
+    public TimeSpan GetTimeLimit(string method) => _timeLimits[method];
+
+    /// <summary>
+    /// Stage calls of this version still running after their request ended (past its time limit, or cancelled). Their
+    /// workers were replaced; their code keeps a thread, and the version's load context, until it returns.
+    /// </summary>
+    public int AbandonedCalls => _workers.AbandonedRunning;
+
+    /// <summary>Completes once no abandoned stage call of this version is running.</summary>
+    public Task AbandonedCallsReturned => _workers.AbandonedReturned;
+
     /// <summary>C# stage calls waiting for a worker (for tests).</summary>
     internal int WorkersWaiting => _workers.WaitingCount;
 
@@ -163,10 +178,24 @@ public sealed class ServableExecutor : IAsyncDisposable
             }
             _pending++;
         }
+        var limit = _timeLimits[request.Method];
+        if (request.Timeout is { } requested && requested != Timeout.InfiniteTimeSpan && (limit == Timeout.InfiniteTimeSpan || requested < limit))
+        {
+            limit = requested < TimeSpan.Zero ? TimeSpan.Zero : requested;
+        }
+        // On the system clock: the injected one drives batch delays (tests move it), a time limit is wall time.
+        using var timeLimit = limit == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(limit);
+        using var linked = timeLimit is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeLimit.Token);
+        var token = linked?.Token ?? cancellationToken;
         try
         {
-            var state = new RequestState(request.Servable, request.Method, request.Version, instances, runner.Stages.Count, cancellationToken);
-            return InferReply.Create(await runner.RunAsync(state, cancellationToken));
+            var state = new RequestState(request.Servable, request.Method, request.Version, instances, runner.Stages.Count, token);
+            return InferReply.Create(await runner.RunAsync(state, token));
+        }
+        catch (OperationCanceledException) when (timeLimit is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
+        {
+            ExecutionLog.RequestTimedOut(_logger, request.Servable, request.Method, (long)limit.TotalMilliseconds);
+            return InferReply.Failure(ExecutionErrors.TimeLimitExceeded(ExecutionErrors.Spec(request.Servable, request.Method, request.Version), limit));
         }
         finally
         {
@@ -234,6 +263,10 @@ public sealed class ServableExecutor : IAsyncDisposable
             _functionBatchers = [];
         }
         ExecutionLog.Stopped(_logger, _servable, _version);
+        if (_workers.AbandonedRunning is > 0 and var running)
+        {
+            ExecutionLog.StoppedWithRunningCalls(_logger, _servable, _version, running);
+        }
     }
 
     private ModelBatcher Batcher(Model model, int subgraph)

@@ -195,7 +195,11 @@ public sealed class ServingServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the front ends (running calls finish), then unloads every servable (queued work drains first).</summary>
+    /// <summary>
+    /// Stops watching (a load in progress is abandoned, never awaited), stops the front ends (running calls get up to
+    /// <see cref="ServingConfiguration.DrainTimeout"/> to finish, then are cut off), then unloads every servable (queued
+    /// work drains first, within the same limit). Bounded: no servable's code can hold it up past the drain timeouts.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken);
@@ -209,13 +213,15 @@ public sealed class ServingServer : IAsyncDisposable
             Health.SetStatus(string.Empty, ServingStatus.NotServing);
             // No reload may start while the front ends drain and the servables unload.
             await Reload.DisposeAsync();
+            using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            drain.CancelAfter(Servables.Configuration.DrainTimeout);
             if (_grpc is not null)
             {
-                await _grpc.StopAsync(cancellationToken);
+                await _grpc.StopAsync(drain.Token);
             }
             if (_rest is not null)
             {
-                await _rest.StopAsync(cancellationToken);
+                await _rest.StopAsync(drain.Token);
             }
             await Servables.DisposeAsync();
         }

@@ -7,4 +7,11 @@ public sealed record MethodDefinition(
     IReadOnlyList<string> Inputs,
     IReadOnlyList<string> Outputs,
     IReadOnlyList<StageDefinition> Stages,
-    IReadOnlyList<StageInput> OutputSources);
+    IReadOnlyList<StageInput> OutputSources)
+{
+    /// <summary>
+    /// The time limit of one request of this method, given at registration (<c>timeout:</c>); null: the server's default
+    /// request time limit applies. The server's start configuration may set another limit for the method, which wins.
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
+}

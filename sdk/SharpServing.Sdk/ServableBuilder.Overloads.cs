@@ -3,37 +3,45 @@ namespace SharpServing;
 // Overloads by arity let a lambda's parameter types be inferred and its parameter names become the method's inputs.
 public partial class ServableBuilder
 {
-    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names.</summary>
-    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Outputs> body)
-        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0]));
+    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names. <paramref name="timeout"/>:
+    /// the time limit of one request (null: the server's default).</summary>
+    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Outputs> body, TimeSpan? timeout = null)
+        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0]), timeout);
 
-    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names.</summary>
-    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Outputs> body)
-        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1]));
+    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names. <paramref name="timeout"/>:
+    /// the time limit of one request (null: the server's default).</summary>
+    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Outputs> body, TimeSpan? timeout = null)
+        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1]), timeout);
 
-    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names.</summary>
-    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Placeholder, Outputs> body)
-        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1], p[2]));
+    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names. <paramref name="timeout"/>:
+    /// the time limit of one request (null: the server's default).</summary>
+    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Placeholder, Outputs> body, TimeSpan? timeout = null)
+        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1], p[2]), timeout);
 
-    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names.</summary>
-    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Placeholder, Placeholder, Outputs> body)
-        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1], p[2], p[3]));
+    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names. <paramref name="timeout"/>:
+    /// the time limit of one request (null: the server's default).</summary>
+    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Placeholder, Placeholder, Outputs> body, TimeSpan? timeout = null)
+        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1], p[2], p[3]), timeout);
 
-    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names.</summary>
-    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Outputs> body)
-        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1], p[2], p[3], p[4]));
+    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names. <paramref name="timeout"/>:
+    /// the time limit of one request (null: the server's default).</summary>
+    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Outputs> body, TimeSpan? timeout = null)
+        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1], p[2], p[3], p[4]), timeout);
 
-    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names.</summary>
-    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Outputs> body)
-        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1], p[2], p[3], p[4], p[5]));
+    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names. <paramref name="timeout"/>:
+    /// the time limit of one request (null: the server's default).</summary>
+    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Outputs> body, TimeSpan? timeout = null)
+        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1], p[2], p[3], p[4], p[5]), timeout);
 
-    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names.</summary>
-    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Outputs> body)
-        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1], p[2], p[3], p[4], p[5], p[6]));
+    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names. <paramref name="timeout"/>:
+    /// the time limit of one request (null: the server's default).</summary>
+    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Outputs> body, TimeSpan? timeout = null)
+        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1], p[2], p[3], p[4], p[5], p[6]), timeout);
 
-    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names.</summary>
-    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Outputs> body)
-        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]));
+    /// <summary>Registers method <paramref name="name"/>; its input names are the lambda's parameter names. <paramref name="timeout"/>:
+    /// the time limit of one request (null: the server's default).</summary>
+    public void RegisterMethod(string name, IReadOnlyList<string> outputs, Func<Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Placeholder, Outputs> body, TimeSpan? timeout = null)
+        => RegisterTraced(name, ParameterNames(body), outputs, body, p => body(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]), timeout);
 
     /// <summary>Adds a C# function stage over 1 value(s). <paramref name="batchSize"/>: null per instance; 0 or N batched.</summary>
     public StageOutputs AddStage(Delegate function, Placeholder x1, int outputsCount = 1, int? batchSize = null, string? tag = null)

@@ -108,15 +108,21 @@ public partial class ServableBuilder
         return model;
     }
 
-    /// <summary>Registers method <paramref name="name"/> with explicitly named inputs; the body receives their placeholders.</summary>
-    public void RegisterMethod(string name, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, Func<IReadOnlyList<Placeholder>, Outputs> body)
+    /// <summary>Registers method <paramref name="name"/> with explicitly named inputs; the body receives their placeholders.
+    /// <paramref name="timeout"/>: the time limit of one request (null: the server's default).</summary>
+    public void RegisterMethod(string name, IReadOnlyList<string> inputs, IReadOnlyList<string> outputs, Func<IReadOnlyList<Placeholder>, Outputs> body,
+        TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(body);
-        RegisterTraced(name, [.. inputs], outputs, body, p => body(p));
+        RegisterTraced(name, [.. inputs], outputs, body, p => body(p), timeout);
     }
 
-    private void RegisterTraced(string name, string[] inputs, IReadOnlyList<string> outputs, Delegate body, Func<Placeholder[], Outputs> invoke)
+    /// <summary>The longest time limit a method may be registered with.</summary>
+    public static readonly TimeSpan MaxMethodTimeout = TimeSpan.FromHours(24);
+
+    private void RegisterTraced(string name, string[] inputs, IReadOnlyList<string> outputs, Delegate body, Func<Placeholder[], Outputs> invoke,
+        TimeSpan? timeout)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(outputs);
@@ -134,6 +140,11 @@ public partial class ServableBuilder
         }
         CheckNames(name, "input", inputs);
         CheckNames(name, "output", outputs);
+        if (timeout is { } limit && (limit <= TimeSpan.Zero || limit > MaxMethodTimeout))
+        {
+            throw new ServableConfigurationException(
+                $"Parameter 'timeout' of method {name} should be above 0 and at most 24 hours, but actually {limit.TotalMilliseconds} ms");
+        }
         var trace = new MethodTrace(name);
         var placeholders = new Placeholder[inputs.Length];
         for (var i = 0; i < placeholders.Length; i++)
@@ -160,7 +171,7 @@ public partial class ServableBuilder
         {
             sources[i] = CheckPlaceholder(trace, returned[i]).Source;
         }
-        _methods.Add(new MethodDefinition(name, inputs, [.. outputs], [.. trace.Stages], sources));
+        _methods.Add(new MethodDefinition(name, inputs, [.. outputs], [.. trace.Stages], sources) { Timeout = timeout });
     }
 
     // The any-arity forms take an array, not IReadOnlyList: StageOutputs is a list too, and a one-output stage passed

@@ -13,6 +13,9 @@ public sealed class ServingConfiguration
     private TimeSpan _watchDebounce = TimeSpan.FromSeconds(1);
     private TimeSpan _rescanInterval = TimeSpan.FromSeconds(10);
     private VersionPolicy _versionPolicy = VersionPolicy.Default;
+    private TimeSpan _loadTimeout = TimeSpan.FromMinutes(5);
+    private TimeSpan _drainTimeout = TimeSpan.FromSeconds(30);
+    private TimeSpan _requestTimeout = ExecutionOptions.DefaultRequestTimeout;
 
     /// <summary>
     /// The default servables root: used to serve every servable folder under it when <see cref="Servables"/> is empty,
@@ -115,6 +118,87 @@ public sealed class ServingConfiguration
     /// </summary>
     public bool WarmUp { get; set; } = true;
 
+    /// <summary>
+    /// How long one servable version may take to load: compile its script (or load its plugin), run its configuration,
+    /// open its model sessions and warm up. A load past it is abandoned (what served before keeps serving; the status
+    /// says why) and the start goes on without it. Default 5 min, range 100 ms to 24 h.
+    /// </summary>
+    public TimeSpan LoadTimeout
+    {
+        get => _loadTimeout;
+        set
+        {
+            if (value < TimeSpan.FromMilliseconds(100) || value > TimeSpan.FromHours(24))
+            {
+                throw new ArgumentOutOfRangeException(null, $"Parameter 'load_timeout_ms' should be in range [100,86400000], but actually {value.TotalMilliseconds}");
+            }
+            _loadTimeout = value;
+        }
+    }
+
+    /// <summary>
+    /// How long requests in flight may take to finish when the server stops or a version is unloaded or replaced; past it
+    /// they are failed and the stop goes on. Default 30 s, range 0 to 1 h.
+    /// </summary>
+    public TimeSpan DrainTimeout
+    {
+        get => _drainTimeout;
+        set
+        {
+            if (value < TimeSpan.Zero || value > TimeSpan.FromHours(1))
+            {
+                throw new ArgumentOutOfRangeException(null, $"Parameter 'drain_timeout_ms' should be in range [0,3600000], but actually {value.TotalMilliseconds}");
+            }
+            _drainTimeout = value;
+        }
+    }
+
+    /// <summary>
+    /// The time limit of a request of a method that has none of its own (neither in <see cref="MethodTimeouts"/> nor at
+    /// its registration). Default 60 s; <see cref="Timeout.InfiniteTimeSpan"/> (0 in JSON): no limit; otherwise above 0
+    /// and at most 24 h.
+    /// </summary>
+    public TimeSpan RequestTimeout
+    {
+        get => _requestTimeout;
+        set
+        {
+            if (value != Timeout.InfiniteTimeSpan && (value <= TimeSpan.Zero || value > ExecutionOptions.MaxTimeLimit))
+            {
+                throw new ArgumentOutOfRangeException(null, $"Parameter 'request_timeout_ms' should be in range [0,86400000] (0: no limit), but actually {value.TotalMilliseconds}");
+            }
+            _requestTimeout = value;
+        }
+    }
+
+    /// <summary>
+    /// Time limits of single methods, by <c>servable.method</c>; they win over the limit a method is registered with
+    /// (<c>RegisterMethod(..., timeout: ...)</c>), which wins over <see cref="RequestTimeout"/>. Each as for
+    /// <see cref="RequestTimeout"/> (checked by <see cref="Validate"/>). Default empty.
+    /// </summary>
+    public IDictionary<string, TimeSpan> MethodTimeouts { get; } = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+
+    /// <summary>The execution limits of the versions of <paramref name="servable"/>.</summary>
+    public ExecutionOptions ExecutionOptionsFor(string servable, int parallelWorkers)
+    {
+        var options = new ExecutionOptions
+        {
+            MaxEnqueuedRequests = MaxEnqueuedRequests,
+            ParallelWorkers = parallelWorkers,
+            DrainTimeout = DrainTimeout,
+            RequestTimeout = RequestTimeout,
+        };
+        var prefix = servable + ".";
+        foreach (var (key, limit) in MethodTimeouts)
+        {
+            if (key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                options.MethodTimeouts[key[prefix.Length..]] = limit;
+            }
+        }
+        return options;
+    }
+
     /// <summary>The version policy of <paramref name="servable"/>: its own entry in <see cref="VersionPolicies"/>, else
     /// <see cref="VersionPolicy"/>.</summary>
     public VersionPolicy PolicyFor(string servable)
@@ -166,6 +250,19 @@ public sealed class ServingConfiguration
             if (policy is null)
             {
                 throw new ServingConfigurationException($"version_policies.{name}", "the policy is null");
+            }
+        }
+        foreach (var (key, limit) in MethodTimeouts)
+        {
+            var dot = key.IndexOf('.', StringComparison.Ordinal);
+            if (dot <= 0 || dot == key.Length - 1)
+            {
+                throw new ServingConfigurationException($"method_timeouts_ms.{key}", "the key should be 'servable.method'");
+            }
+            if (limit != Timeout.InfiniteTimeSpan && (limit <= TimeSpan.Zero || limit > ExecutionOptions.MaxTimeLimit))
+            {
+                throw new ServingConfigurationException($"method_timeouts_ms.{key}",
+                    $"should be in range [0,86400000] (0: no limit), but actually {limit.TotalMilliseconds}");
             }
         }
         Grpc?.Validate("grpc");

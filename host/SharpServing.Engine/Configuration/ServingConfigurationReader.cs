@@ -100,6 +100,22 @@ internal static class ServingConfigurationReader
                     case "version_policies":
                         ReadVersionPolicies(value, configuration);
                         break;
+                    case "load_timeout_ms":
+                        Set(name, () => configuration.LoadTimeout = TimeSpan.FromMilliseconds(Long(value, name)));
+                        break;
+                    case "drain_timeout_ms":
+                        Set(name, () => configuration.DrainTimeout = TimeSpan.FromMilliseconds(Long(value, name)));
+                        break;
+                    case "request_timeout_ms":
+                        Set(name, () => configuration.RequestTimeout = TimeLimit(Long(value, name), name));
+                        break;
+                    case "method_timeouts_ms":
+                        RequireObject(value, name);
+                        foreach (var method in value.EnumerateObject())
+                        {
+                            configuration.MethodTimeouts[method.Name] = TimeLimit(Long(method.Value, $"{name}.{method.Name}"), $"{name}.{method.Name}");
+                        }
+                        break;
                     default:
                         throw Unknown(name);
                 }
@@ -322,6 +338,15 @@ internal static class ServingConfigurationReader
         }
         throw new ArgumentException($"Parameter 'device_ids' should be int or tuple/list of int, but actually {Kind(value)}");
     }
+
+    /// <summary>A time limit in milliseconds: 0 is no limit.</summary>
+    private static TimeSpan TimeLimit(long milliseconds, string setting)
+        => milliseconds switch
+        {
+            0 => Timeout.InfiniteTimeSpan,
+            < 0 or > 86_400_000 => throw new ServingConfigurationException(setting, $"should be in range [0,86400000] (0: no limit), but actually {milliseconds}"),
+            _ => TimeSpan.FromMilliseconds(milliseconds),
+        };
 
     private static void Set(string setting, Action assign) => Set(setting, () =>
     {

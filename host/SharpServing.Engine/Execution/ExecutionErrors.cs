@@ -29,6 +29,10 @@ internal static class ExecutionErrors
     public static string ModelInputType(int input, DataType given, DataType expected)
         => $"Given model input {input} data type {given.InternalName()} not match the data type {expected.InternalName()} defined in model";
 
+    /// <summary>A request that passed its method's time limit (ours; MindSpore Serving has no such limit).</summary>
+    public static ServingError TimeLimitExceeded(string spec, TimeSpan limit)
+        => new(ErrorCode.SystemError, $"Request {spec} , the method did not finish within its time limit of {(long)limit.TotalMilliseconds} ms");
+
     public static ServingError StageFailure(string tag, string method, int stage, string message)
         => new(ErrorCode.SystemError, $"Call {tag} Failed, method: '{method}', stage index(begin with 1): {stage}, error msg: {message}");
 }

@@ -204,6 +204,8 @@ internal sealed class FunctionBatcher : IDisposable
     {
         // Onto the thread pool, as for per-instance stages: the loop goes on forming the next call meanwhile.
         await Task.Yield();
+        // Every request in the call gone (time limit, client) while the function runs: its worker is replaced.
+        var lease = _workers.Hold(running => ExecutionLog.CallAbandoned(_logger, _stage.Index, _servable, _method, running), cancellation.Token);
         try
         {
             using var scope = StageContext.Enter(cancellation.Token);
@@ -212,15 +214,21 @@ internal sealed class FunctionBatcher : IDisposable
         catch (Exception e)
         {
             // Boundary: whatever went wrong, every instance of the call gets an answer.
-            ExecutionLog.StageFailed(_logger, _stage.Index, _servable, _method, e);
+            LogFailure(count, e);
             Fail(call, Failure(e.Message));
         }
         finally
         {
+            lease.Dispose();
             cancellation.Dispose();
-            _workers.Release();
             Done(call);
         }
+    }
+
+    private void LogFailure(int count, Exception e)
+    {
+        ExecutionLog.StageFailed(_logger, _stage.Index, _servable, _method, count, count, $"{e.GetType().Name}: {e.Message}");
+        ExecutionLog.StageFailedDetail(_logger, _stage.Index, _servable, _method, e);
     }
 
     private static void Done(List<Segment> call)
@@ -267,7 +275,7 @@ internal sealed class FunctionBatcher : IDisposable
         catch (Exception e)
         {
             // A failing batch function fails every instance of that call.
-            ExecutionLog.StageFailed(_logger, definition.Index, _servable, _method, e);
+            LogFailure(count, e);
             Fail(call, Failure(e.Message));
             return;
         }

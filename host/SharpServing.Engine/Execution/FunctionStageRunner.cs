@@ -13,6 +13,7 @@ internal sealed class FunctionStageRunner : StageRunner
     private readonly WorkerPool _workers;
     private readonly string _servable;
     private readonly ILogger _logger;
+    private readonly Action<int> _onAbandoned;
 
     public FunctionStageRunner(FunctionStage stage, string servable, string method, WorkerPool workers, ILogger logger)
         : base(stage, FunctionTag(stage, servable), method)
@@ -21,26 +22,62 @@ internal sealed class FunctionStageRunner : StageRunner
         _workers = workers;
         _servable = servable;
         _logger = logger;
+        _onAbandoned = running => ExecutionLog.CallAbandoned(_logger, Definition.Index, _servable, Method, running);
     }
 
     /// <summary>The name of a function stage in failure texts.</summary>
     public static string FunctionTag(FunctionStage stage, string servable) => stage.Tag ?? $"Function '{servable}.{stage.FunctionName}'";
 
     public override ValueTask RunAsync(RequestState state, int[] alive)
+        => new(alive.Length == 1 ? RunOneAsync(state, alive[0]) : RunManyAsync(state, alive));
+
+    private async Task RunOneAsync(RequestState state, int instance)
     {
-        if (alive.Length == 1)
+        if (await RunInstanceAsync(state, instance) is { } failure)
         {
-            return new ValueTask(RunInstanceAsync(state, alive[0]));
+            LogFailures(1, 1, failure);
         }
-        var calls = new Task[alive.Length];
+    }
+
+    private async Task RunManyAsync(RequestState state, int[] alive)
+    {
+        var calls = new Task<Exception?>[alive.Length];
         for (var n = 0; n < alive.Length; n++)
         {
             calls[n] = RunInstanceAsync(state, alive[n]);
         }
-        return new ValueTask(Task.WhenAll(calls));
+        try
+        {
+            await Task.WhenAll(calls);
+        }
+        finally
+        {
+            // One log entry for the request, however many of its instances failed.
+            Exception? first = null;
+            var failed = 0;
+            foreach (var call in calls)
+            {
+                if (call.IsCompletedSuccessfully && call.Result is { } failure)
+                {
+                    first ??= failure;
+                    failed++;
+                }
+            }
+            if (first is not null)
+            {
+                LogFailures(failed, alive.Length, first);
+            }
+        }
     }
 
-    private async Task RunInstanceAsync(RequestState state, int instance)
+    private void LogFailures(int failed, int instances, Exception first)
+    {
+        ExecutionLog.StageFailed(_logger, Definition.Index, _servable, Method, failed, instances, $"{first.GetType().Name}: {first.Message}");
+        ExecutionLog.StageFailedDetail(_logger, Definition.Index, _servable, Method, first);
+    }
+
+    /// <summary>Runs one instance; the exception that failed it (already recorded in the state), or null.</summary>
+    private async Task<Exception?> RunInstanceAsync(RequestState state, int instance)
     {
         // Onto the thread pool: a stage's code never runs on (and blocks) the thread that submitted the request. Yield
         // rather than Task.Run: the pool then holds only the async state box, which lets go of the stage once done (an
@@ -48,10 +85,12 @@ internal sealed class FunctionStageRunner : StageRunner
         await Task.Yield();
         var token = state.CancellationToken;
         await _workers.WaitAsync(Definition.Index, token);
+        using var lease = _workers.Hold(_onAbandoned, token);
         try
         {
             using var scope = StageContext.Enter(token);
             state.SetOutputs(instance, Definition.Index, _invoker.Invoke(state.Gather(instance, Definition.Inputs)));
+            return null;
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -59,12 +98,8 @@ internal sealed class FunctionStageRunner : StageRunner
         }
         catch (Exception e)
         {
-            ExecutionLog.StageFailed(_logger, Definition.Index, _servable, Method, e);
             state.Fail(instance, Failure(e));
-        }
-        finally
-        {
-            _workers.Release();
+            return e;
         }
     }
 }

@@ -6,7 +6,9 @@ namespace SharpServing.Engine.Execution;
 /// stages are served before earlier ones, so requests already in flight finish first); calls of the same stage index
 /// are served in the order they came, whichever method they belong to.
 /// </summary>
-/// <remarks>One lock guards the free count and the queues. Invariant: a waiter is queued only while no worker is free
+/// <remarks>A call that outlives its request (past its time limit, or cancelled) is abandoned: its worker is replaced at
+/// once, so the bound never shrinks for good, and when its code returns at last it gives nothing back (see
+/// <see cref="Hold"/>). One lock guards the free count and the queues. Invariant: a waiter is queued only while no worker is free
 /// (a release hands its worker straight to a waiter), and a waiter leaves its queue exactly once: granted or cancelled.</remarks>
 internal sealed class WorkerPool
 {
@@ -14,6 +16,9 @@ internal sealed class WorkerPool
     private readonly LinkedList<Waiter>[] _waiting;   // by stage index
     private int _free;
     private int _waitingCount;
+    private int _abandoned;
+    private long _abandonedTotal;
+    private TaskCompletionSource? _abandonedReturned;
 
     /// <param name="workers">How many calls may run at once (≥ 1).</param>
     /// <param name="stages">The largest stage index of the version's methods.</param>
@@ -39,6 +44,84 @@ internal sealed class WorkerPool
                 return _waitingCount;
             }
         }
+    }
+
+    /// <summary>Abandoned calls whose code has not returned yet (each had its worker replaced).</summary>
+    public int AbandonedRunning
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _abandoned;
+            }
+        }
+    }
+
+    /// <summary>Calls abandoned so far, returned or not.</summary>
+    public long AbandonedTotal
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _abandonedTotal;
+            }
+        }
+    }
+
+    /// <summary>Completes once no abandoned call is running (at once when none is).</summary>
+    public Task AbandonedReturned
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_abandoned == 0)
+                {
+                    return Task.CompletedTask;
+                }
+                _abandonedReturned ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _abandonedReturned.Task;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The worker of a call just granted by <see cref="WaitAsync"/>, watched: when <paramref name="cancellationToken"/>
+    /// (the request's) is cancelled while the call runs, the call is abandoned and its worker replaced at once, and
+    /// <paramref name="abandoned"/> is told (with the count of abandoned calls still running). Dispose the lease when the
+    /// call returns: it gives the worker back, or, for an abandoned call, only counts it as returned.
+    /// </summary>
+    public WorkerLease Hold(Action<int>? abandoned, CancellationToken cancellationToken)
+        => new(this, abandoned, cancellationToken);
+
+    /// <summary>A held call was abandoned: a replacement worker goes to the waiting calls (or the free count).</summary>
+    internal int Abandon()
+    {
+        int running;
+        lock (_gate)
+        {
+            running = ++_abandoned;
+            _abandonedTotal++;
+        }
+        Release();
+        return running;
+    }
+
+    /// <summary>An abandoned call's code returned; its worker was replaced already.</summary>
+    internal void AbandonedCallReturned()
+    {
+        TaskCompletionSource? returned = null;
+        lock (_gate)
+        {
+            if (--_abandoned == 0)
+            {
+                returned = _abandonedReturned;
+                _abandonedReturned = null;
+            }
+        }
+        returned?.TrySetResult();
     }
 
     /// <summary>Takes a worker for a call of stage <paramref name="stage"/>; give it back with <see cref="Release"/>.</summary>

@@ -27,7 +27,8 @@ internal sealed class ScriptCache
 
     /// <summary>The compiled script for <paramref name="scriptPath"/>, from the cache or freshly compiled (then stored).</summary>
     /// <exception cref="ScriptCompilationException">The script has compile errors.</exception>
-    public CompiledScript GetOrCompile(string scriptPath, string scriptText, out string? cacheWarning)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while compiling.</exception>
+    public CompiledScript GetOrCompile(string scriptPath, string scriptText, out string? cacheWarning, CancellationToken cancellationToken = default)
     {
         cacheWarning = null;
         var key = Key(scriptPath, scriptText);
@@ -39,7 +40,7 @@ internal sealed class ScriptCache
                 return cached;
             }
         }
-        var compiled = CompileMiss(scriptPath, scriptText, $"servable_config_{key[..16]}");
+        var compiled = CompileMiss(scriptPath, scriptText, $"servable_config_{key[..16]}", cancellationToken);
         if (Directory is not null)
         {
             cacheWarning ??= TryWrite(key, compiled);
@@ -67,8 +68,8 @@ internal sealed class ScriptCache
 
     // Kept out of line: the JIT must not see Roslyn's types unless a script is really compiled.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static CompiledScript CompileMiss(string scriptPath, string scriptText, string assemblyName)
-        => ScriptCompiler.Compile(scriptPath, scriptText, assemblyName);
+    private static CompiledScript CompileMiss(string scriptPath, string scriptText, string assemblyName, CancellationToken cancellationToken)
+        => ScriptCompiler.Compile(scriptPath, scriptText, assemblyName, cancellationToken);
 
     private CompiledScript? TryRead(string key, out string? warning)
     {

@@ -26,10 +26,12 @@ internal static class ScriptCompiler
 
     /// <summary>Compiles <paramref name="scriptText"/> read from <paramref name="scriptPath"/>.</summary>
     /// <exception cref="ScriptCompilationException">Compile errors, one line each: <c>servable_config.csx(3,9): error CS0029: …</c>.</exception>
-    public static CompiledScript Compile(string scriptPath, string scriptText, string assemblyName)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (Roslyn checks it
+    /// throughout parsing, binding and emitting).</exception>
+    public static CompiledScript Compile(string scriptPath, string scriptText, string assemblyName, CancellationToken cancellationToken = default)
     {
         var parseOptions = new CSharpParseOptions(LanguageVersion.Latest, DocumentationMode.None, SourceCodeKind.Script);
-        var tree = CSharpSyntaxTree.ParseText(SourceText.From(scriptText, Encoding.UTF8), parseOptions, scriptPath);
+        var tree = CSharpSyntaxTree.ParseText(SourceText.From(scriptText, Encoding.UTF8), parseOptions, scriptPath, cancellationToken);
         var options = new CSharpCompilationOptions(
             OutputKind.DynamicallyLinkedLibrary,
             usings: AvailableUsings(),
@@ -42,7 +44,8 @@ internal static class ScriptCompiler
 
         using var assembly = new MemoryStream();
         using var pdb = new MemoryStream();
-        var result = compilation.Emit(assembly, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
+        var result = compilation.Emit(assembly, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb),
+            cancellationToken: cancellationToken);
         lock (s_keepAliveLock)
         {
             s_lastCompilation = compilation;

@@ -42,8 +42,32 @@ internal sealed class ServableLoader
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(executionOptions);
-        // Compiling, running the configuration and opening sessions are CPU work: keep them off the caller's thread.
-        return Task.Run(() => Load(config, executionOptions, cancellationToken), cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        // Compiling, running the configuration and opening sessions are CPU work, and configuration code may never return
+        // (a script's top-level code cannot be stopped): each load has a thread of its own, never a pool thread, so a
+        // stuck load can be abandoned without starving anything, and a background thread does not hold the process.
+        var loaded = new TaskCompletionSource<ServableVersion>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                loaded.TrySetResult(Load(config, executionOptions, cancellationToken));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                loaded.TrySetCanceled(cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                loaded.TrySetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"load {config.ServableName}",
+        };
+        thread.Start();
+        return loaded.Task;
     }
 
     private ServableVersion Load(ServableStartConfig config, ExecutionOptions executionOptions, CancellationToken cancellationToken)
@@ -66,7 +90,7 @@ internal sealed class ServableLoader
             var builder = new ServableBuilder(name, number, versionDirectory, sessions.Describe);
             if (layout.ConfigKind == ServableConfigKind.Script)
             {
-                RunScript(layout, number, code, builder, root);
+                RunScript(layout, number, code, builder, root, cancellationToken);
             }
             else
             {
@@ -152,7 +176,7 @@ internal sealed class ServableLoader
         throw new ServableLoadException(layout.Name, requested, missing);
     }
 
-    private void RunScript(ServableLayout layout, long number, ServableCode code, ServableBuilder builder, string root)
+    private void RunScript(ServableLayout layout, long number, ServableCode code, ServableBuilder builder, string root, CancellationToken cancellationToken)
     {
         var path = layout.ConfigPath;
         string text;
@@ -165,7 +189,7 @@ internal sealed class ServableLoader
             throw new ServableLoadException(layout.Name, number, $"Check servable config failed, file '{path}' cannot be read: {ex.Message}");
         }
         var cache = _cacheFor(root);
-        var compiled = Compile(cache, layout, number, text);
+        var compiled = Compile(cache, layout, number, text, cancellationToken);
         Assembly assembly;
         try
         {
@@ -174,11 +198,12 @@ internal sealed class ServableLoader
         catch (BadImageFormatException) when (compiled.FromCache)
         {
             cache.Evict(path, text);
-            compiled = Compile(cache, layout, number, text);
+            compiled = Compile(cache, layout, number, text, cancellationToken);
             assembly = LoadScriptAssembly(code, compiled);
         }
         var factory = FindFactory(assembly)
             ?? throw new ServableLoadException(layout.Name, number, $"Compile servable config failed, file '{path}': the compiled script has no entry point");
+        cancellationToken.ThrowIfCancellationRequested();
         RunConfiguration(layout, number, () =>
         {
             // Slot 0: the globals; slot 1: the script's own submission object.
@@ -188,14 +213,14 @@ internal sealed class ServableLoader
         });
     }
 
-    private CompiledScript Compile(ScriptCache cache, ServableLayout layout, long number, string text)
+    private CompiledScript Compile(ScriptCache cache, ServableLayout layout, long number, string text, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         CompiledScript compiled;
         string? cacheWarning;
         try
         {
-            compiled = cache.GetOrCompile(layout.ConfigPath, text, out cacheWarning);
+            compiled = cache.GetOrCompile(layout.ConfigPath, text, out cacheWarning, cancellationToken);
         }
         catch (ScriptCompilationException ex)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine.Configuration;
@@ -15,6 +16,12 @@ namespace SharpServing.Engine.Reload;
 /// load goes through <see cref="ServableManager"/>: built and warmed up completely, then published atomically, the old
 /// object drained and unloaded; a failed load keeps what served before and is reported with its reason.
 /// </summary>
+/// <remarks>
+/// Servables are independent: each has a gate of its own, a pass starts the work of each servable that has some and
+/// does not wait for it, and a servable still busy from an earlier pass (a slow compile, a load running to its
+/// <see cref="ServingConfiguration.LoadTimeout"/>) is looked at again once it is done. So no servable delays another's
+/// load, a reload request of another servable, a status read or shutdown.
+/// </remarks>
 public sealed class ReloadCoordinator : IAsyncDisposable
 {
     private readonly ServableManager _manager;
@@ -22,7 +29,9 @@ public sealed class ReloadCoordinator : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ServableReconciler _reconciler;
-    private readonly SemaphoreSlim _passGate = new(1, 1);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task> _applying = new(StringComparer.Ordinal);   // under _lock
+    private readonly HashSet<string> _deferred = new(StringComparer.Ordinal);            // under _lock
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -82,17 +91,18 @@ public sealed class ReloadCoordinator : IAsyncDisposable
         }
         var primed = ScanAll() ?? [];
         var statuses = await _manager.StartAsync(cancellationToken);
-        await _passGate.WaitAsync(cancellationToken);
-        try
+        foreach (var scan in primed.Values.OfType<ServableScan>())
         {
-            foreach (var scan in primed.Values.OfType<ServableScan>())
+            var gate = GateOf(scan.Name);
+            await gate.WaitAsync(cancellationToken);
+            try
             {
                 _reconciler.Adopt(scan, _manager.GetStatus());
             }
-        }
-        finally
-        {
-            _passGate.Release();
+            finally
+            {
+                gate.Release();
+            }
         }
         if (_configuration.Watch)
         {
@@ -115,7 +125,9 @@ public sealed class ReloadCoordinator : IAsyncDisposable
         {
             return null;
         }
-        await _passGate.WaitAsync(cancellationToken);
+        // Only this servable's gate: a reload waits for nothing of another servable.
+        var gate = GateOf(servable);
+        await gate.WaitAsync(cancellationToken);
         try
         {
             var scan = ServableScan.Read(root, servable);
@@ -127,8 +139,8 @@ public sealed class ReloadCoordinator : IAsyncDisposable
         }
         finally
         {
+            gate.Release();
             CompletePass();
-            _passGate.Release();
         }
     }
 
@@ -165,8 +177,9 @@ public sealed class ReloadCoordinator : IAsyncDisposable
     public ServableInfo? GetServable(string servable)
         => GetServables().FirstOrDefault(s => string.Equals(s.Name, servable, StringComparison.Ordinal));
 
-    /// <summary>Scans every servable now and applies what changed, without waiting for the quiet period (for tests).</summary>
-    internal Task ScanNowAsync(CancellationToken cancellationToken) => RunPassAsync(null, cancellationToken);
+    /// <summary>Scans every servable now and applies what changed, without waiting for the quiet period; completes when
+    /// the work it started is done (for tests).</summary>
+    internal async Task ScanNowAsync(CancellationToken cancellationToken) => await RunPassAsync(null, cancellationToken);
 
     /// <summary>Completes once at least <paramref name="count"/> passes have completed (for tests).</summary>
     internal async Task WaitForPassesAsync(long count, CancellationToken cancellationToken)
@@ -186,7 +199,8 @@ public sealed class ReloadCoordinator : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops watching (a pass in progress is cancelled; what it published stays published).</summary>
+    /// <summary>Stops watching (work in progress is cancelled, a load in progress abandoned; what was published stays
+    /// published).</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -198,6 +212,13 @@ public sealed class ReloadCoordinator : IAsyncDisposable
         {
             await _loop;
         }
+        Task[] applying;
+        lock (_lock)
+        {
+            applying = [.. _applying.Values];
+        }
+        // Each ends soon once cancelled: a load in progress is abandoned, not awaited.
+        await Task.WhenAll(applying);
         _watcher?.Dispose();
         _stopping.Dispose();
     }
@@ -279,7 +300,7 @@ public sealed class ReloadCoordinator : IAsyncDisposable
                 {
                     applied = changes;
                     observed = null;
-                    await RunPassAsync(null, cancellationToken);
+                    _ = RunPassAsync(null, cancellationToken);
                 }
                 else
                 {
@@ -291,7 +312,7 @@ public sealed class ReloadCoordinator : IAsyncDisposable
                     else if (observed is not null && Same(observed, scans))
                     {
                         observed = null;
-                        await RunPassAsync(scans, cancellationToken);
+                        _ = RunPassAsync(scans, cancellationToken);
                     }
                     else
                     {
@@ -314,20 +335,12 @@ public sealed class ReloadCoordinator : IAsyncDisposable
         }
     }
 
-    /// <summary>A scan of every servable when some servable has work in it; null otherwise. Under the pass gate: the
-    /// reconciler's memory is read, and a reload may be changing it.</summary>
-    private async Task<Dictionary<string, ServableScan?>?> ScanForWorkAsync(CancellationToken cancellationToken)
+    /// <summary>A scan of every servable when some servable has work in it; null otherwise.</summary>
+    private Task<Dictionary<string, ServableScan?>?> ScanForWorkAsync(CancellationToken cancellationToken)
     {
-        await _passGate.WaitAsync(cancellationToken);
-        try
-        {
-            var scans = ScanAll();
-            return scans is not null && scans.Any(s => _reconciler.HasWork(s.Key, s.Value)) ? scans : null;
-        }
-        finally
-        {
-            _passGate.Release();
-        }
+        cancellationToken.ThrowIfCancellationRequested();
+        var scans = ScanAll();
+        return Task.FromResult(scans is not null && scans.Any(s => _reconciler.HasWork(s.Key, s.Value)) ? scans : null);
     }
 
     private async Task WaitAsync(TimeSpan delay, Task changed, CancellationToken cancellationToken)
@@ -339,10 +352,15 @@ public sealed class ReloadCoordinator : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    /// <summary>One pass: applies <paramref name="scans"/> (null: scans now) to every servable that has work.</summary>
+    /// <summary>
+    /// One pass: starts the work of every servable of <paramref name="scans"/> (null: scans now) that has some, each on its
+    /// own; a servable still busy is looked at again once it is done. Completes (and counts as a pass) when the work it
+    /// started is done; the watch loop does not wait for it.
+    /// </summary>
+    /// <remarks>Never faults: each servable's work is its own boundary, and the pass is one too.</remarks>
     private async Task RunPassAsync(Dictionary<string, ServableScan?>? scans, CancellationToken cancellationToken)
     {
-        await _passGate.WaitAsync(cancellationToken);
+        var started = new List<Task>();
         try
         {
             scans ??= ScanAll();
@@ -354,16 +372,85 @@ public sealed class ReloadCoordinator : IAsyncDisposable
             {
                 if (_reconciler.HasWork(name, scan))
                 {
-                    await _reconciler.ApplyAsync(name, scan, force: false, managePolicy: true, cancellationToken);
+                    started.Add(StartApply(name, scan, cancellationToken));
                 }
             }
+            await Task.WhenAll(started);
+        }
+        catch (Exception ex)
+        {
+            // The watch loop does not await a pass: its failure is logged here, and the next change or rescan tries again.
+            ReloadLog.PassFailed(_logger, ex);
         }
         finally
         {
             CompletePass();
-            _passGate.Release();
         }
     }
+
+    /// <summary>Starts applying <paramref name="scan"/> to <paramref name="name"/>, or, while that servable is busy, marks
+    /// it to be looked at again afterwards.</summary>
+    private Task StartApply(string name, ServableScan? scan, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_applying.TryGetValue(name, out var running))
+            {
+                _deferred.Add(name);
+                return running;
+            }
+            var apply = ApplyAsync(name, scan, cancellationToken);
+            _applying[name] = apply;
+            return apply;
+        }
+    }
+
+    private async Task ApplyAsync(string name, ServableScan? scan, CancellationToken cancellationToken)
+    {
+        // Off the caller (it holds the lock) before anything runs.
+        await Task.Yield();
+        try
+        {
+            var gate = GateOf(name);
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                if (_reconciler.HasWork(name, scan))
+                {
+                    await _reconciler.ApplyAsync(name, scan, force: false, managePolicy: true, cancellationToken);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            ReloadLog.ApplyCancelled(_logger, name);
+        }
+        catch (Exception ex)
+        {
+            // Each servable's work is a boundary: its failure is logged and its next change or rescan tries again.
+            ReloadLog.PassFailed(_logger, ex);
+        }
+        finally
+        {
+            bool again;
+            lock (_lock)
+            {
+                _applying.Remove(name);
+                again = _deferred.Remove(name);
+            }
+            if (again && !cancellationToken.IsCancellationRequested)
+            {
+                // Changes seen while it was busy: one more pass once the folders are quiet.
+                OnChange(name);
+            }
+        }
+    }
+
+    private SemaphoreSlim GateOf(string servable) => _gates.GetOrAdd(servable, _ => new SemaphoreSlim(1, 1));
 
     private void CompletePass()
     {

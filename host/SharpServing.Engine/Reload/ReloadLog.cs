@@ -29,4 +29,7 @@ internal static partial class ReloadLog
 
     [LoggerMessage(EventId = 1308, Level = LogLevel.Warning, Message = "File change events were lost (queue overflow); rescanning every servable")]
     public static partial void EventsLost(ILogger logger);
+
+    [LoggerMessage(EventId = 1310, Level = LogLevel.Debug, Message = "The reload work of servable {Servable} was cancelled: the server is stopping")]
+    public static partial void ApplyCancelled(ILogger logger, string servable);
 }

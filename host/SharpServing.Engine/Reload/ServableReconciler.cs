@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using SharpServing.Engine.Loading;
 using SharpServing.Engine.Repository;
@@ -9,12 +10,13 @@ namespace SharpServing.Engine.Reload;
 /// missing or whose files changed since they were loaded (a new object for the same number, swapped in by the
 /// manager), then unloads the versions it no longer wants, but only once a wanted version serves. Remembers the state
 /// each load saw, so an unchanged folder is never loaded twice and a failing one is retried only after it changes.
-/// Not thread-safe: the coordinator runs one pass at a time.
+/// Servables are independent: calls for different servables may run at once; the coordinator runs the calls for one
+/// servable one at a time (under that servable's gate).
 /// </summary>
 internal sealed class ServableReconciler(ServableManager manager, ILogger logger)
 {
     // servable → version number → ServableScan.Key of the last load attempt (successful or not).
-    private readonly Dictionary<string, Dictionary<long, string>> _attempts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<long, string>> _attempts = new(StringComparer.Ordinal);
 
     /// <summary>The servables this reconciler has loaded or tried to load.</summary>
     public IEnumerable<string> Known => _attempts.Keys;
@@ -71,7 +73,7 @@ internal sealed class ServableReconciler(ServableManager manager, ILogger logger
             {
                 manager.ForgetFailure(name, status.Version);
             }
-            _attempts.Remove(name);
+            _attempts.TryRemove(name, out _);
             return new ReloadResult(name, loaded, unloaded, failures);
         }
 
@@ -120,12 +122,12 @@ internal sealed class ServableReconciler(ServableManager manager, ILogger logger
                 {
                     unloaded.Add(number);
                 }
-                attempts.Remove(number);
+                attempts.TryRemove(number, out _);
             }
             foreach (var status in manager.GetStatus().Where(s => s.Servable == name && !wanted.Contains(s.Version)))
             {
                 manager.ForgetFailure(name, status.Version);
-                attempts.Remove(status.Version);
+                attempts.TryRemove(status.Version, out _);
             }
         }
         return new ReloadResult(name, loaded, unloaded, failures);
@@ -154,13 +156,5 @@ internal sealed class ServableReconciler(ServableManager manager, ILogger logger
 
     private List<long> Published(string name) => [.. manager.Versions.Where(v => v.Name == name).Select(v => v.Number)];
 
-    private Dictionary<long, string> AttemptsOf(string name)
-    {
-        if (!_attempts.TryGetValue(name, out var attempts))
-        {
-            attempts = [];
-            _attempts[name] = attempts;
-        }
-        return attempts;
-    }
+    private ConcurrentDictionary<long, string> AttemptsOf(string name) => _attempts.GetOrAdd(name, _ => new ConcurrentDictionary<long, string>());
 }

@@ -21,4 +21,15 @@ internal static partial class ManagerLog
 
     [LoggerMessage(EventId = 1206, Level = LogLevel.Error, Message = "A handler of the change of servable {Servable} failed")]
     public static partial void ChangedHandlerFailed(ILogger logger, Exception exception, string servable);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Error,
+        Message = "Servable {Servable} version {Version} did not load within the load time limit of {LimitMs} ms; the load is abandoned")]
+    public static partial void LoadAbandoned(ILogger logger, string servable, long version, long limitMs);
+
+    [LoggerMessage(EventId = 1208, Level = LogLevel.Information, Message = "An abandoned load of servable {Servable} ended: {Outcome}")]
+    public static partial void AbandonedLoadEnded(ILogger logger, string servable, string outcome);
+
+    [LoggerMessage(EventId = 1209, Level = LogLevel.Warning,
+        Message = "Servable {Servable} version {Version} is unloaded but {Running} of its stage calls are still running past their time limit; its code stays loaded until they return")]
+    public static partial void CodeStillRunning(ILogger logger, string servable, long version, int running);
 }

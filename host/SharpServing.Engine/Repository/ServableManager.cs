@@ -23,6 +23,8 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
     private readonly Dictionary<(string Servable, long Version), ServableVersionStatus> _status = [];
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _servableLocks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ScriptCache> _caches = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, bool> _abandonedLoads = new();
+    private readonly TimeProvider _time;
     private CatalogSnapshot _snapshot = CatalogSnapshot.Empty;
     private bool _disposed;
 
@@ -36,6 +38,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
         _configuration = configuration;
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = factory.CreateLogger<ServableManager>();
+        _time = timeProvider ?? TimeProvider.System;
         _loader = new ServableLoader(CacheFor, runtime, timeProvider, factory);
     }
 
@@ -50,6 +53,10 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
 
     /// <summary>The published versions, by name then number.</summary>
     public IReadOnlyList<ServableVersion> Versions => [.. Volatile.Read(ref _snapshot).All.OrderBy(v => v.Name, StringComparer.Ordinal).ThenBy(v => v.Number)];
+
+    /// <summary>Loads that passed <see cref="ServingConfiguration.LoadTimeout"/> and whose code is still running
+    /// (abandoned: a thread cannot be stopped; whatever such a load builds once it ends is discarded).</summary>
+    public int AbandonedLoads => _abandonedLoads.Count;
 
     /// <summary>How many scripts were compiled (not taken from the compiled-script cache) so far.</summary>
     public int ScriptCompilations => _loader.Compilations;
@@ -176,11 +183,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var options = new ExecutionOptions
-            {
-                MaxEnqueuedRequests = _configuration.MaxEnqueuedRequests,
-                ParallelWorkers = config.NumParallelWorkers,
-            };
+            var options = _configuration.ExecutionOptionsFor(name, config.NumParallelWorkers);
             lock (_gate)
             {
                 // A reload of a published version leaves it Available (it serves until the new one is published).
@@ -192,11 +195,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
             ServableVersion version;
             try
             {
-                version = await _loader.LoadAsync(config, options, cancellationToken);
-                if (_configuration.WarmUp)
-                {
-                    await WarmUpAsync(version, cancellationToken);
-                }
+                version = await LoadWithinLimitAsync(config, options, cancellationToken);
             }
             catch (ServableLoadException ex)
             {
@@ -254,12 +253,84 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Loads and warms up one version within <see cref="ServingConfiguration.LoadTimeout"/>. Past it (or when the caller
+    /// gives up) the load is abandoned: told to stop (a compile stops; configuration code that never returns cannot be
+    /// stopped and keeps its thread), and whatever it builds once it ends is discarded.
+    /// </summary>
+    private async Task<ServableVersion> LoadWithinLimitAsync(ServableStartConfig config, ExecutionOptions options, CancellationToken cancellationToken)
+    {
+        var abandon = new CancellationTokenSource();
+        var load = LoadAndWarmUpAsync(config, options, abandon.Token);
+        try
+        {
+            var version = await load.WaitAsync(_configuration.LoadTimeout, _time, cancellationToken);
+            abandon.Dispose();
+            return version;
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            await abandon.CancelAsync();
+            var discard = DiscardAsync(load, abandon, config.ServableName);
+            _abandonedLoads[discard] = true;
+            _ = discard.ContinueWith(t => _abandonedLoads.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            if (ex is not TimeoutException)
+            {
+                throw;
+            }
+            var limitMs = (long)_configuration.LoadTimeout.TotalMilliseconds;
+            ManagerLog.LoadAbandoned(_logger, config.ServableName, config.VersionNumber, limitMs);
+            throw new ServableLoadException(config.ServableName, config.VersionNumber,
+                $"Start servable failed, servable '{config.ServableName}' version {config.VersionNumber}: the load did not finish within the load time "
+                + $"limit of {limitMs} ms (load_timeout_ms) and was abandoned; configuration code that never returns keeps running on its own thread");
+        }
+        catch
+        {
+            abandon.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<ServableVersion> LoadAndWarmUpAsync(ServableStartConfig config, ExecutionOptions options, CancellationToken cancellationToken)
+    {
+        var version = await _loader.LoadAsync(config, options, cancellationToken);
+        if (_configuration.WarmUp)
+        {
+            await WarmUpAsync(version, cancellationToken);
+        }
+        return version;
+    }
+
+    /// <summary>Waits for an abandoned load to end, whenever that is, and discards what it built.</summary>
+    private async Task DiscardAsync(Task<ServableVersion> load, CancellationTokenSource abandon, string servable)
+    {
+        try
+        {
+            var version = await load;
+            await version.DisposeAsync();
+            ManagerLog.AbandonedLoadEnded(_logger, servable, "it finished late; its version was discarded");
+        }
+        catch (Exception ex)
+        {
+            ManagerLog.AbandonedLoadEnded(_logger, servable, ex.Message);
+        }
+        finally
+        {
+            abandon.Dispose();
+        }
+    }
+
     private async ValueTask RetireAsync(ServableVersion version, bool keepStatus = false)
     {
         var name = version.Name;
         var number = version.Number;
         ManagerLog.Unloading(_logger, name, number);
         await version.DisposeAsync();
+        if (version.Executor.AbandonedCalls is > 0 and var running)
+        {
+            ReportRunningCode(version, running, keepStatus);
+            return;
+        }
         if (!keepStatus)
         {
             lock (_gate)
@@ -271,6 +342,48 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
             }
         }
         ManagerLog.Unloaded(_logger, name, number);
+    }
+
+    /// <summary>
+    /// An unloaded (or replaced) version whose abandoned stage calls still run: its status says so until they return (an
+    /// unloaded one stays Unloading, a replaced one's successor carries the note), and a log line tells the operator.
+    /// </summary>
+    private void ReportRunningCode(ServableVersion version, int running, bool replaced)
+    {
+        var name = version.Name;
+        var number = version.Number;
+        var note = $"Servable '{name}' version {number}: {running} stage calls of the {(replaced ? "replaced" : "unloaded")} version are still running "
+            + "past their time limit; its code stays loaded until they return (a thread cannot be stopped)";
+        ServableVersionStatus? current;
+        lock (_gate)
+        {
+            current = _status.GetValueOrDefault((name, number));
+            if (current is not null)
+            {
+                _status[(name, number)] = current with { Error = note };
+            }
+        }
+        ManagerLog.CodeStillRunning(_logger, name, number, running);
+        OnChanged(name);
+        _ = version.Executor.AbandonedCallsReturned.ContinueWith(_ =>
+        {
+            lock (_gate)
+            {
+                if (_status.TryGetValue((name, number), out var status) && status.Error == note)
+                {
+                    if (status.State == ServableVersionState.Unloading)
+                    {
+                        _status.Remove((name, number));
+                    }
+                    else
+                    {
+                        _status[(name, number)] = status with { Error = null };
+                    }
+                }
+            }
+            ManagerLog.Unloaded(_logger, name, number);
+            OnChanged(name);
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     private void RemoveLoadingStatus(string name, long requested)

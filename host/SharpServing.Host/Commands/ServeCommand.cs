@@ -37,6 +37,11 @@ internal static class ServeCommand
           --version-policy POLICY   versions to serve: latest (default), latest:N, all, specific:1,3
           --watch-debounce-ms N     quiet time before a change in the servable folders is applied, 0..60000 (default 1000)
           --no-warmup               let versions take traffic without a warm-up run of their models
+          --load-timeout-ms N       time limit of loading one servable version (compile, configure, open models, warm
+                                    up), 100..86400000 (default 300000); past it the load is abandoned
+          --drain-timeout-ms N      time running requests get to finish on stop or unload, 0..3600000 (default 30000)
+          --request-timeout-ms N    time limit of a request of a method without its own, 0..86400000 (default 60000;
+                                    0: none)
           --log-level LEVEL         Trace, Debug, Information (default), Warning, Error
         """;
 
@@ -44,7 +49,7 @@ internal static class ServeCommand
     [
         "config", "servables", "servable", "version", "grpc", "rest", "grpc-max-msg-mb", "rest-max-msg-mb", "ssl-certificate",
         "ssl-private-key", "ssl-ca", "device-type", "device-ids", "parallel-workers", "max-enqueued", "dec-key-file",
-        "dec-mode", "log-level", "version-policy", "watch-debounce-ms",
+        "dec-mode", "log-level", "version-policy", "watch-debounce-ms", "load-timeout-ms", "drain-timeout-ms", "request-timeout-ms",
     ];
 
     private static readonly HashSet<string> s_flags = ["ssl-verify-client", "no-compile-cache", "no-watch", "no-warmup"];
@@ -88,7 +93,29 @@ internal static class ServeCommand
         // Servables first, endpoints after: a server whose every servable failed never opens a port.
         var (grpc, rest) = (configuration.Grpc, configuration.Rest);
         (configuration.Grpc, configuration.Rest) = (null, null);
-        await using var server = await ServingServer.StartServablesAsync(configuration, loggerFactory, Console.Out, stop.Token);
+        // Every servable has loaded, failed or passed its load time limit when this returns; a stop signal meanwhile ends it.
+        ServingServer server;
+        try
+        {
+            server = await ServingServer.StartServablesAsync(configuration, loggerFactory, Console.Out, stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Console.Out.WriteLine("Serving: stopped while the servables were loading");
+            return ExitCodes.Success;
+        }
+        try
+        {
+            return await ServeAsync(server, grpc, rest, stop.Token);
+        }
+        finally
+        {
+            await StopAsync(server, configuration.DrainTimeout);
+        }
+    }
+
+    private static async Task<int> ServeAsync(ServingServer server, EndpointConfiguration? grpc, EndpointConfiguration? rest, CancellationToken stop)
+    {
         var statuses = server.Servables.GetStatus();
         foreach (var status in statuses)
         {
@@ -102,25 +129,41 @@ internal static class ServeCommand
             Console.Error.WriteLine("Serving Error: no servable could be loaded");
             return ExitCodes.Configuration;
         }
-        if (grpc is not null)
-        {
-            await server.StartGrpcServerAsync(grpc, stop.Token);
-        }
-        if (rest is not null)
-        {
-            await server.StartRestfulServerAsync(rest, stop.Token);
-        }
         try
         {
-            await Task.Delay(Timeout.Infinite, stop.Token);
+            if (grpc is not null)
+            {
+                await server.StartGrpcServerAsync(grpc, stop);
+            }
+            if (rest is not null)
+            {
+                await server.StartRestfulServerAsync(rest, stop);
+            }
+            await Task.Delay(Timeout.Infinite, stop);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             Console.Out.WriteLine("Serving: stopping (running requests finish first)");
         }
-        await server.StopAsync(CancellationToken.None);
         return ExitCodes.Success;
     }
+
+    /// <summary>Stops the server, but never for longer than the drain timeout and a margin: the process must exit even
+    /// when some servable's code does not return (its threads are background threads and end with the process).</summary>
+    private static async Task StopAsync(ServingServer server, TimeSpan drainTimeout)
+    {
+        var limit = drainTimeout + StopMargin;
+        try
+        {
+            await server.StopAsync(CancellationToken.None).WaitAsync(limit);
+        }
+        catch (TimeoutException)
+        {
+            Console.Error.WriteLine($"Serving: the stop did not finish within {(long)limit.TotalMilliseconds} ms (drain timeout + margin); exiting anyway");
+        }
+    }
+
+    private static readonly TimeSpan StopMargin = TimeSpan.FromSeconds(5);
 
     private static LogLevel ParseLogLevel(string? text)
         => text is null ? LogLevel.Information

@@ -113,6 +113,30 @@ internal static class ServeConfigurationBuilder
             }
             configuration.WatchDebounce = TimeSpan.FromMilliseconds(debounce);
         }
+        if (args.Int("load-timeout-ms") is { } load)
+        {
+            if (load is < 100 or > 86_400_000)
+            {
+                throw new UsageException($"--load-timeout-ms must be in 100..86400000, not {load}");
+            }
+            configuration.LoadTimeout = TimeSpan.FromMilliseconds(load);
+        }
+        if (args.Int("drain-timeout-ms") is { } drain)
+        {
+            if (drain is < 0 or > 3_600_000)
+            {
+                throw new UsageException($"--drain-timeout-ms must be in 0..3600000, not {drain}");
+            }
+            configuration.DrainTimeout = TimeSpan.FromMilliseconds(drain);
+        }
+        if (args.Int("request-timeout-ms") is { } request)
+        {
+            if (request is < 0 or > 86_400_000)
+            {
+                throw new UsageException($"--request-timeout-ms must be in 0..86400000 (0: no limit), not {request}");
+            }
+            configuration.RequestTimeout = request == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(request);
+        }
     }
 
     private static bool HasServableOptions(CommandLineArguments args)
