@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine.Execution;
+using SharpServing.Engine.Isolation;
 
 namespace SharpServing.Engine;
 
@@ -28,6 +29,7 @@ public sealed class ServableExecutor : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Dictionary<(Model Model, int Subgraph), ModelBatcher> _batchers = [];
     private readonly WorkerPool _workers;
+    private readonly IVersionProcess? _remote;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Dictionary<string, MethodRunner> _methods;
     private FunctionBatcher[] _functionBatchers;
@@ -47,6 +49,7 @@ public sealed class ServableExecutor : IAsyncDisposable
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ServableExecutor>();
+        _remote = version.Worker;
         _workers = new WorkerPool(options.EffectiveParallelWorkers, version.Methods.Values.Select(m => m.Stages.Count).DefaultIfEmpty().Max());
         var workers = _workers;
 
@@ -165,6 +168,10 @@ public sealed class ServableExecutor : IAsyncDisposable
         }
         try
         {
+            if (_remote is not null)
+            {
+                return await _remote.ExecuteAsync(request, instances, cancellationToken);
+            }
             var state = new RequestState(request.Servable, request.Method, request.Version, instances, runner.Stages.Count, cancellationToken);
             return InferReply.Create(await runner.RunAsync(state, cancellationToken));
         }
@@ -232,6 +239,11 @@ public sealed class ServableExecutor : IAsyncDisposable
             // Drops the stage delegates: nothing here keeps the version's load context alive any more.
             _methods = new Dictionary<string, MethodRunner>();
             _functionBatchers = [];
+        }
+        if (_remote is not null)
+        {
+            // Drained: the worker has nothing left to answer.
+            await _remote.DisposeAsync();
         }
         ExecutionLog.Stopped(_logger, _servable, _version);
     }
