@@ -37,6 +37,10 @@ internal static class ServeCommand
           --version-policy POLICY   versions to serve: latest (default), latest:N, all, specific:1,3
           --watch-debounce-ms N     quiet time before a change in the servable folders is applied, 0..60000 (default 1000)
           --no-warmup               let versions take traffic without a warm-up run of their models
+          --isolation MODE          run servables in worker processes: 'process' for all, NAME=process for one
+                                    (repeatable), 'in-process' (default); see docs/isolation.md
+          --worker-memory-limit-mb N  kill and restart a worker whose resident memory exceeds N MiB (default: no limit)
+          --worker-time-limit-ms N  kill and restart a worker when a request runs longer than N ms (default: no limit)
           --log-level LEVEL         Trace, Debug, Information (default), Warning, Error
         """;
 
@@ -44,7 +48,7 @@ internal static class ServeCommand
     [
         "config", "servables", "servable", "version", "grpc", "rest", "grpc-max-msg-mb", "rest-max-msg-mb", "ssl-certificate",
         "ssl-private-key", "ssl-ca", "device-type", "device-ids", "parallel-workers", "max-enqueued", "dec-key-file",
-        "dec-mode", "log-level", "version-policy", "watch-debounce-ms",
+        "dec-mode", "log-level", "version-policy", "watch-debounce-ms", "isolation", "worker-memory-limit-mb", "worker-time-limit-ms",
     ];
 
     private static readonly HashSet<string> s_flags = ["ssl-verify-client", "no-compile-cache", "no-watch", "no-warmup"];
