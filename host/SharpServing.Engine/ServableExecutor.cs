@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine.Execution;
+using SharpServing.Engine.Isolation;
 
 namespace SharpServing.Engine;
 
@@ -28,6 +29,7 @@ public sealed class ServableExecutor : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Dictionary<(Model Model, int Subgraph), ModelBatcher> _batchers = [];
     private readonly WorkerPool _workers;
+    private readonly IVersionProcess? _remote;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, TimeSpan> _timeLimits = new(StringComparer.Ordinal);
     private Dictionary<string, MethodRunner> _methods;
@@ -48,6 +50,7 @@ public sealed class ServableExecutor : IAsyncDisposable
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ServableExecutor>();
+        _remote = version.Worker;
         _workers = new WorkerPool(options.EffectiveParallelWorkers, version.Methods.Values.Select(m => m.Stages.Count).DefaultIfEmpty().Max());
         var workers = _workers;
 
@@ -189,13 +192,20 @@ public sealed class ServableExecutor : IAsyncDisposable
         var token = linked?.Token ?? cancellationToken;
         try
         {
+            if (_remote is not null)
+            {
+                return await _remote.ExecuteAsync(request, instances, token);
+            }
             var state = new RequestState(request.Servable, request.Method, request.Version, instances, runner.Stages.Count, token);
             return InferReply.Create(await runner.RunAsync(state, token));
         }
         catch (OperationCanceledException) when (timeLimit is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
         {
             ExecutionLog.RequestTimedOut(_logger, request.Servable, request.Method, (long)limit.TotalMilliseconds);
-            return InferReply.Failure(ExecutionErrors.TimeLimitExceeded(ExecutionErrors.Spec(request.Servable, request.Method, request.Version), limit));
+            var failure = ExecutionErrors.TimeLimitExceeded(ExecutionErrors.Spec(request.Servable, request.Method, request.Version), limit);
+            // The only way to stop a runaway stage in a worker: kill the worker; the supervisor restarts it.
+            _remote?.Kill(failure.Message);
+            return InferReply.Failure(failure);
         }
         finally
         {
@@ -261,6 +271,11 @@ public sealed class ServableExecutor : IAsyncDisposable
             // Drops the stage delegates: nothing here keeps the version's load context alive any more.
             _methods = new Dictionary<string, MethodRunner>();
             _functionBatchers = [];
+        }
+        if (_remote is not null)
+        {
+            // Drained: the worker has nothing left to answer.
+            await _remote.DisposeAsync();
         }
         ExecutionLog.Stopped(_logger, _servable, _version);
         if (_workers.AbandonedRunning is > 0 and var running)

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
+using SharpServing.Engine.Isolation;
 using SharpServing.Engine.Loading;
 
 namespace SharpServing.Engine;
@@ -34,6 +35,23 @@ public sealed class ServableVersion : IAsyncDisposable
         // Last: the executor reads the methods and models of this version.
         Executor = new ServableExecutor(this, executionOptions, timeProvider, loggerFactory);
     }
+
+    /// <summary>A version that runs in a worker process: its methods' stages stay in the worker.</summary>
+    internal ServableVersion(string name, IsolatedVersion isolated, ExecutionOptions executionOptions, TimeProvider? timeProvider, ILoggerFactory? loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(isolated);
+        Name = name;
+        Number = isolated.Number;
+        Directory = isolated.Directory;
+        _methods = isolated.Methods.ToFrozenDictionary(m => m.Name, StringComparer.Ordinal);
+        _models = [];
+        _loadContextReference = new WeakReference(null);
+        Worker = isolated.Process;
+        Executor = new ServableExecutor(this, executionOptions, timeProvider, loggerFactory);
+    }
+
+    /// <summary>The worker process this version runs in; null for a version in process.</summary>
+    public IVersionProcess? Worker { get; }
 
     /// <summary>The servable's name (its folder name).</summary>
     public string Name { get; }

@@ -11,6 +11,7 @@ using SharpServing.Server.Grpc;
 using SharpServing.Server.Hosting;
 using SharpServing.Server.Rest;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+using SharpServing.Worker;
 
 namespace SharpServing.Server;
 
@@ -87,7 +88,9 @@ public sealed class ServingServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(configuration);
         loggerFactory ??= NullLoggerFactory.Instance;
-        var manager = new ServableManager(configuration, OrtModelRuntime.Instance, TimeProvider.System, loggerFactory);
+        // Servables isolated in worker processes (docs/isolation.md) start through the worker supervisor.
+        var isolation = configuration.Isolation.Any ? new ProcessIsolation(configuration, null, loggerFactory) : null;
+        var manager = new ServableManager(configuration, OrtModelRuntime.Instance, isolation, TimeProvider.System, loggerFactory);
         var reload = new ReloadCoordinator(manager, watchClock, loggerFactory);
         var dispatcher = new Dispatcher(manager, new ExecutionOptions { MaxEnqueuedRequests = configuration.MaxEnqueuedRequests }, loggerFactory);
         var server = new ServingServer(manager, reload, dispatcher, loggerFactory, output ?? Console.Out);
@@ -251,11 +254,12 @@ public sealed class ServingServer : IAsyncDisposable
         {
             return;
         }
-        if (Servables.Contains(servable))
+        // A published version whose worker restarts does not serve.
+        if (Servables.IsServing(servable))
         {
             Health.SetStatus(servable, ServingStatus.Serving);
         }
-        else if (Servables.GetStatus().Any(s => s.Servable == servable))
+        else if (Servables.Contains(servable) || Servables.GetStatus().Any(s => s.Servable == servable))
         {
             Health.SetStatus(servable, ServingStatus.NotServing);
         }

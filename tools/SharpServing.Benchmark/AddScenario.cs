@@ -4,7 +4,8 @@ namespace SharpServing.Benchmark;
 /// add.add_common (two float32 [2, 2] inputs) over gRPC and REST, against the floor: the same load on Kestrel answering
 /// a canned reply (and, for gRPC, through our gRPC layer with a canned reply). With <c>--baseline PATH/sharpserving.dll</c>
 /// a second server (another build, e.g. the commit before a change) takes the same load in the same run, each of its rows
-/// right before the matching row of the server under test, so both meet the same machine state.
+/// right before the matching row of the server under test, so both meet the same machine state. With
+/// <c>--isolation process</c> a server whose add runs in a worker process takes the same load right after each row.
 /// </summary>
 internal static class AddScenario
 {
@@ -26,6 +27,11 @@ internal static class AddScenario
         if (baseline is not null)
         {
             await baseline.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
+        }
+        using var worker = await context.WorkerServerAsync(() => context.ServablesWith("add"));
+        if (worker is not null)
+        {
+            await worker.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
         }
         foreach (var c in concurrencies)
         {
@@ -49,6 +55,11 @@ internal static class AddScenario
                 {
                     await context.RunAsync("add", "server grpc", client, c, instances, server.Pid, server.ProbeSocket, limit);
                 }
+                if (worker is not null)
+                {
+                    using var client = new GrpcLoadClient(worker.Grpc, payload.GrpcFrame, context.Connections, c);
+                    await context.RunAsync("add", "worker grpc", client, c, instances, worker.Pid, worker.ProbeSocket, limit);
+                }
             }
             if (protocols.Contains("rest"))
             {
@@ -65,6 +76,11 @@ internal static class AddScenario
                 using (var client = new RestLoadClient(restUri, payload.RestBody, c))
                 {
                     await context.RunAsync("add", "server rest", client, c, instances, server.Pid, server.ProbeSocket, limit);
+                }
+                if (worker is not null)
+                {
+                    using var client = new RestLoadClient(new Uri(worker.Rest, payload.RestPath), payload.RestBody, c);
+                    await context.RunAsync("add", "worker rest", client, c, instances, worker.Pid, worker.ProbeSocket, limit);
                 }
             }
         }

@@ -73,6 +73,21 @@ internal sealed class BenchContext : IDisposable
         return ServerTarget.Existing(Line) ?? await ServerTarget.StartAsync(ServerDll, servablesFolder(), CancellationToken);
     }
 
+    /// <summary>
+    /// With <c>--isolation process</c>: a second server over <paramref name="servablesFolder"/> whose servables run in worker
+    /// processes (docs/isolation.md), loaded right after the in-process one row by row; otherwise null.
+    /// </summary>
+    public async Task<ServerTarget?> WorkerServerAsync(Func<string> servablesFolder)
+    {
+        ArgumentNullException.ThrowIfNull(servablesFolder);
+        return Line.Value("isolation") switch
+        {
+            null => null,
+            "process" => await ServerTarget.StartAsync(ServerDll, servablesFolder(), CancellationToken, ["--isolation", "process"]),
+            var other => throw new UsageException($"--isolation takes 'process', not '{other}'"),
+        };
+    }
+
     public Task<LoadResult> RunAsync(string scenario, string target, ILoadClient client, int concurrency, int instances,
         int? pid, string? probe, LoadResult? limit = null)
     {

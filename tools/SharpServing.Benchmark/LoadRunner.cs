@@ -5,7 +5,8 @@ namespace SharpServing.Benchmark;
 /// <summary>
 /// Closed-loop load: <c>concurrency</c> workers, each sending its next request as soon as the last one is answered,
 /// first for the warm-up (discarded), then for the measurement. Around the measurement it reads the CPU time of the
-/// serving process and of this one, and the probe in the serving process.
+/// serving process with its children (the servable workers of <c>--isolation process</c>) and of this one, and the probe
+/// in the serving process.
 /// </summary>
 internal static class LoadRunner
 {
@@ -20,10 +21,10 @@ internal static class LoadRunner
             await RunPhaseAsync(client, settings.Concurrency, settings.Warmup, 0, cancellationToken);
         }
         var probeBefore = await ProbeSnapshot.ReadAsync(probeSocket, cancellationToken);
-        var serverBefore = serverPid is { } pid ? ProcStat.CpuTime(pid) : null;
+        var serverBefore = serverPid is { } pid ? ProcStat.TreeCpuTime(pid) : null;
         var clientBefore = ProcStat.CpuTime(Environment.ProcessId);
         var phase = await RunPhaseAsync(client, settings.Concurrency, settings.Duration, settings.Requests, cancellationToken);
-        var serverAfter = serverPid is { } pid2 ? ProcStat.CpuTime(pid2) : null;
+        var serverAfter = serverPid is { } pid2 ? ProcStat.TreeCpuTime(pid2) : null;
         var clientAfter = ProcStat.CpuTime(Environment.ProcessId);
         var probeAfter = await ProbeSnapshot.ReadAsync(probeSocket, cancellationToken);
 

@@ -59,6 +59,26 @@ internal static class OcrScenario
         {
             await context.RunAsync("ocr", "server grpc ocr.recognize", client, 1, 1, server.Pid, server.ProbeSocket, pipelineLimit);
         }
+
+        // With --isolation process: ocr.recognize in process and in a worker process, row by row at each concurrency.
+        using var worker = await context.WorkerServerAsync(() => context.ServablesWith("ocr"));
+        if (worker is null)
+        {
+            return;
+        }
+        await worker.WaitUntilServingAsync(detect, TimeSpan.FromMinutes(3), context.CancellationToken);
+        foreach (var c in concurrencies)
+        {
+            LoadResult inProcess;
+            using (var client = new GrpcLoadClient(server.Grpc, recognize.GrpcFrame, context.Connections, c))
+            {
+                inProcess = await context.RunAsync("ocr", "server grpc ocr.recognize", client, c, 1, server.Pid, server.ProbeSocket);
+            }
+            using (var client = new GrpcLoadClient(worker.Grpc, recognize.GrpcFrame, context.Connections, c))
+            {
+                await context.RunAsync("ocr", "worker grpc ocr.recognize", client, c, 1, worker.Pid, worker.ProbeSocket, inProcess);
+            }
+        }
     }
 
     /// <summary>det's input for the image as the ocr servable makes it: BGR, scaled only so that the shorter side is at

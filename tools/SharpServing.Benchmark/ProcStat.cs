@@ -32,6 +32,51 @@ internal static class ProcStat
     }
 
     /// <summary>The 1-minute load average from <c>/proc/loadavg</c>, or null.</summary>
+    /// <summary>
+    /// The CPU time of <paramref name="pid"/> and its living child processes together (a server's servable workers:
+    /// docs/isolation.md); null when <paramref name="pid"/> cannot be read.
+    /// </summary>
+    public static TimeSpan? TreeCpuTime(int pid)
+    {
+        if (CpuTime(pid) is not { } total)
+        {
+            return null;
+        }
+        foreach (var child in Children(pid))
+        {
+            total += CpuTime(child) ?? TimeSpan.Zero;
+        }
+        return total;
+    }
+
+    /// <summary>The direct children of <paramref name="pid"/>: every process whose parent (field 4 of its stat) it is.</summary>
+    private static List<int> Children(int pid)
+    {
+        var children = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var candidate))
+            {
+                continue;
+            }
+            string text;
+            try
+            {
+                text = File.ReadAllText(Path.Combine(directory, "stat"));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            if (int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var parent) && parent == pid)
+            {
+                children.Add(candidate);
+            }
+        }
+        return children;
+    }
+
     public static double? LoadAverage()
     {
         try

@@ -11,8 +11,10 @@ internal static class Program
           add        add.add_common over gRPC and REST vs the floor (Kestrel answering a canned reply)
                      --concurrency 1,64  --instances 1  --protocols grpc,rest
                      --baseline PATH/sharpserving.dll (another build under the same load, rows interleaved)
+                     --isolation process (also a server whose add runs in a worker process: 'worker' rows after each row)
           ocr        ocr.detect vs det in process at the batch size the server formed; ocr.recognize vs det+cls+rec
                      --concurrency 1,4  --image FILE (default: rendered text, python3-pil)
+                     --isolation process (then ocr.recognize in process and in a worker process at each concurrency)
           batching   64 concurrent requests, MaxBatchSize 32 vs 1, each vs the Dense model in process at the batch size formed
                      --concurrency 64  --instances 1  --max-batch 32  --batch-delay-ms 0  --dense-in 1024 --dense-out 1024
                      --spin (ORT threads spin between runs, served and in process; default: they sleep, as servables do)

@@ -199,6 +199,9 @@ public sealed class ServingConfiguration
         return options;
     }
 
+    /// <summary>Which servables run in worker processes, and their limits (docs/isolation.md). Default: all in process.</summary>
+    public IsolationOptions Isolation { get; } = new();
+
     /// <summary>The version policy of <paramref name="servable"/>: its own entry in <see cref="VersionPolicies"/>, else
     /// <see cref="VersionPolicy"/>.</summary>
     public VersionPolicy PolicyFor(string servable)

@@ -116,6 +116,15 @@ internal static class ServingConfigurationReader
                             configuration.MethodTimeouts[method.Name] = TimeLimit(Long(method.Value, $"{name}.{method.Name}"), $"{name}.{method.Name}");
                         }
                         break;
+                    case "isolation":
+                        Set(name, () => configuration.Isolation.Mode = IsolationOptions.ParseMode(String(value, name)));
+                        break;
+                    case "worker_memory_limit_mb":
+                        Set(name, () => configuration.Isolation.MemoryLimitMb = Long(value, name));
+                        break;
+                    case "worker_time_limit_ms":
+                        Set(name, () => configuration.Isolation.RequestTimeLimit = TimeSpan.FromMilliseconds(Long(value, name)));
+                        break;
                     default:
                         throw Unknown(name);
                 }
@@ -134,7 +143,13 @@ internal static class ServingConfigurationReader
         var index = 0;
         foreach (var item in value.EnumerateArray())
         {
-            configuration.Servables.Add(Servable(item, $"servables[{index}]", configuration.ServablesRoot, baseDirectory));
+            var servable = Servable(item, $"servables[{index}]", configuration.ServablesRoot, baseDirectory);
+            configuration.Servables.Add(servable);
+            if (item.TryGetProperty("isolation", out var isolation))
+            {
+                var setting = $"servables[{index}].isolation";
+                Set(setting, () => configuration.Isolation.Servables[servable.ServableName] = IsolationOptions.ParseMode(String(isolation, setting)));
+            }
             index++;
         }
     }
@@ -186,6 +201,7 @@ internal static class ServingConfigurationReader
             {
                 case "name":
                 case "servable_directory":
+                case "isolation":
                     break;
                 case "version":
                     Set(setting, () => config.VersionNumber = Long(item, setting));

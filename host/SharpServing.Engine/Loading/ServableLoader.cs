@@ -3,6 +3,7 @@ using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine.Configuration;
+using SharpServing.Engine.Isolation;
 using SharpServing.Engine.Repository;
 
 namespace SharpServing.Engine.Loading;
@@ -20,11 +21,16 @@ internal sealed class ServableLoader
     private readonly TimeProvider _timeProvider;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
+    private readonly IsolationOptions? _isolationOptions;
+    private readonly IServableIsolation? _isolation;
     private int _compilations;
 
     /// <summary>A loader; <paramref name="cacheFor"/> gives the script cache of a servables root, <paramref name="runtime"/> opens the models.</summary>
-    public ServableLoader(Func<string, ScriptCache> cacheFor, IModelRuntime runtime, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    public ServableLoader(Func<string, ScriptCache> cacheFor, IModelRuntime runtime, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null,
+        IsolationOptions? isolationOptions = null, IServableIsolation? isolation = null)
     {
+        _isolationOptions = isolationOptions;
+        _isolation = isolation;
         ArgumentNullException.ThrowIfNull(runtime);
         _cacheFor = cacheFor;
         _runtime = runtime;
@@ -42,6 +48,10 @@ internal sealed class ServableLoader
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(executionOptions);
+        if (_isolationOptions?.ModeOf(config.ServableName) == IsolationMode.Process)
+        {
+            return LoadInWorkerAsync(config, executionOptions, cancellationToken);
+        }
         cancellationToken.ThrowIfCancellationRequested();
         // Compiling, running the configuration and opening sessions are CPU work, and configuration code may never return
         // (a script's top-level code cannot be stopped): each load has a thread of its own, never a pool thread, so a
@@ -68,6 +78,26 @@ internal sealed class ServableLoader
         };
         thread.Start();
         return loaded.Task;
+    }
+
+    private async Task<ServableVersion> LoadInWorkerAsync(ServableStartConfig config, ExecutionOptions executionOptions, CancellationToken cancellationToken)
+    {
+        var isolation = _isolation ?? throw new ServableLoadException(config.ServableName, config.VersionNumber,
+            $"Start servable failed, servable '{config.ServableName}' is configured to run in a worker process, but this host cannot start workers");
+        var started = Stopwatch.GetTimestamp();
+        var isolated = await isolation.StartAsync(config, cancellationToken);
+        try
+        {
+            var version = new ServableVersion(config.ServableName, isolated, executionOptions, _timeProvider, _loggerFactory);
+            var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            LoaderLog.VersionLoaded(_logger, config.ServableName, isolated.Number, "worker", 0, isolated.Methods.Count, elapsedMs, 0);
+            return version;
+        }
+        catch
+        {
+            await isolated.Process.DisposeAsync();
+            throw;
+        }
     }
 
     private ServableVersion Load(ServableStartConfig config, ExecutionOptions executionOptions, CancellationToken cancellationToken)

@@ -548,9 +548,10 @@ public sealed class ReloadCoordinator : IAsyncDisposable
     {
         var published = versions.Where(v => v.Name == name).ToDictionary(v => v.Number);
         var entries = statuses.Where(s => s.Servable == name)
-            .Select(s => new ServableVersionInfo(s.Version, s.State, s.Error, Methods(published.GetValueOrDefault(s.Version))))
+            .Select(s => new ServableVersionInfo(s.Version, s.State, s.Error, Methods(published.GetValueOrDefault(s.Version)))
+                { Worker = published.GetValueOrDefault(s.Version)?.Worker?.Status })
             .Concat(published.Values.Where(v => !statuses.Any(s => s.Servable == name && s.Version == v.Number))
-                .Select(v => new ServableVersionInfo(v.Number, ServableVersionState.Available, null, Methods(v))))
+                .Select(v => new ServableVersionInfo(v.Number, ServableVersionState.Available, null, Methods(v)) { Worker = v.Worker?.Status }))
             .OrderBy(v => v.Version);
         return new ServableInfo(name, PolicyText(name), [.. entries]);
     }

@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine.Configuration;
+using SharpServing.Engine.Isolation;
 using SharpServing.Engine.Loading;
 using SharpServing.Engine.Reload;
 
@@ -31,6 +32,14 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
     /// <summary>A manager for <paramref name="configuration"/> (validated here) whose models open in <paramref name="runtime"/>. Nothing loads until <see cref="StartAsync"/>.</summary>
     /// <exception cref="ServingConfigurationException">The configuration is invalid.</exception>
     public ServableManager(ServingConfiguration configuration, IModelRuntime runtime, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+        : this(configuration, runtime, null, timeProvider, loggerFactory)
+    {
+    }
+
+    /// <summary>As above; servables that <see cref="ServingConfiguration.Isolation"/> puts in worker processes start through <paramref name="isolation"/>.</summary>
+    /// <exception cref="ServingConfigurationException">The configuration is invalid.</exception>
+    public ServableManager(ServingConfiguration configuration, IModelRuntime runtime, IServableIsolation? isolation, TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(runtime);
@@ -39,7 +48,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = factory.CreateLogger<ServableManager>();
         _time = timeProvider ?? TimeProvider.System;
-        _loader = new ServableLoader(CacheFor, runtime, timeProvider, factory);
+        _loader = new ServableLoader(CacheFor, runtime, timeProvider, factory, configuration.Isolation, isolation);
     }
 
     /// <summary>
@@ -70,6 +79,9 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
 
     /// <inheritdoc />
     public bool Contains(string servable) => Volatile.Read(ref _snapshot).Contains(servable);
+
+    /// <summary>Whether a published version of <paramref name="servable"/> takes requests now (not one whose worker restarts).</summary>
+    public bool IsServing(string servable) => Volatile.Read(ref _snapshot).All.Any(v => v.Name == servable && (v.Worker?.IsServing ?? true));
 
     /// <summary>
     /// Loads every configured servable (or, with none configured, every servable folder under the servables root), each
@@ -240,6 +252,10 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
                 throw new ObjectDisposedException(nameof(ServableManager));
             }
             ManagerLog.Published(_logger, name, version.Number);
+            if (version.Worker is { } worker)
+            {
+                worker.StatusChanged += (_, _) => OnChanged(name);
+            }
             OnChanged(name);
             if (replaced is not null)
             {

@@ -38,6 +38,8 @@ internal static class CommandRunner
                 "infer" => await InferCommand.RunAsync(rest),
                 "validate" => await ValidateCommand.RunAsync(rest),
                 "encrypt" => EncryptCommand.Run(rest),
+                // Hidden: started by serve for servables isolated in worker processes.
+                "worker" => await WorkerCommand.RunAsync(rest),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }

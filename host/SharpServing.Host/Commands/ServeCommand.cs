@@ -42,6 +42,10 @@ internal static class ServeCommand
           --drain-timeout-ms N      time running requests get to finish on stop or unload, 0..3600000 (default 30000)
           --request-timeout-ms N    time limit of a request of a method without its own, 0..86400000 (default 60000;
                                     0: none)
+          --isolation MODE          run servables in worker processes: 'process' for all, NAME=process for one
+                                    (repeatable), 'in-process' (default); see docs/isolation.md
+          --worker-memory-limit-mb N  kill and restart a worker whose resident memory exceeds N MiB (default: no limit)
+          --worker-time-limit-ms N  kill and restart a worker when a request runs longer than N ms (default: no limit)
           --log-level LEVEL         Trace, Debug, Information (default), Warning, Error
         """;
 
@@ -50,6 +54,7 @@ internal static class ServeCommand
         "config", "servables", "servable", "version", "grpc", "rest", "grpc-max-msg-mb", "rest-max-msg-mb", "ssl-certificate",
         "ssl-private-key", "ssl-ca", "device-type", "device-ids", "parallel-workers", "max-enqueued", "dec-key-file",
         "dec-mode", "log-level", "version-policy", "watch-debounce-ms", "load-timeout-ms", "drain-timeout-ms", "request-timeout-ms",
+        "isolation", "worker-memory-limit-mb", "worker-time-limit-ms",
     ];
 
     private static readonly HashSet<string> s_flags = ["ssl-verify-client", "no-compile-cache", "no-watch", "no-warmup"];

@@ -80,6 +80,7 @@ internal static class ServeConfigurationBuilder
             configuration.UseCompileCache = false;
         }
         ApplyReload(configuration, args);
+        ApplyIsolation(configuration, args);
         configuration.Validate();
         return configuration;
     }
@@ -136,6 +137,49 @@ internal static class ServeConfigurationBuilder
                 throw new UsageException($"--request-timeout-ms must be in 0..86400000 (0: no limit), not {request}");
             }
             configuration.RequestTimeout = request == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(request);
+        }
+    }
+
+    private static void ApplyIsolation(ServingConfiguration configuration, CommandLineArguments args)
+    {
+        var isolation = configuration.Isolation;
+        foreach (var value in args.Values("isolation"))
+        {
+            var equals = value.IndexOf('=', StringComparison.Ordinal);
+            try
+            {
+                if (equals < 0)
+                {
+                    isolation.Mode = IsolationOptions.ParseMode(value);
+                }
+                else if (equals == 0)
+                {
+                    throw new ArgumentException($"'{value}' names no servable");
+                }
+                else
+                {
+                    isolation.Servables[value[..equals]] = IsolationOptions.ParseMode(value[(equals + 1)..]);
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UsageException($"--isolation: {ex.Message}");
+            }
+        }
+        try
+        {
+            if (args.Value("worker-memory-limit-mb") is { } memory)
+            {
+                isolation.MemoryLimitMb = long.Parse(memory, System.Globalization.CultureInfo.InvariantCulture);
+            }
+            if (args.Int("worker-time-limit-ms") is { } time)
+            {
+                isolation.RequestTimeLimit = time == 0 ? null : TimeSpan.FromMilliseconds(time);
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentOutOfRangeException or FormatException or OverflowException)
+        {
+            throw new UsageException($"--worker-memory-limit-mb / --worker-time-limit-ms: {ex.Message}");
         }
     }
 

@@ -43,6 +43,8 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Pid => _process.Id;
+
     /// <summary><c>dotnet sharpserving.dll serve ARGS --grpc 127.0.0.1:P --rest 127.0.0.1:Q</c>, on two free ports.</summary>
     public static Task<ServerProcess> ServeAsync(IEnumerable<string> arguments, string? workingDirectory = null, TimeSpan? startupTimeout = null)
     {

@@ -19,6 +19,10 @@ internal static class AdminJson
             w.WriteNumber("version", version.Version);
             w.WriteString("state", version.State.ToString().ToLowerInvariant());
             w.WriteString("error", version.Error);
+            if (version.Worker is { } worker)
+            {
+                WriteWorker(w, worker);
+            }
             w.WriteStartArray("methods");
             foreach (var method in version.Methods)
             {
@@ -57,6 +61,32 @@ internal static class AdminJson
             w.WriteNumberValue(number);
         }
         w.WriteEndArray();
+    }
+
+    /// <summary><c>"worker": {"pid", "state", "restarts", "last_exit", "last_exit_at"}</c> of a version isolated in a worker process.</summary>
+    private static void WriteWorker(Utf8JsonWriter w, SharpServing.Engine.Isolation.WorkerStatus worker)
+    {
+        w.WriteStartObject("worker");
+        if (worker.Pid is { } pid)
+        {
+            w.WriteNumber("pid", pid);
+        }
+        else
+        {
+            w.WriteNull("pid");
+        }
+        w.WriteString("state", worker.State);
+        w.WriteNumber("restarts", worker.Restarts);
+        w.WriteString("last_exit", worker.LastExit);
+        if (worker.LastExitAt is { } at)
+        {
+            w.WriteString("last_exit_at", at);
+        }
+        else
+        {
+            w.WriteNull("last_exit_at");
+        }
+        w.WriteEndObject();
     }
 
     private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
