@@ -19,6 +19,8 @@ public sealed class WorkerFaultTests(IsolatedServer fixture) : IClassFixture<Iso
     {
         await IsolatedClient.WhileAddAnswersAsync(_server.GrpcAddress, async () =>
         {
+            // Its worker may still be starting (or restarting after an earlier test) on a busy machine.
+            await ServingPidAsync("exiter");
             var failed = await IsolatedClient.RunAsync(_server.GrpcAddress, "exiter", 1);
 
             Assert.False(failed.IsSuccess);
@@ -33,6 +35,8 @@ public sealed class WorkerFaultTests(IsolatedServer fixture) : IClassFixture<Iso
     {
         await IsolatedClient.WhileAddAnswersAsync(_server.GrpcAddress, async () =>
         {
+            // Its worker may still be starting (or restarting after an earlier test) on a busy machine.
+            await ServingPidAsync("spinner");
             var clock = Stopwatch.StartNew();
             var failed = await IsolatedClient.RunAsync(_server.GrpcAddress, "spinner", 1);
 
@@ -49,6 +53,8 @@ public sealed class WorkerFaultTests(IsolatedServer fixture) : IClassFixture<Iso
     {
         await IsolatedClient.WhileAddAnswersAsync(_server.GrpcAddress, async () =>
         {
+            // Its worker may still be starting (or restarting after an earlier test) on a busy machine.
+            await ServingPidAsync("hog");
             var failed = await IsolatedClient.RunAsync(_server.GrpcAddress, "hog", 1);
 
             Assert.False(failed.IsSuccess);
