@@ -8,4 +8,8 @@ public sealed record InferRequest(
     string Servable,
     string Method,
     ulong Version,
-    IReadOnlyList<IReadOnlyDictionary<string, RequestInput>> Instances);
+    IReadOnlyList<IReadOnlyDictionary<string, RequestInput>> Instances)
+{
+    /// <summary>The front end that received the request (<c>grpc</c>, <c>rest</c>; default <c>inproc</c>): a metric and trace tag.</summary>
+    public string Protocol { get; init; } = "inproc";
+}

@@ -38,16 +38,21 @@ internal static class ServeCommand
           --watch-debounce-ms N     quiet time before a change in the servable folders is applied, 0..60000 (default 1000)
           --no-warmup               let versions take traffic without a warm-up run of their models
           --log-level LEVEL         Trace, Debug, Information (default), Warning, Error
+          --no-metrics              do not serve GET /metrics on the RESTful listener
+          --otlp-endpoint URL       export request spans over OTLP to this collector (default: tracing off)
+          --access-log              one log line per request (category SharpServing.AccessLog)
+          --drain-delay-ms N        on SIGTERM, keep serving this long with readiness false before stopping,
+                                    0..600000 (default 0)
         """;
 
     private static readonly HashSet<string> s_values =
     [
         "config", "servables", "servable", "version", "grpc", "rest", "grpc-max-msg-mb", "rest-max-msg-mb", "ssl-certificate",
         "ssl-private-key", "ssl-ca", "device-type", "device-ids", "parallel-workers", "max-enqueued", "dec-key-file",
-        "dec-mode", "log-level", "version-policy", "watch-debounce-ms",
+        "dec-mode", "log-level", "version-policy", "watch-debounce-ms", "otlp-endpoint", "drain-delay-ms",
     ];
 
-    private static readonly HashSet<string> s_flags = ["ssl-verify-client", "no-compile-cache", "no-watch", "no-warmup"];
+    private static readonly HashSet<string> s_flags = ["ssl-verify-client", "no-compile-cache", "no-watch", "no-warmup", "no-metrics", "access-log"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -62,6 +67,9 @@ internal static class ServeCommand
             throw new UsageException($"serve takes no positional arguments, given '{parsed.Positionals[0]}'");
         }
         var configuration = ServeConfigurationBuilder.Build(parsed);
+        var drainDelay = parsed.Int("drain-delay-ms") is { } delayMs
+            ? delayMs is >= 0 and <= 600_000 ? TimeSpan.FromMilliseconds(delayMs) : throw new UsageException($"--drain-delay-ms must be 0..600000, not {delayMs}")
+            : TimeSpan.Zero;
         var level = ParseLogLevel(parsed.Value("log-level"));
         // ONNX Runtime's own warnings (unused initializers and the like) are noise for operators; its errors surface as exceptions.
         OrtEnvironment.Configure(level <= LogLevel.Debug ? OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING : OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
@@ -117,6 +125,13 @@ internal static class ServeCommand
         catch (OperationCanceledException)
         {
             Console.Out.WriteLine("Serving: stopping (running requests finish first)");
+        }
+        // Readiness turns false at once; the endpoints keep serving for the drain delay so load balancers notice.
+        server.BeginDrain();
+        if (drainDelay > TimeSpan.Zero)
+        {
+            Console.Out.WriteLine($"Serving: draining for {drainDelay.TotalMilliseconds:F0} ms");
+            await Task.Delay(drainDelay, CancellationToken.None);
         }
         await server.StopAsync(CancellationToken.None);
         return ExitCodes.Success;

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+
+namespace SharpServing.Engine.Execution;
+
+/// <summary>
+/// The engine's request span (activity source <c>SharpServing.Engine</c>) and the per-request metrics recorded when a
+/// request is answered. Without a listener <see cref="ActivitySource.StartActivity(string, ActivityKind)"/> returns
+/// null, so tracing off costs one check per request.
+/// </summary>
+internal static class ExecutionTelemetry
+{
+    public const string SourceName = "SharpServing.Engine";
+
+    public static ActivitySource Source { get; } = new(SourceName, typeof(ExecutionTelemetry).Assembly.GetName().Version?.ToString());
+
+    /// <summary>Starts the request's span (a child of the caller's trace when the front end continued one), or null.</summary>
+    public static Activity? StartRequest(InferRequest request)
+    {
+        var activity = Source.StartActivity("predict", ActivityKind.Internal);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("sharpserving.servable", request.Servable);
+            activity.SetTag("sharpserving.method", request.Method);
+            activity.SetTag("sharpserving.protocol", request.Protocol);
+            activity.SetTag("sharpserving.instances", request.Instances.Count);
+        }
+        return activity;
+    }
+
+    // Records the request counter and latency; reply null means the caller cancelled. version is -1 when servable or method
+    // did not resolve: then they are tagged "unknown", so names a client made up never become metric series.
+    public static void Complete(Activity? activity, InferRequest request, long version, InferReply? reply, long started)
+    {
+        var reason = Reason(reply);
+        var outcome = reason switch { "success" => "ok", "cancelled" => "cancelled", _ => "error" };
+        var resolved = version >= 0;
+        var tags = new TagList
+        {
+            { "servable", resolved ? request.Servable : "unknown" },
+            { "method", resolved ? request.Method : "unknown" },
+            { "version", resolved ? VersionText(version) : "unknown" },
+            { "protocol", request.Protocol },
+            { "outcome", outcome },
+            { "reason", reason },
+        };
+        ExecutionMetrics.Requests.Add(1, tags);
+        ExecutionMetrics.RequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        if (activity is not null)
+        {
+            activity.SetTag("sharpserving.version", version);
+            activity.SetTag("sharpserving.reason", reason);
+            if (outcome != "ok")
+            {
+                activity.SetStatus(ActivityStatusCode.Error, reply?.Error?.Message ?? reason);
+            }
+        }
+    }
+
+    /// <summary>The failure reason of a reply, from its error code and text (the wire texts are fixed by the specification).</summary>
+    public static string Reason(InferReply? reply)
+    {
+        if (reply is null)
+        {
+            return "cancelled";
+        }
+        if (reply.Error is not { } error)
+        {
+            return reply.HasInstanceErrors ? Reason(reply.Instances.FirstOrDefault(i => i.Error is not null)?.Error) : "success";
+        }
+        return Reason(error);
+    }
+
+    private static string Reason(ServingError? error) => error switch
+    {
+        null => "success",
+        { Message: var m } when m.Contains("enqueued requests count exceeds", StringComparison.Ordinal) => "queue_full",
+        { Message: var m } when m.Contains("not available", StringComparison.Ordinal) => "not_available",
+        { Message: var m } when m.Contains("timed out", StringComparison.OrdinalIgnoreCase)
+            || m.Contains("deadline", StringComparison.OrdinalIgnoreCase) => "timeout",
+        { Code: ErrorCode.InvalidInputs } => "bad_input",
+        { Code: ErrorCode.ServableUnavailable } => "not_available",
+        { Code: ErrorCode.WorkerUnavailable } => "worker_restart",
+        _ => "stage_error",
+    };
+
+    // Version numbers repeat across requests: cache the few texts instead of formatting each time.
+    private static readonly string[] s_versionTexts = [.. Enumerable.Range(0, 64).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    private static string VersionText(long version)
+        => version < s_versionTexts.Length ? s_versionTexts[version] : version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

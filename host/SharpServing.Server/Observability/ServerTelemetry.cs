@@ -1,0 +1,84 @@
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using SharpServing.Engine.Configuration;
+
+namespace SharpServing.Server.Observability;
+
+/// <summary>
+/// The server's OpenTelemetry pipelines: a meter provider that collects the engine's and the server's instruments, the
+/// runtime's (GC, thread pool, JIT) and the process's (CPU, memory) for the Prometheus scrape endpoint, and, when an OTLP
+/// endpoint is configured, a tracer provider that exports the request spans. Owned by <see cref="ServingServer"/>.
+/// </summary>
+public sealed class ServerTelemetry : IDisposable
+{
+    /// <summary>The meter of the server's own instruments (bytes in flight, access counts).</summary>
+    public const string ServerMeterName = "SharpServing.Server";
+
+    /// <summary>The activity source of the engine's spans (request, queue wait, stage, model run).</summary>
+    public const string EngineSourceName = "SharpServing.Engine";
+
+    /// <summary>Latency buckets in seconds, 50 µs to 60 s, about three per decade.</summary>
+    public static IReadOnlyList<double> LatencyBuckets { get; } =
+    [
+        0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+    ];
+
+    /// <summary>Batch size buckets (instances per model run).</summary>
+    public static IReadOnlyList<double> BatchSizeBuckets { get; } = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+    private ServerTelemetry(MeterProvider? meters, TracerProvider? tracer)
+    {
+        MeterProvider = meters;
+        TracerProvider = tracer;
+    }
+
+    /// <summary>The meter provider the scrape endpoint reads, or null with metrics off.</summary>
+    public MeterProvider? MeterProvider { get; }
+
+    /// <summary>The tracer provider exporting over OTLP, or null with tracing off.</summary>
+    public TracerProvider? TracerProvider { get; }
+
+    /// <summary>Builds the pipelines <paramref name="configuration"/> asks for.</summary>
+    public static ServerTelemetry Create(ServingConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        MeterProvider? meters = null;
+        if (configuration.Metrics)
+        {
+            var latency = new ExplicitBucketHistogramConfiguration { Boundaries = [.. LatencyBuckets] };
+            meters = Sdk.CreateMeterProviderBuilder()
+                .AddMeter(EngineSourceName, ServerMeterName)
+                .AddView("sharpserving.request.duration", latency)
+                .AddView("sharpserving.queue.wait.duration", latency)
+                .AddView("sharpserving.stage.duration", latency)
+                .AddView("sharpserving.model.run.duration", latency)
+                .AddView("sharpserving.servable.load.duration", latency)
+                .AddView("sharpserving.batch.size", new ExplicitBucketHistogramConfiguration { Boundaries = [.. BatchSizeBuckets] })
+                .AddRuntimeInstrumentation()
+                .AddProcessInstrumentation()
+                .AddPrometheusExporter(o =>
+                {
+                    // Scrapes read current values: no cached answer.
+                    o.ScrapeResponseCacheDurationMilliseconds = 0;
+                })
+                .Build();
+        }
+        TracerProvider? tracer = null;
+        if (configuration.OtlpEndpoint is { } endpoint)
+        {
+            tracer = Sdk.CreateTracerProviderBuilder()
+                .AddSource(EngineSourceName, "Microsoft.AspNetCore")
+                .AddOtlpExporter(o => o.Endpoint = endpoint)
+                .Build();
+        }
+        return new ServerTelemetry(meters, tracer);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        TracerProvider?.Dispose();
+        MeterProvider?.Dispose();
+    }
+}
