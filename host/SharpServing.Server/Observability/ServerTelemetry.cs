@@ -59,8 +59,9 @@ public sealed class ServerTelemetry : IDisposable
                 .AddProcessInstrumentation()
                 .AddPrometheusExporter(o =>
                 {
-                    // Scrapes read current values: no cached answer.
+                    // Scrapes read current values: no cached answer; no otel_scope_* labels on every series.
                     o.ScrapeResponseCacheDurationMilliseconds = 0;
+                    o.ScopeInfoEnabled = false;
                 })
                 .Build();
         }
