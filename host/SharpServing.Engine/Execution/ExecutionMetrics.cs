@@ -34,6 +34,14 @@ internal static class ExecutionMetrics
     public static Histogram<double> RunDuration { get; } =
         s_meter.CreateHistogram<double>("sharpserving.model.run.duration", "s", "Wall time of one model run, batch packing included.");
 
+    /// <summary>Time an instance waited in a model's batching queue, in seconds, tagged with the model key.</summary>
+    public static Histogram<double> QueueWait { get; } =
+        s_meter.CreateHistogram<double>("sharpserving.queue.wait.duration", "s", "Time an instance waited in a model's batching queue.");
+
+    /// <summary>Wall time of one stage of a request, in seconds, tagged with method, stage index, kind and stage tag.</summary>
+    public static Histogram<double> StageDuration { get; } =
+        s_meter.CreateHistogram<double>("sharpserving.stage.duration", "s", "Wall time of one stage (C# or model) of a request.");
+
     /// <summary>Instances waiting in model queues, tagged with the model key.</summary>
     public static UpDownCounter<long> QueueLength { get; } =
         s_meter.CreateUpDownCounter<long>("sharpserving.model.queue.length", "{instance}", "Instances waiting in a model's batching queue.");

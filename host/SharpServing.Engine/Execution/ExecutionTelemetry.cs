@@ -56,6 +56,61 @@ internal static class ExecutionTelemetry
         }
     }
 
+    /// <summary>A span per stage of a request (a child of the request span), or null.</summary>
+    public static Activity? StartStage(StageRunner stage, int instances)
+    {
+        var activity = Source.StartActivity(stage is ModelStageRunner ? "model stage" : "stage", ActivityKind.Internal);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("sharpserving.stage", stage.Definition.Index);
+            activity.SetTag("sharpserving.stage.tag", stage.Tag);
+            activity.SetTag("sharpserving.instances", instances);
+        }
+        return activity;
+    }
+
+    public static void StageDone(StageRunner stage, long started)
+    {
+        if (ExecutionMetrics.StageDuration.Enabled)
+        {
+            ExecutionMetrics.StageDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new TagList
+            {
+                { "method", stage.Method },
+                { "stage", stage.Definition.Index },
+                { "kind", stage is ModelStageRunner ? "model" : "function" },
+                { "tag", stage.Tag },
+            });
+        }
+    }
+
+    /// <summary>A span per model run: a child of <paramref name="parent"/> (the first queued instance's stage), else of the
+    /// current span; batch size as an attribute.</summary>
+    public static Activity? StartModelRun(string model, int batchSize, ActivityContext parent)
+    {
+        var activity = parent == default
+            ? Source.StartActivity("model run", ActivityKind.Internal)
+            : Source.StartActivity("model run", ActivityKind.Internal, parent);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("sharpserving.model", model);
+            activity.SetTag("sharpserving.batch_size", batchSize);
+        }
+        return activity;
+    }
+
+    /// <summary>Records an instance's wait in a model queue, and its span when the instance was traced.</summary>
+    public static void QueueWaited(ModelWorkItem item, KeyValuePair<string, object?> modelTag)
+    {
+        var waited = Stopwatch.GetElapsedTime(item.Enqueued);
+        ExecutionMetrics.QueueWait.Record(waited.TotalSeconds, modelTag);
+        if (item.Parent != default && Source.HasListeners())
+        {
+            var now = DateTimeOffset.UtcNow;
+            using var span = Source.StartActivity("queue wait", ActivityKind.Internal, item.Parent, startTime: now - waited);
+            span?.SetEndTime(now.UtcDateTime);
+        }
+    }
+
     /// <summary>The failure reason of a reply, from its error code and text (the wire texts are fixed by the specification).</summary>
     public static string Reason(InferReply? reply)
     {

@@ -27,6 +27,16 @@ public sealed class ServerTelemetry : IDisposable
     /// <summary>Batch size buckets (instances per model run).</summary>
     public static IReadOnlyList<double> BatchSizeBuckets { get; } = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
+    private static readonly (string Name, string Renamed)[] s_gaugeNames =
+    [
+        ("dotnet.assembly.count", "dotnet.assemblies.loaded"),
+        ("dotnet.process.cpu.count", "dotnet.process.cpus"),
+        ("dotnet.thread_pool.thread.count", "dotnet.thread_pool.threads"),
+        ("dotnet.timer.count", "dotnet.timers"),
+        ("process.thread.count", "process.threads"),
+        ("process.unix.file_descriptor.count", "process.unix.file_descriptors"),
+    ];
+
     private ServerTelemetry(MeterProvider? meters, TracerProvider? tracer)
     {
         MeterProvider = meters;
@@ -47,7 +57,7 @@ public sealed class ServerTelemetry : IDisposable
         if (configuration.Metrics)
         {
             var latency = new ExplicitBucketHistogramConfiguration { Boundaries = [.. LatencyBuckets] };
-            meters = Sdk.CreateMeterProviderBuilder()
+            var builder = Sdk.CreateMeterProviderBuilder()
                 .AddMeter(EngineSourceName, ServerMeterName)
                 .AddView("sharpserving.request.duration", latency)
                 .AddView("sharpserving.queue.wait.duration", latency)
@@ -56,7 +66,13 @@ public sealed class ServerTelemetry : IDisposable
                 .AddView("sharpserving.servable.load.duration", latency)
                 .AddView("sharpserving.batch.size", new ExplicitBucketHistogramConfiguration { Boundaries = [.. BatchSizeBuckets] })
                 .AddRuntimeInstrumentation()
-                .AddProcessInstrumentation()
+                .AddProcessInstrumentation();
+            // Prometheus keeps the _count suffix for histograms: the few gauges named *.count get names promtool accepts.
+            foreach (var (name, renamed) in s_gaugeNames)
+            {
+                builder.AddView(name, new MetricStreamConfiguration { Name = renamed });
+            }
+            meters = builder
                 .AddPrometheusExporter(o =>
                 {
                     // Scrapes read current values: no cached answer; no otel_scope_* labels on every series.

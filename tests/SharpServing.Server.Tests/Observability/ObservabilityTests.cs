@@ -52,7 +52,7 @@ public sealed class ObservabilityTests : IDisposable
         Assert.Contains(Lines(text), l => l.StartsWith("process_cpu_time_seconds_total", StringComparison.Ordinal));
         Assert.Contains(Lines(text), l => l.StartsWith("process_memory_usage_bytes", StringComparison.Ordinal));
         Assert.Contains(Lines(text), l => l.StartsWith("dotnet_gc_collections_total", StringComparison.Ordinal));
-        Assert.Contains(Lines(text), l => l.StartsWith("dotnet_thread_pool_thread_count", StringComparison.Ordinal));
+        Assert.Contains(Lines(text), l => l.StartsWith("dotnet_thread_pool_threads", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -146,6 +146,14 @@ public sealed class ObservabilityTests : IDisposable
         Assert.Equal(http.SpanId, predict.ParentSpanId);
         Assert.Equal("add", predict.GetTagItem("sharpserving.servable"));
         Assert.Equal("success", predict.GetTagItem("sharpserving.reason"));
+        // The add method: a model stage (tensor_add.onnx), then a C# stage; the model run is a child of its stage.
+        var stages = ours.Where(s => s.ParentSpanId == predict.SpanId).OrderBy(s => s.StartTimeUtc).ToArray();
+        Assert.Equal(["model stage", "stage"], stages.Select(s => s.OperationName));
+        Assert.Equal([1, 2], stages.Select(s => (int)s.GetTagItem("sharpserving.stage")!));
+        var run = Assert.Single(ours, s => s.OperationName == "model run");
+        Assert.Equal(stages[0].SpanId, run.ParentSpanId);
+        Assert.Equal(1, run.GetTagItem("sharpserving.batch_size"));
+        Assert.All(ours.Where(s => s.OperationName == "queue wait"), s => Assert.Equal(stages[0].SpanId, s.ParentSpanId));
     }
 
     private static string[] Lines(string text) => text.Split('\n');
