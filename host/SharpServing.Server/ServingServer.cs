@@ -46,6 +46,7 @@ public sealed class ServingServer : IAsyncDisposable
         Servables = servables;
         Reload = reload;
         Telemetry = ServerTelemetry.Create(configuration);
+        Telemetry.ObserveVersionStates(servables.GetStatus);
         Predictor = new ObservedPredictor(dispatcher, configuration.AccessLog ? loggerFactory.CreateLogger(AccessLog.Category) : null);
         _loggerFactory = loggerFactory;
         _output = output;

@@ -173,6 +173,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
         var name = config.ServableName;
         var gate = _servableLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -210,6 +211,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
                         serving ? ServableVersionState.Available : ServableVersionState.Failed, ex.Message);
                 }
                 ManagerLog.LoadFailed(_logger, name, number, ex.Message);
+                LoadMetrics.Record(name, _snapshot.Find(name, (ulong)number) is null ? "load" : "reload", "failure", started);
                 OnChanged(name);
                 throw;
             }
@@ -241,6 +243,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
                 throw new ObjectDisposedException(nameof(ServableManager));
             }
             ManagerLog.Published(_logger, name, version.Number);
+            LoadMetrics.Record(name, replaced is null ? "load" : "reload", "success", started);
             OnChanged(name);
             if (replaced is not null)
             {

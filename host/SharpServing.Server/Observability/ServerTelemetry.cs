@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using SharpServing.Engine.Configuration;
+using SharpServing.Engine.Repository;
 
 namespace SharpServing.Server.Observability;
 
@@ -37,10 +40,24 @@ public sealed class ServerTelemetry : IDisposable
         ("process.unix.file_descriptor.count", "process.unix.file_descriptors"),
     ];
 
+    private readonly Meter _meter = new(ServerMeterName);
+
     private ServerTelemetry(MeterProvider? meters, TracerProvider? tracer)
     {
         MeterProvider = meters;
         TracerProvider = tracer;
+    }
+
+    /// <summary>Publishes <c>sharpserving.servable.version.state</c>: 1 per servable version and its current state
+    /// (<c>loading</c>, <c>available</c>, <c>failed</c>), read from <paramref name="statuses"/> at each scrape.</summary>
+    public void ObserveVersionStates(Func<IReadOnlyList<ServableVersionStatus>> statuses)
+    {
+        ArgumentNullException.ThrowIfNull(statuses);
+        _meter.CreateObservableGauge("sharpserving.servable.version.state", () => statuses().Select(s => new Measurement<int>(1,
+            new KeyValuePair<string, object?>("servable", s.Servable),
+            new KeyValuePair<string, object?>("version", s.Version.ToString(CultureInfo.InvariantCulture)),
+            new KeyValuePair<string, object?>("state", s.State.ToString().ToLowerInvariant()))),
+            "{version}", "Servable versions by state (1 per version).");
     }
 
     /// <summary>The meter provider the scrape endpoint reads, or null with metrics off.</summary>
@@ -97,5 +114,6 @@ public sealed class ServerTelemetry : IDisposable
     {
         TracerProvider?.Dispose();
         MeterProvider?.Dispose();
+        _meter.Dispose();
     }
 }

@@ -45,6 +45,13 @@ public sealed class ObservabilityTests : IDisposable
         Assert.True(Sample(text, "sharpserving_requests_total{", "servable=\"unknown\"", "reason=\"not_available\"") >= 1);
         Assert.DoesNotContain("servable=\"nope\"", text, StringComparison.Ordinal);
         Assert.Equal(0, Sample(text, "sharpserving_requests_pending{", "servable=\"metered\""));
+        Assert.Equal(1, Sample(text, "sharpserving_servable_version_state{", "servable=\"metered\"", "version=\"3\"", "state=\"available\""));
+        Assert.Equal(1, Sample(text, "sharpserving_servable_loads_total{", "servable=\"metered\"", "kind=\"load\"", "outcome=\"success\""));
+        Assert.Equal(1, Sample(text, "sharpserving_servable_load_duration_seconds_count{", "servable=\"metered\""));
+        Assert.Contains(Lines(text), l => l.StartsWith("sharpserving_stage_duration_seconds_count{", StringComparison.Ordinal)
+            && l.Contains("kind=\"model\"", StringComparison.Ordinal) && l.Contains("stage=\"1\"", StringComparison.Ordinal));
+        Assert.Contains(Lines(text), l => l.StartsWith("sharpserving_stage_duration_seconds_count{", StringComparison.Ordinal)
+            && l.Contains("kind=\"function\"", StringComparison.Ordinal) && l.Contains("stage=\"2\"", StringComparison.Ordinal));
         Assert.Contains("le=\"5E-05\"", text, StringComparison.Ordinal);
         Assert.Contains("le=\"60\"", text, StringComparison.Ordinal);
         Assert.True(Sample(text, "sharpserving_batch_size_count{") >= requests);
