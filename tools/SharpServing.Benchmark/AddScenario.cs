@@ -4,7 +4,9 @@ namespace SharpServing.Benchmark;
 /// add.add_common (two float32 [2, 2] inputs) over gRPC and REST, against the floor: the same load on Kestrel answering
 /// a canned reply (and, for gRPC, through our gRPC layer with a canned reply). With <c>--baseline PATH/sharpserving.dll</c>
 /// a second server (another build, e.g. the commit before a change) takes the same load in the same run, each of its rows
-/// right before the matching row of the server under test, so both meet the same machine state.
+/// right before the matching row of the server under test, so both meet the same machine state. With
+/// <c>--metrics-compare</c> the second server is the same build started with <c>--no-metrics</c> (rows "no-metrics"):
+/// the server rows then carry the cost of recording the metrics.
 /// </summary>
 internal static class AddScenario
 {
@@ -20,9 +22,17 @@ internal static class AddScenario
         await server.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
         var restUri = new Uri(server.Rest, payload.RestPath);
         var baselineDll = line.Value("baseline");
-        using var baseline = baselineDll is null
-            ? null
-            : await ServerTarget.StartAsync(Path.GetFullPath(baselineDll), context.ServablesWith("add"), context.CancellationToken);
+        var metricsCompare = line.Flag("metrics-compare");
+        if (metricsCompare && baselineDll is not null)
+        {
+            throw new UsageException("--metrics-compare and --baseline each start the second server: give one of them");
+        }
+        var baselineName = metricsCompare ? "no-metrics" : "baseline";
+        using var baseline = metricsCompare
+            ? await ServerTarget.StartAsync(context.ServerDll, context.ServablesWith("add"), context.CancellationToken, "--no-metrics")
+            : baselineDll is null
+                ? null
+                : await ServerTarget.StartAsync(Path.GetFullPath(baselineDll), context.ServablesWith("add"), context.CancellationToken);
         if (baseline is not null)
         {
             await baseline.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
@@ -43,7 +53,7 @@ internal static class AddScenario
                 if (baseline is not null)
                 {
                     using var client = new GrpcLoadClient(baseline.Grpc, payload.GrpcFrame, context.Connections, c);
-                    await context.RunAsync("add", "baseline grpc", client, c, instances, baseline.Pid, baseline.ProbeSocket, limit);
+                    await context.RunAsync("add", $"{baselineName} grpc", client, c, instances, baseline.Pid, baseline.ProbeSocket, limit);
                 }
                 using (var client = new GrpcLoadClient(server.Grpc, payload.GrpcFrame, context.Connections, c))
                 {
@@ -60,7 +70,7 @@ internal static class AddScenario
                 if (baseline is not null)
                 {
                     using var client = new RestLoadClient(new Uri(baseline.Rest, payload.RestPath), payload.RestBody, c);
-                    await context.RunAsync("add", "baseline rest", client, c, instances, baseline.Pid, baseline.ProbeSocket, limit);
+                    await context.RunAsync("add", $"{baselineName} rest", client, c, instances, baseline.Pid, baseline.ProbeSocket, limit);
                 }
                 using (var client = new RestLoadClient(restUri, payload.RestBody, c))
                 {

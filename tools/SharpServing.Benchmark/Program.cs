@@ -11,6 +11,8 @@ internal static class Program
           add        add.add_common over gRPC and REST vs the floor (Kestrel answering a canned reply)
                      --concurrency 1,64  --instances 1  --protocols grpc,rest
                      --baseline PATH/sharpserving.dll (another build under the same load, rows interleaved)
+                     --metrics-compare (a second server of the same build with --no-metrics, rows interleaved:
+                     the cost of recording metrics, in server CPU per request)
           ocr        ocr.detect vs det in process at the batch size the server formed; ocr.recognize vs det+cls+rec
                      --concurrency 1,4  --image FILE (default: rendered text, python3-pil)
           batching   64 concurrent requests, MaxBatchSize 32 vs 1, each vs the Dense model in process at the batch size formed
