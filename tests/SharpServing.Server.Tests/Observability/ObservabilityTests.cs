@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 using SharpServing.Engine.Configuration;
@@ -161,6 +162,63 @@ public sealed class ObservabilityTests : IDisposable
         Assert.Equal(stages[0].SpanId, run.ParentSpanId);
         Assert.Equal(1, run.GetTagItem("sharpserving.batch_size"));
         Assert.All(ours.Where(s => s.OperationName == "queue wait"), s => Assert.Equal(stages[0].SpanId, s.ParentSpanId));
+    }
+
+    [Fact]
+    public async Task The_access_log_writes_one_line_per_request_with_its_fields()
+    {
+        using var provider = new CapturingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(provider));
+        await using var server = await ReloadServer.StartAsync(
+            new ServingConfiguration { ServablesRoot = _repository.Root, AccessLog = true }, loggerFactory);
+
+        Assert.Null((await server.PredictAsync("add")).Error);
+        Assert.NotNull((await server.PredictAsync("nope")).Error);
+
+        var lines = provider.Entries.Where(e => e.Category == "SharpServing.AccessLog").ToArray();
+        Assert.Equal(2, lines.Length);
+        Assert.All(lines, l => Assert.Equal(9000, l.EventId));
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(lines[0].Message,
+            "^servable=add method=add_common version=0 protocol=rest status=Success duration_ms=[0-9.]+ bytes_in=32 bytes_out=16 trace_id=[0-9a-f]*$"),
+            lines[0].Message);
+        Assert.StartsWith("servable=nope method=add_common version=0 protocol=rest status=InvalidInputs ", lines[1].Message, StringComparison.Ordinal);
+    }
+
+    private sealed class CapturingLoggerProvider : ILoggerProvider
+    {
+        private readonly List<(string Category, int EventId, string Message)> _entries = [];
+
+        public IReadOnlyList<(string Category, int EventId, string Message)> Entries
+        {
+            get
+            {
+                lock (_entries)
+                {
+                    return [.. _entries];
+                }
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (owner._entries)
+                {
+                    owner._entries.Add((category, eventId.Id, formatter(state, exception)));
+                }
+            }
+        }
     }
 
     private static string[] Lines(string text) => text.Split('\n');
