@@ -221,6 +221,43 @@ public sealed class ObservabilityTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_gRPC_call_with_traceparent_metadata_continues_the_callers_trace()
+    {
+        var spans = new List<Activity>();
+        using var tracer = Sdk.CreateTracerProviderBuilder()
+            .AddSource("SharpServing.Engine", "Microsoft.AspNetCore")
+            .AddInMemoryExporter(spans)
+            .Build();
+        await using var server = await ReloadServer.StartAsync(new ServingConfiguration { ServablesRoot = _repository.Root });
+        await using var grpc = await SharpServing.Server.Grpc.GrpcServerHost.StartAsync(
+            SharpServing.Server.Hosting.ListenAddress.Tcp(IPAddress.Loopback, 0), 100, null, server.Server.Predictor).WaitAsync(ReloadServer.Timeout);
+        using var channel = global::Grpc.Net.Client.GrpcChannel.ForAddress($"http://{grpc.Address}");
+        var client = new SharpServing.Protocol.MSService.MSServiceClient(channel);
+        var traceId = ActivityTraceId.CreateRandom();
+        var parent = ActivitySpanId.CreateRandom();
+
+        // No instances: the engine answers with its error, and the request span is there all the same.
+        var reply = await client.PredictAsync(
+            new SharpServing.Protocol.PredictRequest { ServableSpec = new SharpServing.Protocol.ServableSpec { Name = "add", MethodName = "add_common" } },
+            new global::Grpc.Core.Metadata { { "traceparent", $"00-{traceId}-{parent}-01" } },
+            deadline: DateTime.UtcNow.Add(ReloadServer.Timeout)).ResponseAsync.WaitAsync(ReloadServer.Timeout);
+        Assert.NotEmpty(reply.ErrorMsg);
+        tracer.ForceFlush(10_000);
+
+        Activity[] ours;
+        lock (spans)
+        {
+            ours = [.. spans.Where(s => s.TraceId == traceId)];
+        }
+        var call = Assert.Single(ours, s => s.Source.Name == "Microsoft.AspNetCore");
+        Assert.Equal(parent, call.ParentSpanId);
+        var predict = Assert.Single(ours, s => s.OperationName == "predict");
+        Assert.Equal(call.SpanId, predict.ParentSpanId);
+        Assert.Equal("grpc", predict.GetTagItem("sharpserving.protocol"));
+        Assert.Equal("bad_input", predict.GetTagItem("sharpserving.reason"));
+    }
+
     private static string[] Lines(string text) => text.Split('\n');
 
     /// <summary>The value of the one sample line that starts with <paramref name="prefix"/> and has every label.</summary>
