@@ -37,14 +37,34 @@ public sealed class Dispatcher : IPredictor
     {
         ArgumentNullException.ThrowIfNull(request);
         cancellationToken.ThrowIfCancellationRequested();
+        var started = Stopwatch.GetTimestamp();
+        using var activity = ExecutionTelemetry.StartRequest(request);
+        var resolved = new StrongBox<long>(-1);
+        try
+        {
+            var reply = await PredictCoreAsync(request, resolved, cancellationToken);
+            ExecutionTelemetry.Complete(activity, request, resolved.Value, reply, started);
+            return reply;
+        }
+        catch (OperationCanceledException)
+        {
+            ExecutionTelemetry.Complete(activity, request, resolved.Value, reply: null, started);
+            throw;
+        }
+    }
+
+    // resolved: set to the version number once servable and method resolve; -1 keeps made-up names out of metric tags.
+    private async Task<InferReply> PredictCoreAsync(InferRequest request, StrongBox<long> resolved, CancellationToken cancellationToken)
+    {
         if (!_catalog.TryGetVersion(request.Servable, request.Version, out var version))
         {
-            return Refuse(request, ExecutionErrors.ServableNotAvailable(Spec(request)), resolved: false);
+            return Refuse(request, ExecutionErrors.ServableNotAvailable(Spec(request)));
         }
         if (!version.Methods.TryGetValue(request.Method, out var method))
         {
-            return Refuse(request, ExecutionErrors.MethodNotAvailable(Spec(request)), resolved: false);
+            return Refuse(request, ExecutionErrors.MethodNotAvailable(Spec(request)));
         }
+        resolved.Value = version.Number;
         if (request.Instances.Count == 0)
         {
             return Refuse(request, ExecutionErrors.ZeroInstances(request.Servable, request.Method));
@@ -60,12 +80,10 @@ public sealed class Dispatcher : IPredictor
         {
             Interlocked.Decrement(ref pending.Value);
             ExecutionLog.QueueFull(_logger, request.Servable, request.Method, _maxEnqueuedRequests);
-            Count(request, "error");
             return InferReply.Failure(ExecutionErrors.QueueFull(_maxEnqueuedRequests));
         }
         var tags = Tags(request);
         ExecutionMetrics.PendingRequests.Add(1, tags);
-        var outcome = "cancelled";
         try
         {
             var reply = await version.Executor.ExecuteAsync(request, instances, cancellationToken);
@@ -87,7 +105,7 @@ public sealed class Dispatcher : IPredictor
                 }
                 reply = await version.Executor.ExecuteAsync(request, instances, cancellationToken);
             }
-            outcome = reply.Error is null && !reply.HasInstanceErrors ? "ok" : "error";
+            var outcome = reply.Error is null && !reply.HasInstanceErrors ? "ok" : "error";
             ExecutionMetrics.Instances.Add(instances.Length, Tags(request, outcome));
             return reply;
         }
@@ -95,7 +113,6 @@ public sealed class Dispatcher : IPredictor
         {
             Interlocked.Decrement(ref pending.Value);
             ExecutionMetrics.PendingRequests.Add(-1, tags);
-            Count(request, outcome);
         }
     }
 
@@ -132,24 +149,13 @@ public sealed class Dispatcher : IPredictor
         return null;
     }
 
-    // Names a client made up never become metric tags: only resolved servable methods are tagged.
-    private InferReply Refuse(InferRequest request, ServingError error, bool resolved = true)
+    private InferReply Refuse(InferRequest request, ServingError error)
     {
         ExecutionLog.RequestRefused(_logger, request.Servable, request.Method, error.Message);
-        if (resolved)
-        {
-            Count(request, "error");
-        }
-        else
-        {
-            ExecutionMetrics.Requests.Add(1, new KeyValuePair<string, object?>("outcome", "unknown"));
-        }
         return InferReply.Failure(error);
     }
 
     private static string Spec(InferRequest request) => ExecutionErrors.Spec(request.Servable, request.Method, request.Version);
-
-    private static void Count(InferRequest request, string outcome) => ExecutionMetrics.Requests.Add(1, Tags(request, outcome));
 
     private static TagList Tags(InferRequest request) => new() { { "servable", request.Servable }, { "method", request.Method } };
 

@@ -16,4 +16,7 @@ public sealed record InferRequest(
     /// fails with the time-limit text (code 3), unlike a cancellation, which ends it without a reply.
     /// </summary>
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>The front end that received the request (<c>grpc</c>, <c>rest</c>; default <c>inproc</c>): a metric and trace tag.</summary>
+    public string Protocol { get; init; } = "inproc";
 }

@@ -9,7 +9,10 @@ using SharpServing.OnnxRuntime;
 using SharpServing.Server.Admin;
 using SharpServing.Server.Grpc;
 using SharpServing.Server.Hosting;
+using SharpServing.Server.Observability;
+using SharpServing.Server.Observability.Internal;
 using SharpServing.Server.Rest;
+using Microsoft.AspNetCore.Builder;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 using SharpServing.Worker;
 
@@ -35,15 +38,42 @@ public sealed class ServingServer : IAsyncDisposable
     private GrpcServerHost? _grpc;
     private RestServer? _rest;
     private bool _stopped;
+    private volatile bool _draining;
+    private IReadOnlyList<string> _startServables = [];
 
-    private ServingServer(ServableManager servables, ReloadCoordinator reload, Dispatcher dispatcher, ILoggerFactory loggerFactory, TextWriter output)
+    private ServingServer(ServableManager servables, ReloadCoordinator reload, Dispatcher dispatcher, ServingConfiguration configuration,
+        ILoggerFactory loggerFactory, TextWriter output)
     {
         Servables = servables;
         Reload = reload;
-        Predictor = dispatcher;
+        Telemetry = ServerTelemetry.Create(configuration);
+        Telemetry.ObserveVersionStates(servables.GetStatus);
+        Predictor = new ObservedPredictor(dispatcher, configuration.AccessLog ? loggerFactory.CreateLogger(AccessLog.Category) : null);
         _loggerFactory = loggerFactory;
         _output = output;
         Health.SetStatus(string.Empty, ServingStatus.Serving);
+    }
+
+    /// <summary>The metrics and tracing pipelines (docs/observability.md).</summary>
+    public ServerTelemetry Telemetry { get; }
+
+    /// <summary>
+    /// Ready: every servable of the start configuration has a published version and the server is not draining
+    /// (<c>GET /v2/health/ready</c>).
+    /// </summary>
+    public bool IsReady => !_draining && !Volatile.Read(ref _stopped) && _startServables.All(Servables.Contains);
+
+    /// <summary>Whether <see cref="BeginDrain"/> was called.</summary>
+    public bool IsDraining => _draining;
+
+    /// <summary>
+    /// The first step of a graceful stop: readiness turns false and the gRPC health service's <c>""</c> status
+    /// NOT_SERVING at once, while every endpoint keeps serving until <see cref="StopAsync"/>.
+    /// </summary>
+    public void BeginDrain()
+    {
+        _draining = true;
+        Health.SetStatus(string.Empty, ServingStatus.NotServing);
     }
 
     /// <summary>The loaded servables: their versions, status, explicit load and unload.</summary>
@@ -93,13 +123,14 @@ public sealed class ServingServer : IAsyncDisposable
         var manager = new ServableManager(configuration, OrtModelRuntime.Instance, isolation, TimeProvider.System, loggerFactory);
         var reload = new ReloadCoordinator(manager, watchClock, loggerFactory);
         var dispatcher = new Dispatcher(manager, new ExecutionOptions { MaxEnqueuedRequests = configuration.MaxEnqueuedRequests }, loggerFactory);
-        var server = new ServingServer(manager, reload, dispatcher, loggerFactory, output ?? Console.Out);
+        var server = new ServingServer(manager, reload, dispatcher, configuration, loggerFactory, output ?? Console.Out);
         // Every change after the start (a reload, a new or removed servable) keeps the health service in step.
         manager.Changed += (_, e) => server.SyncHealth(e.Servable);
         try
         {
             var statuses = await reload.StartAsync(cancellationToken);
             server.PublishHealth(statuses);
+            server._startServables = [.. statuses.Select(s => s.Servable).Distinct(StringComparer.Ordinal)];
             if (configuration.Grpc is { } grpc)
             {
                 await server.StartGrpcServerAsync(grpc, cancellationToken);
@@ -172,7 +203,7 @@ public sealed class ServingServer : IAsyncDisposable
                 throw new ServerStartException(RestOptions.MaxMessageMbSizeRangeMessage);
             }
             _rest = await RestServerHost.StartAsync(Addresses.ParseRestful(address), new RestOptions { MaxMessageMbSize = maxMsgMbSize },
-                ssl, Predictor, _loggerFactory, _output, (app, logger) => AdminEndpoints.Map(app, Reload, logger), cancellationToken);
+                ssl, Predictor, _loggerFactory, _output, MapFirst, cancellationToken);
         }
         finally
         {
@@ -189,7 +220,7 @@ public sealed class ServingServer : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_stopped, this);
             _rest = _rest is null
                 ? await RestServerHost.StartAsync(address, new RestOptions(), null, Predictor, _loggerFactory, null,
-                    (app, logger) => AdminEndpoints.Map(app, Reload, logger), cancellationToken)
+                    MapFirst, cancellationToken)
                 : throw new ServerStartException("Serving Error: RESTful server is already running");
         }
         finally
@@ -227,6 +258,7 @@ public sealed class ServingServer : IAsyncDisposable
                 await _rest.StopAsync(drain.Token);
             }
             await Servables.DisposeAsync();
+            Telemetry.Dispose();
         }
         finally
         {
@@ -236,6 +268,17 @@ public sealed class ServingServer : IAsyncDisposable
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+
+    // Probes and metrics come before the admin endpoints: no control-API token guards them.
+    private void MapFirst(IApplicationBuilder app, ILogger logger)
+    {
+        HealthProbes.Map(app, () => IsReady);
+        if (Telemetry.MeterProvider is { } meters)
+        {
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, context => context.Request.Path == "/metrics", null, null, null);
+        }
+        AdminEndpoints.Map(app, Reload, logger);
+    }
 
     private void PublishHealth(IReadOnlyList<ServableVersionStatus> statuses)
     {

@@ -1,3 +1,4 @@
+using OpenTelemetry.Trace;
 using Xunit.Abstractions;
 
 namespace SharpServing.Examples.Tests;
@@ -109,6 +110,48 @@ public sealed class OcrServableTests(OcrServableTests.Fixture fixture, ITestOutp
         Assert.Contains("neither JPEG nor PNG", error.ToString());
         var (image, _) = await fixture.Media.RenderTextAsync(["Still serving"], "png");
         Assert.Equal("STILLSERVING", Squeeze((await fixture.RunAsync("recognize", image))["text"].GetString()));
+    }
+
+    [Fact]
+    public async Task One_recognize_request_gives_a_span_tree_of_its_stages_and_model_runs()
+    {
+        var spans = new List<System.Diagnostics.Activity>();
+        using var tracer = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
+            .AddSource("SharpServing.Engine")
+            .AddInMemoryExporter(spans)
+            .Build();
+        var (image, _) = await fixture.Media.RenderTextAsync(s_lines, "png");
+        // A sampled caller's trace (the default sampler follows the parent's decision).
+        var traceId = System.Diagnostics.ActivityTraceId.CreateRandom();
+        using (var caller = new System.Diagnostics.Activity("caller")
+            .SetParentId(traceId, System.Diagnostics.ActivitySpanId.CreateRandom(), System.Diagnostics.ActivityTraceFlags.Recorded).Start())
+        {
+            Assert.Equal(s_lines, (await fixture.RunAsync("recognize", image))["text"].GetString().Split('\n'));
+        }
+        tracer.ForceFlush(10_000);
+
+        System.Diagnostics.Activity[] ours;
+        lock (spans)
+        {
+            ours = [.. spans.Where(s => s.TraceId == traceId)];
+        }
+        foreach (var span in ours.OrderBy(s => s.StartTimeUtc))
+        {
+            output.WriteLine($"{span.OperationName} {span.SpanId} parent {span.ParentSpanId} {string.Join(' ', span.TagObjects.Select(t => $"{t.Key}={t.Value}"))}");
+        }
+        var predict = Assert.Single(ours, s => s.OperationName == "predict");
+        Assert.Equal("recognize", predict.GetTagItem("sharpserving.method"));
+        // DetPreprocess (C#), det (model), Recognize (C#, which calls cls and rec itself).
+        var stages = ours.Where(s => s.ParentSpanId == predict.SpanId).OrderBy(s => (int)s.GetTagItem("sharpserving.stage")!).ToArray();
+        Assert.Equal(["stage", "model stage", "stage"], stages.Select(s => s.OperationName));
+        var detRun = Assert.Single(ours, s => s.OperationName == "model run" && s.ParentSpanId == stages[1].SpanId);
+        Assert.Contains("det", (string)detRun.GetTagItem("sharpserving.model")!, StringComparison.Ordinal);
+        Assert.Equal(1, detRun.GetTagItem("sharpserving.batch_size"));
+        Assert.All(ours.Where(s => s.OperationName == "queue wait"), s => Assert.Equal(stages[1].SpanId, s.ParentSpanId));
+        var recognizeRuns = ours.Where(s => s.OperationName == "model run" && s.ParentSpanId == stages[2].SpanId)
+            .Select(s => (string)s.GetTagItem("sharpserving.model")!).ToArray();
+        Assert.Contains(recognizeRuns, m => m.Contains("rec", StringComparison.Ordinal));
+        Assert.All(ours.Where(s => s.OperationName == "model run"), s => Assert.True((int)s.GetTagItem("sharpserving.batch_size")! >= 1));
     }
 
     private static string Squeeze(string text) => string.Concat(text.Where(c => !char.IsWhiteSpace(c))).ToUpperInvariant();

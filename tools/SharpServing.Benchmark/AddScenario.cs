@@ -6,6 +6,8 @@ namespace SharpServing.Benchmark;
 /// a second server (another build, e.g. the commit before a change) takes the same load in the same run, each of its rows
 /// right before the matching row of the server under test, so both meet the same machine state. With
 /// <c>--isolation process</c> a server whose add runs in a worker process takes the same load right after each row.
+/// <c>--metrics-compare</c> the second server is the same build started with <c>--no-metrics</c> (rows "no-metrics"):
+/// the server rows then carry the cost of recording the metrics.
 /// </summary>
 internal static class AddScenario
 {
@@ -21,9 +23,17 @@ internal static class AddScenario
         await server.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
         var restUri = new Uri(server.Rest, payload.RestPath);
         var baselineDll = line.Value("baseline");
-        using var baseline = baselineDll is null
-            ? null
-            : await ServerTarget.StartAsync(Path.GetFullPath(baselineDll), context.ServablesWith("add"), context.CancellationToken);
+        var metricsCompare = line.Flag("metrics-compare");
+        if (metricsCompare && baselineDll is not null)
+        {
+            throw new UsageException("--metrics-compare and --baseline each start the second server: give one of them");
+        }
+        var baselineName = metricsCompare ? "no-metrics" : "baseline";
+        using var baseline = metricsCompare
+            ? await ServerTarget.StartAsync(context.ServerDll, context.ServablesWith("add"), context.CancellationToken, "--no-metrics")
+            : baselineDll is null
+                ? null
+                : await ServerTarget.StartAsync(Path.GetFullPath(baselineDll), context.ServablesWith("add"), context.CancellationToken);
         if (baseline is not null)
         {
             await baseline.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
@@ -49,7 +59,7 @@ internal static class AddScenario
                 if (baseline is not null)
                 {
                     using var client = new GrpcLoadClient(baseline.Grpc, payload.GrpcFrame, context.Connections, c);
-                    await context.RunAsync("add", "baseline grpc", client, c, instances, baseline.Pid, baseline.ProbeSocket, limit);
+                    await context.RunAsync("add", $"{baselineName} grpc", client, c, instances, baseline.Pid, baseline.ProbeSocket, limit);
                 }
                 using (var client = new GrpcLoadClient(server.Grpc, payload.GrpcFrame, context.Connections, c))
                 {
@@ -71,7 +81,7 @@ internal static class AddScenario
                 if (baseline is not null)
                 {
                     using var client = new RestLoadClient(new Uri(baseline.Rest, payload.RestPath), payload.RestBody, c);
-                    await context.RunAsync("add", "baseline rest", client, c, instances, baseline.Pid, baseline.ProbeSocket, limit);
+                    await context.RunAsync("add", $"{baselineName} rest", client, c, instances, baseline.Pid, baseline.ProbeSocket, limit);
                 }
                 using (var client = new RestLoadClient(restUri, payload.RestBody, c))
                 {

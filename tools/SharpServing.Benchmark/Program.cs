@@ -12,6 +12,8 @@ internal static class Program
                      --concurrency 1,64  --instances 1  --protocols grpc,rest
                      --baseline PATH/sharpserving.dll (another build under the same load, rows interleaved)
                      --isolation process (also a server whose add runs in a worker process: 'worker' rows after each row)
+                     --metrics-compare (a second server of the same build with --no-metrics, rows interleaved:
+                     the cost of recording metrics, in server CPU per request)
           ocr        ocr.detect vs det in process at the batch size the server formed; ocr.recognize vs det+cls+rec
                      --concurrency 1,4  --image FILE (default: rendered text, python3-pil)
                      --isolation process (then ocr.recognize in process and in a worker process at each concurrency)

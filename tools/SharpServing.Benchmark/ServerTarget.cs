@@ -41,9 +41,8 @@ internal sealed class ServerTarget : IDisposable
     }
 
     /// <summary>Starts <paramref name="serverDll"/> over <paramref name="servables"/> and waits until both front ends listen.</summary>
-    /// <param name="extraArguments">More options of <c>serve</c> (e.g. <c>--isolation process</c>).</param>
     public static async Task<ServerTarget> StartAsync(string serverDll, string servables, CancellationToken cancellationToken,
-        IReadOnlyList<string>? extraArguments = null)
+        params string[] extraArguments)
     {
         if (!File.Exists(serverDll))
         {
@@ -51,7 +50,7 @@ internal sealed class ServerTarget : IDisposable
         }
         int grpcPort = ChildProcess.FreePort(), restPort = ChildProcess.FreePort();
         var (dotnet, _) = ChildProcess.Self();
-        string[] args = [serverDll, "serve", "--servables", servables, "--grpc", $"127.0.0.1:{grpcPort}", "--rest", $"127.0.0.1:{restPort}", .. extraArguments ?? []];
+        string[] args = [serverDll, "serve", "--servables", servables, "--grpc", $"127.0.0.1:{grpcPort}", "--rest", $"127.0.0.1:{restPort}", .. extraArguments];
         Console.Error.WriteLine($"starting: {dotnet} {ChildProcess.Describe(args)}");
         var child = ChildProcess.Start(dotnet, args);
         try

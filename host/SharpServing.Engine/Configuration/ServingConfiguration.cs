@@ -202,6 +202,17 @@ public sealed class ServingConfiguration
     /// <summary>Which servables run in worker processes, and their limits (docs/isolation.md). Default: all in process.</summary>
     public IsolationOptions Isolation { get; } = new();
 
+    /// <summary>Whether <c>GET /metrics</c> (Prometheus text format, OpenMetrics on request) is served on the RESTful
+    /// listener. Default true (docs/observability.md).</summary>
+    public bool Metrics { get; set; } = true;
+
+    /// <summary>An OTLP collector (e.g. <c>http://127.0.0.1:4317</c>) that receives the request spans; default null:
+    /// tracing off.</summary>
+    public Uri? OtlpEndpoint { get; set; }
+
+    /// <summary>Whether each request writes one access log line (category <c>SharpServing.AccessLog</c>). Default false.</summary>
+    public bool AccessLog { get; set; }
+
     /// <summary>The version policy of <paramref name="servable"/>: its own entry in <see cref="VersionPolicies"/>, else
     /// <see cref="VersionPolicy"/>.</summary>
     public VersionPolicy PolicyFor(string servable)

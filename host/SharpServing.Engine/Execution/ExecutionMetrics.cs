@@ -9,8 +9,16 @@ internal static class ExecutionMetrics
 
     private static readonly Meter s_meter = new(MeterName, typeof(ExecutionMetrics).Assembly.GetName().Version?.ToString());
 
-    /// <summary>Requests answered, tagged with servable, method and outcome (<c>ok</c>, <c>error</c>, <c>cancelled</c>).</summary>
+    /// <summary>
+    /// Requests answered, tagged with servable, method, version, protocol, outcome (<c>ok</c>, <c>error</c>,
+    /// <c>cancelled</c>) and reason (<c>success</c>, <c>bad_input</c>, <c>not_available</c>, <c>queue_full</c>,
+    /// <c>timeout</c>, <c>stage_error</c>, <c>worker_restart</c>, <c>cancelled</c>).
+    /// </summary>
     public static Counter<long> Requests { get; } = s_meter.CreateCounter<long>("sharpserving.requests", "{request}", "Requests answered by the engine.");
+
+    /// <summary>Wall time from acceptance to answer of each request, in seconds, tagged as <see cref="Requests"/>.</summary>
+    public static Histogram<double> RequestDuration { get; } =
+        s_meter.CreateHistogram<double>("sharpserving.request.duration", "s", "Time from a request's acceptance to its answer.");
 
     /// <summary>Instances executed, tagged with servable, method and outcome.</summary>
     public static Counter<long> Instances { get; } = s_meter.CreateCounter<long>("sharpserving.instances", "{instance}", "Instances executed.");
@@ -25,6 +33,14 @@ internal static class ExecutionMetrics
     /// <summary>Wall time of each model run (stacking the batch, ONNX Runtime, splitting the outputs), in seconds, tagged with the model key.</summary>
     public static Histogram<double> RunDuration { get; } =
         s_meter.CreateHistogram<double>("sharpserving.model.run.duration", "s", "Wall time of one model run, batch packing included.");
+
+    /// <summary>Time an instance waited in a model's batching queue, in seconds, tagged with the model key.</summary>
+    public static Histogram<double> QueueWait { get; } =
+        s_meter.CreateHistogram<double>("sharpserving.queue.wait.duration", "s", "Time an instance waited in a model's batching queue.");
+
+    /// <summary>Wall time of one stage of a request, in seconds, tagged with method, stage index, kind and stage tag.</summary>
+    public static Histogram<double> StageDuration { get; } =
+        s_meter.CreateHistogram<double>("sharpserving.stage.duration", "s", "Wall time of one stage (C# or model) of a request.");
 
     /// <summary>Instances waiting in model queues, tagged with the model key.</summary>
     public static UpDownCounter<long> QueueLength { get; } =

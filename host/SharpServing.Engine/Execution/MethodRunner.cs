@@ -22,14 +22,16 @@ internal sealed class MethodRunner(MethodDefinition definition, StageRunner[] st
             {
                 break;
             }
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            using var activity = ExecutionTelemetry.StartStage(stage, alive.Length);
             var run = stage.RunAsync(state, alive);
-            if (run.IsCompletedSuccessfully)
+            if (!run.IsCompletedSuccessfully)
             {
-                continue;
+                // A cancelled request stops waiting at once, even for a C# stage that does not watch the token; the stage's
+                // worker slot stays taken until its code returns.
+                await run.AsTask().WaitAsync(cancellationToken);
             }
-            // A cancelled request stops waiting at once, even for a C# stage that does not watch the token; the stage's
-            // worker slot stays taken until its code returns.
-            await run.AsTask().WaitAsync(cancellationToken);
+            ExecutionTelemetry.StageDone(stage, started);
         }
         return Results(state);
     }

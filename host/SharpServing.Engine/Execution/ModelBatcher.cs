@@ -184,6 +184,7 @@ internal sealed class ModelBatcher : IDisposable
                 batch[i - start] = instances[i];
             }
             var started = Stopwatch.GetTimestamp();
+            using var activity = ExecutionTelemetry.StartModelRun(_layout.Key, end - start, default);
             results.AddRange(BatchPacker.Run(_layout, replica.Session, batch, shapes[start..end], linked.Token));
             Record(end - start, started);
             start = end;
@@ -325,6 +326,7 @@ internal sealed class ModelBatcher : IDisposable
         while (batch.Count < _layout.BatchSize && reader.TryRead(out var item))
         {
             ExecutionMetrics.QueueLength.Add(-1, _modelTag);
+            ExecutionTelemetry.QueueWaited(item, _modelTag);
             if (item.CancellationToken.IsCancellationRequested)
             {
                 item.Cancel();
@@ -355,7 +357,7 @@ internal sealed class ModelBatcher : IDisposable
                 cancellation.Watch(batch[i].CancellationToken);
             }
             cancellation.Seal();
-            var outputs = Run(replica, inputs, shapes, cancellation.Token);
+            var outputs = Run(replica, inputs, shapes, cancellation.Token, batch[0].Parent);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].SetOutputs(outputs[i]);
@@ -381,8 +383,10 @@ internal sealed class ModelBatcher : IDisposable
     /// <summary>Runs one batch; logs a failed or stopped run and tells them apart by exception type.</summary>
     /// <exception cref="OperationCanceledException">Every request of the run was cancelled.</exception>
     /// <exception cref="WorkerStoppedException">The version stopped the run.</exception>
-    private Tensor[][] Run(Replica replica, IReadOnlyList<Tensor[]> inputs, IReadOnlyList<long[][]> shapes, CancellationToken token)
+    private Tensor[][] Run(Replica replica, IReadOnlyList<Tensor[]> inputs, IReadOnlyList<long[][]> shapes, CancellationToken token,
+        ActivityContext parent = default)
     {
+        using var activity = ExecutionTelemetry.StartModelRun(_layout.Key, inputs.Count, parent);
         if (_abort.IsCancellationRequested)
         {
             throw new WorkerStoppedException();

@@ -6,6 +6,12 @@ internal sealed class ModelWorkItem(Tensor[] inputs, long[][] shapes, Cancellati
 {
     public Tensor[] Inputs { get; } = inputs;
 
+    /// <summary>When the instance was queued (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long Enqueued { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>The span the instance was queued under (its model stage), or default when not traced.</summary>
+    public System.Diagnostics.ActivityContext Parent { get; } = System.Diagnostics.Activity.Current?.Context ?? default;
+
     /// <summary>The per-instance shape each input runs with.</summary>
     public long[][] Shapes { get; } = shapes;
 

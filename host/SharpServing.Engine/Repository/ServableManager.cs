@@ -192,6 +192,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
         var name = config.ServableName;
         var gate = _servableLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -221,6 +222,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
                         serving ? ServableVersionState.Available : ServableVersionState.Failed, ex.Message);
                 }
                 ManagerLog.LoadFailed(_logger, name, number, ex.Message);
+                LoadMetrics.Record(name, _snapshot.Find(name, (ulong)number) is null ? "load" : "reload", "failure", started);
                 OnChanged(name);
                 throw;
             }
@@ -256,6 +258,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
             {
                 worker.StatusChanged += (_, _) => OnChanged(name);
             }
+            LoadMetrics.Record(name, replaced is null ? "load" : "reload", "success", started);
             OnChanged(name);
             if (replaced is not null)
             {

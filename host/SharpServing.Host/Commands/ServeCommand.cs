@@ -47,6 +47,11 @@ internal static class ServeCommand
           --worker-memory-limit-mb N  kill and restart a worker whose resident memory exceeds N MiB (default: no limit)
           --worker-time-limit-ms N  kill and restart a worker when a request runs longer than N ms (default: no limit)
           --log-level LEVEL         Trace, Debug, Information (default), Warning, Error
+          --no-metrics              do not serve GET /metrics on the RESTful listener
+          --otlp-endpoint URL       export request spans over OTLP to this collector (default: tracing off)
+          --access-log              one log line per request (category SharpServing.AccessLog)
+          --drain-delay-ms N        on SIGTERM, keep serving this long with readiness false before stopping,
+                                    0..600000 (default 0)
         """;
 
     private static readonly HashSet<string> s_values =
@@ -54,10 +59,10 @@ internal static class ServeCommand
         "config", "servables", "servable", "version", "grpc", "rest", "grpc-max-msg-mb", "rest-max-msg-mb", "ssl-certificate",
         "ssl-private-key", "ssl-ca", "device-type", "device-ids", "parallel-workers", "max-enqueued", "dec-key-file",
         "dec-mode", "log-level", "version-policy", "watch-debounce-ms", "load-timeout-ms", "drain-timeout-ms", "request-timeout-ms",
-        "isolation", "worker-memory-limit-mb", "worker-time-limit-ms",
+        "isolation", "worker-memory-limit-mb", "worker-time-limit-ms", "otlp-endpoint", "drain-delay-ms",
     ];
 
-    private static readonly HashSet<string> s_flags = ["ssl-verify-client", "no-compile-cache", "no-watch", "no-warmup"];
+    private static readonly HashSet<string> s_flags = ["ssl-verify-client", "no-compile-cache", "no-watch", "no-warmup", "no-metrics", "access-log"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -72,6 +77,9 @@ internal static class ServeCommand
             throw new UsageException($"serve takes no positional arguments, given '{parsed.Positionals[0]}'");
         }
         var configuration = ServeConfigurationBuilder.Build(parsed);
+        var drainDelay = parsed.Int("drain-delay-ms") is { } delayMs
+            ? delayMs is >= 0 and <= 600_000 ? TimeSpan.FromMilliseconds(delayMs) : throw new UsageException($"--drain-delay-ms must be 0..600000, not {delayMs}")
+            : TimeSpan.Zero;
         var level = ParseLogLevel(parsed.Value("log-level"));
         // ONNX Runtime's own warnings (unused initializers and the like) are noise for operators; its errors surface as exceptions.
         OrtEnvironment.Configure(level <= LogLevel.Debug ? OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING : OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
@@ -111,7 +119,7 @@ internal static class ServeCommand
         }
         try
         {
-            return await ServeAsync(server, grpc, rest, stop.Token);
+            return await ServeAsync(server, grpc, rest, drainDelay, stop.Token);
         }
         finally
         {
@@ -119,7 +127,7 @@ internal static class ServeCommand
         }
     }
 
-    private static async Task<int> ServeAsync(ServingServer server, EndpointConfiguration? grpc, EndpointConfiguration? rest, CancellationToken stop)
+    private static async Task<int> ServeAsync(ServingServer server, EndpointConfiguration? grpc, EndpointConfiguration? rest, TimeSpan drainDelay, CancellationToken stop)
     {
         var statuses = server.Servables.GetStatus();
         foreach (var status in statuses)
@@ -149,6 +157,13 @@ internal static class ServeCommand
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             Console.Out.WriteLine("Serving: stopping (running requests finish first)");
+        }
+        // Readiness turns false at once; the endpoints keep serving for the drain delay so load balancers notice.
+        server.BeginDrain();
+        if (drainDelay > TimeSpan.Zero)
+        {
+            Console.Out.WriteLine($"Serving: draining for {drainDelay.TotalMilliseconds:F0} ms");
+            await Task.Delay(drainDelay, CancellationToken.None);
         }
         return ExitCodes.Success;
     }

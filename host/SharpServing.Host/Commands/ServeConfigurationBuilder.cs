@@ -75,6 +75,20 @@ internal static class ServeConfigurationBuilder
         {
             configuration.MaxEnqueuedRequests = maxEnqueued;
         }
+        if (args.Flag("no-metrics"))
+        {
+            configuration.Metrics = false;
+        }
+        if (args.Flag("access-log"))
+        {
+            configuration.AccessLog = true;
+        }
+        if (args.Value("otlp-endpoint") is { } otlp)
+        {
+            configuration.OtlpEndpoint = Uri.TryCreate(otlp, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+                ? uri
+                : throw new UsageException($"--otlp-endpoint must be an http:// or https:// address, not '{otlp}'");
+        }
         if (args.Flag("no-compile-cache"))
         {
             configuration.UseCompileCache = false;

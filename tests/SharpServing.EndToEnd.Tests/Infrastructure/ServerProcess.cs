@@ -134,6 +134,13 @@ public sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException($"No '{what}' within {timeout}. Output:\n{Output}");
     }
 
+    /// <summary>Sends SIGTERM and returns at once (the drain tests watch what the server does next).</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+        await kill.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>Waits for the process to exit by itself; returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

@@ -30,9 +30,9 @@ internal sealed class ReloadServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<ReloadServer> StartAsync(ServingConfiguration configuration)
+    public static async Task<ReloadServer> StartAsync(ServingConfiguration configuration, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
-        var server = await ServingServer.StartServablesAsync(configuration, null, TextWriter.Null, TimeProvider.System, CancellationToken.None)
+        var server = await ServingServer.StartServablesAsync(configuration, loggerFactory, TextWriter.Null, TimeProvider.System, CancellationToken.None)
             .WaitAsync(Timeout);
         try
         {

@@ -29,8 +29,8 @@ internal static class PredictConversion
             instances[i] = ToInputs(wireInstances[i]);
         }
         return spec is null
-            ? new InferRequest(string.Empty, string.Empty, 0, instances)
-            : new InferRequest(spec.Name, spec.MethodName, spec.VersionNumber, instances);
+            ? new InferRequest(string.Empty, string.Empty, 0, instances) { Protocol = "grpc" }
+            : new InferRequest(spec.Name, spec.MethodName, spec.VersionNumber, instances) { Protocol = "grpc" };
     }
 
     /// <summary>

@@ -81,6 +81,6 @@ internal sealed class RestRequestHandler(IPredictor predictor, RestOptions optio
         {
             return (null, ParserPrefix + error);
         }
-        return (new InferRequest(route.Servable, route.Method, route.Version, parsed.Instances!), null);
+        return (new InferRequest(route.Servable, route.Method, route.Version, parsed.Instances!) { Protocol = "rest" }, null);
     }
 }
