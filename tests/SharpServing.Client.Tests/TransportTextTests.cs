@@ -29,22 +29,4 @@ public sealed class TransportTextTests
             Assert.Equal(code.ToString().ToLowerInvariant(), name.Replace(" ", "", StringComparison.Ordinal));
         }
     }
-
-    [Theory]
-    [InlineData(0.0005, "500u")]
-    [InlineData(0.0000001, "1u")]
-    [InlineData(1.5, "1500000u")]
-    [InlineData(200, "200000m")]
-    [InlineData(99_999, "99999000m")]
-    [InlineData(100_000, "100000S")]
-    [InlineData(100_000.0001, "100001S")]
-    public void GrpcTimeout_IsAtMostEightDigits_RoundedUp(double seconds, string expected)
-        => Assert.Equal(expected, Protocol.GrpcTimeout.Format(TimeSpan.FromSeconds(seconds)));
-
-    [Fact]
-    public void GrpcTimeout_HugeValues_AreCappedInHours()
-    {
-        Assert.Equal("99999999H", Protocol.GrpcTimeout.Format(TimeSpan.MaxValue));
-        Assert.Equal("1666667M", Protocol.GrpcTimeout.Format(TimeSpan.FromSeconds(99_999_999.5 + 1)));
-    }
 }
