@@ -87,10 +87,7 @@ public sealed class StuckLoadTests : IDisposable
         }
         finally
         {
-            await reload.DisposeWithin();
-            await manager.DisposeWithin();
-            _stuck.Release();
-            await Eventually.True(() => manager.AbandonedLoads == 0, "the abandoned load ends");
+            await ReleaseAsync(reload, manager);
         }
     }
 
@@ -118,10 +115,7 @@ public sealed class StuckLoadTests : IDisposable
         }
         finally
         {
-            await reload.DisposeWithin();
-            await manager.DisposeWithin();
-            _stuck.Release();
-            await Eventually.True(() => manager.AbandonedLoads == 0, "the abandoned load ends");
+            await ReleaseAsync(reload, manager);
         }
     }
 
@@ -133,5 +127,14 @@ public sealed class StuckLoadTests : IDisposable
 
         Assert.ThrowsAny<OperationCanceledException>(
             () => ScriptCompiler.Compile("servable_config.csx", TempServables.AddScript, "cancelled_compile", cancelled.Token));
+    }
+
+    /// <summary>Stops <paramref name="reload"/> and <paramref name="manager"/>, then lets the stuck load end.</summary>
+    private async Task ReleaseAsync(ReloadCoordinator reload, ServableManager manager)
+    {
+        await reload.DisposeWithin();
+        await manager.DisposeWithin();
+        _stuck.Release();
+        await Eventually.True(() => manager.AbandonedLoads == 0, "the abandoned load ends");
     }
 }

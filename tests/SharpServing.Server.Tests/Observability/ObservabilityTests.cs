@@ -126,10 +126,7 @@ public sealed class ObservabilityTests : IDisposable
     public async Task A_request_with_a_traceparent_header_continues_the_callers_trace()
     {
         var spans = new List<Activity>();
-        using var tracer = Sdk.CreateTracerProviderBuilder()
-            .AddSource("SharpServing.Engine", "Microsoft.AspNetCore")
-            .AddInMemoryExporter(spans)
-            .Build();
+        using var tracer = InMemoryTracer(spans);
         await using var server = await ReloadServer.StartAsync(new ServingConfiguration { ServablesRoot = _repository.Root });
         var traceId = ActivityTraceId.CreateRandom();
         var parent = ActivitySpanId.CreateRandom();
@@ -225,10 +222,7 @@ public sealed class ObservabilityTests : IDisposable
     public async Task A_gRPC_call_with_traceparent_metadata_continues_the_callers_trace()
     {
         var spans = new List<Activity>();
-        using var tracer = Sdk.CreateTracerProviderBuilder()
-            .AddSource("SharpServing.Engine", "Microsoft.AspNetCore")
-            .AddInMemoryExporter(spans)
-            .Build();
+        using var tracer = InMemoryTracer(spans);
         await using var server = await ReloadServer.StartAsync(new ServingConfiguration { ServablesRoot = _repository.Root });
         await using var grpc = await SharpServing.Server.Grpc.GrpcServerHost.StartAsync(
             SharpServing.Server.Hosting.ListenAddress.Tcp(IPAddress.Loopback, 0), 100, null, server.Server.Predictor).WaitAsync(ReloadServer.Timeout);
@@ -285,4 +279,11 @@ public sealed class ObservabilityTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadAsStringAsync().WaitAsync(ReloadServer.Timeout);
     }
+
+    /// <summary>The engine's and ASP.NET Core's spans, collected into <paramref name="spans"/>.</summary>
+    private static TracerProvider InMemoryTracer(List<Activity> spans)
+        => Sdk.CreateTracerProviderBuilder()
+            .AddSource("SharpServing.Engine", "Microsoft.AspNetCore")
+            .AddInMemoryExporter(spans)
+            .Build();
 }
