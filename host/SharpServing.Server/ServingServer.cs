@@ -12,6 +12,7 @@ using SharpServing.Server.Hosting;
 using SharpServing.Server.Observability;
 using SharpServing.Server.Observability.Internal;
 using SharpServing.Server.Rest;
+using SharpServing.Server.V2;
 using Microsoft.AspNetCore.Builder;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 using SharpServing.Worker;
@@ -49,6 +50,8 @@ public sealed class ServingServer : IAsyncDisposable
         Telemetry = ServerTelemetry.Create(configuration);
         Telemetry.ObserveVersionStates(servables.GetStatus);
         Predictor = new ObservedPredictor(dispatcher, configuration.AccessLog ? loggerFactory.CreateLogger(AccessLog.Category) : null);
+        // The repository extension over gRPC is denied until the control API's credentials can be checked on gRPC calls.
+        V2 = new V2Frontend(reload, Predictor, () => IsReady, authorizeRepository: null);
         _loggerFactory = loggerFactory;
         _output = output;
         Health.SetStatus(string.Empty, ServingStatus.Serving);
@@ -84,6 +87,9 @@ public sealed class ServingServer : IAsyncDisposable
 
     /// <summary>What the front ends call; usable in-process too.</summary>
     public IPredictor Predictor { get; }
+
+    /// <summary>The Open Inference Protocol (KServe V2) front ends on the same listeners (docs/kserve-v2.md).</summary>
+    public V2Frontend V2 { get; }
 
     /// <summary>
     /// The statuses <c>grpc.health.v1.Health</c> serves: the server under <c>""</c> (serving until it stops) and each
@@ -177,7 +183,12 @@ public sealed class ServingServer : IAsyncDisposable
             {
                 throw new ServerStartException("Serving Error: Serving gRPC server is already running");
             }
-            _grpc = await GrpcServerHost.StartAsync(address, maxMsgMbSize, ssl, Predictor, Health, _loggerFactory, _output, cancellationToken);
+            if (maxMsgMbSize is < 1 or > 512)
+            {
+                throw new ServerStartException("Parameter 'max_msg_mb_size' should be in range [1,512]");
+            }
+            _grpc = await GrpcServerHost.StartAsync(Addresses.ParseGrpc(address), maxMsgMbSize, ssl, Predictor, Health, V2, _loggerFactory, _output,
+                cancellationToken);
         }
         finally
         {
@@ -202,8 +213,9 @@ public sealed class ServingServer : IAsyncDisposable
             {
                 throw new ServerStartException(RestOptions.MaxMessageMbSizeRangeMessage);
             }
-            _rest = await RestServerHost.StartAsync(Addresses.ParseRestful(address), new RestOptions { MaxMessageMbSize = maxMsgMbSize },
-                ssl, Predictor, _loggerFactory, _output, MapFirst, cancellationToken);
+            var options = new RestOptions { MaxMessageMbSize = maxMsgMbSize };
+            _rest = await RestServerHost.StartAsync(Addresses.ParseRestful(address), options, ssl, Predictor, _loggerFactory, _output,
+                (app, logger) => MapFirst(app, logger, options.MaxMessageBytes), cancellationToken);
         }
         finally
         {
@@ -220,7 +232,7 @@ public sealed class ServingServer : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_stopped, this);
             _rest = _rest is null
                 ? await RestServerHost.StartAsync(address, new RestOptions(), null, Predictor, _loggerFactory, null,
-                    MapFirst, cancellationToken)
+                    (app, logger) => MapFirst(app, logger, new RestOptions().MaxMessageBytes), cancellationToken)
                 : throw new ServerStartException("Serving Error: RESTful server is already running");
         }
         finally
@@ -258,6 +270,7 @@ public sealed class ServingServer : IAsyncDisposable
                 await _rest.StopAsync(drain.Token);
             }
             await Servables.DisposeAsync();
+            V2.Dispose();
             Telemetry.Dispose();
         }
         finally
@@ -269,8 +282,9 @@ public sealed class ServingServer : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
 
-    // Probes and metrics come before the admin endpoints: no control-API token guards them.
-    private void MapFirst(IApplicationBuilder app, ILogger logger)
+    // Probes and metrics come before the admin endpoints: no control-API token guards them. The V2 paths come after them,
+    // before MindSpore Serving's; the V2 repository extension is part of the control API and goes where it goes.
+    private void MapFirst(IApplicationBuilder app, ILogger logger, long maxMessageBytes)
     {
         HealthProbes.Map(app, () => IsReady);
         if (Telemetry.MeterProvider is { } meters)
@@ -278,6 +292,8 @@ public sealed class ServingServer : IAsyncDisposable
             app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, context => context.Request.Path == "/metrics", null, null, null);
         }
         AdminEndpoints.Map(app, Reload, logger);
+        V2.MapRepositoryRest(app);
+        V2.MapRest(app, maxMessageBytes);
     }
 
     private void PublishHealth(IReadOnlyList<ServableVersionStatus> statuses)

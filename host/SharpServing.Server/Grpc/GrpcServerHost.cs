@@ -15,11 +15,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine;
 using SharpServing.Server.Grpc.Internal;
 using SharpServing.Server.Hosting;
+using SharpServing.Server.V2;
+using SharpServing.Server.V2.Internal;
 
 namespace SharpServing.Server.Grpc;
 
 /// <summary>
-/// The gRPC server on Grpc.AspNetCore: MindSpore Serving's <c>MSService.Predict</c>, the standard health service
+/// The gRPC server on Grpc.AspNetCore: MindSpore Serving's <c>MSService.Predict</c> (and, from a <see cref="ServingServer"/>,
+/// the Open Inference Protocol's <c>inference.GRPCInferenceService</c>), the standard health service
 /// (<c>grpc.health.v1.Health</c>) and server reflection, on one HTTP/2-only Kestrel endpoint (h2c, or TLS with ALPN h2),
 /// bound to a TCP address or a unix domain socket. Dispose (or <see cref="StopAsync"/>) to stop it.
 /// </summary>
@@ -67,9 +70,16 @@ public sealed class GrpcServerHost : IAsyncDisposable
 
     /// <summary>As the other overload, for an address built in code (<see cref="ListenAddress.Tcp"/> may ask for port 0).</summary>
     /// <exception cref="ServerStartException">With the exact text of the failure.</exception>
-    public static async Task<GrpcServerHost> StartAsync(
+    public static Task<GrpcServerHost> StartAsync(
         ListenAddress address, int maxMsgMbSize, SslConfig? ssl, IPredictor predictor, HealthServiceImpl? health = null,
         ILoggerFactory? loggerFactory = null, TextWriter? output = null, CancellationToken cancellationToken = default)
+        => StartAsync(address, maxMsgMbSize, ssl, predictor, health, v2: null, loggerFactory, output, cancellationToken);
+
+    /// <summary>As above, with the Open Inference Protocol's <c>inference.GRPCInferenceService</c> beside MSService when
+    /// <paramref name="v2"/> is given.</summary>
+    internal static async Task<GrpcServerHost> StartAsync(
+        ListenAddress address, int maxMsgMbSize, SslConfig? ssl, IPredictor predictor, HealthServiceImpl? health, V2Frontend? v2,
+        ILoggerFactory? loggerFactory, TextWriter? output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(predictor);
@@ -85,7 +95,7 @@ public sealed class GrpcServerHost : IAsyncDisposable
             health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
         }
         loggerFactory ??= NullLoggerFactory.Instance;
-        var app = Build(endPoint!, https, maxMsgMbSize * 1024 * 1024, predictor, health, loggerFactory);
+        var app = Build(endPoint!, https, maxMsgMbSize * 1024 * 1024, predictor, health, v2, loggerFactory);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -165,7 +175,7 @@ public sealed class GrpcServerHost : IAsyncDisposable
 
     private static WebApplication Build(
         EndPoint endPoint, HttpsConnectionAdapterOptions? https, int maxMessageSize, IPredictor predictor, HealthServiceImpl health,
-        ILoggerFactory loggerFactory)
+        V2Frontend? v2, ILoggerFactory loggerFactory)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddLogging();
@@ -174,6 +184,10 @@ public sealed class GrpcServerHost : IAsyncDisposable
         builder.Services.AddSingleton(predictor);
         builder.Services.AddSingleton<PredictService>();
         builder.Services.AddSingleton(health);
+        if (v2 is not null)
+        {
+            builder.Services.AddSingleton(new V2GrpcService(v2));
+        }
         builder.Services.AddSingleton<GrpcCallLogInterceptor>();
         builder.Services.AddGrpc(options =>
         {
@@ -197,6 +211,10 @@ public sealed class GrpcServerHost : IAsyncDisposable
         StreamingCallsEndOnStop.Use(app);
         app.MapGrpcService<PredictService>();
         app.MapGrpcService<HealthServiceImpl>();
+        if (v2 is not null)
+        {
+            app.MapGrpcService<V2GrpcService>();
+        }
         app.MapGrpcReflectionService();
         return app;
     }

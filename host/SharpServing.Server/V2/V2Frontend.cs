@@ -1,0 +1,93 @@
+using System.Reflection;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using SharpServing.Engine;
+using SharpServing.Engine.Reload;
+using SharpServing.Server.V2.Internal;
+
+namespace SharpServing.Server.V2;
+
+/// <summary>
+/// The Open Inference Protocol (KServe V2) front ends over the same servables and predictor as MindSpore Serving's
+/// (docs/kserve-v2.md): <c>inference.GRPCInferenceService</c> on the gRPC listener, <c>/v2/...</c> on the REST listener.
+/// </summary>
+public sealed class V2Frontend : IDisposable
+{
+    /// <summary>The server name of the server metadata.</summary>
+    public const string ServerName = "sharpserving";
+
+    /// <summary>The text of a repository call the authorization refused.</summary>
+    public const string RepositoryDenied = "the model repository extension needs the control API's credentials";
+
+    /// <summary>The protocol extensions served, as server metadata lists them.</summary>
+    public static readonly IReadOnlyList<string> Extensions = ["binary_tensor_data", "model_repository", "statistics"];
+
+    private readonly Func<bool> _isReady;
+    private readonly Func<ServerCallContext, bool> _authorizeRepository;
+
+    /// <param name="coordinator">The servables and their control operations (the repository extension calls them).</param>
+    /// <param name="predictor">What runs requests: the server's observed dispatcher.</param>
+    /// <param name="isReady">The server's readiness.</param>
+    /// <param name="authorizeRepository">Whether a gRPC call may use the repository extension; null denies every call.</param>
+    public V2Frontend(ReloadCoordinator coordinator, IPredictor predictor, Func<bool> isReady, Func<ServerCallContext, bool>? authorizeRepository = null)
+    {
+        ArgumentNullException.ThrowIfNull(coordinator);
+        ArgumentNullException.ThrowIfNull(predictor);
+        ArgumentNullException.ThrowIfNull(isReady);
+        Catalog = new V2Catalog(coordinator.Manager);
+        Inference = new V2Inference(Catalog, predictor);
+        Repository = new V2Repository(coordinator);
+        Statistics = new V2Statistics(Catalog);
+        _isReady = isReady;
+        _authorizeRepository = authorizeRepository ?? (static _ => false);
+    }
+
+    /// <summary>The server version of the server metadata: the assembly's informational version.</summary>
+    public static string ServerVersion { get; } =
+        typeof(V2Frontend).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
+
+    internal V2Catalog Catalog { get; }
+
+    internal V2Inference Inference { get; }
+
+    internal V2Repository Repository { get; }
+
+    internal V2Statistics Statistics { get; }
+
+    internal bool IsReady() => _isReady();
+
+    internal bool AuthorizeRepository(ServerCallContext context) => _authorizeRepository(context);
+
+    /// <summary>Adds the inference and metadata paths (<c>/v2</c>, <c>/v2/models/...</c>) to the REST listener.</summary>
+    public IApplicationBuilder MapRest(IApplicationBuilder app, long maxMessageBytes)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var handler = new V2RestHandler(this, maxMessageBytes);
+        app.Use(async (context, next) =>
+        {
+            if (!await handler.TryHandleAsync(context))
+            {
+                await next(context);
+            }
+        });
+        return app;
+    }
+
+    /// <summary>Adds the repository extension's paths (<c>/v2/repository/...</c>); mapped where the control API is.</summary>
+    public IApplicationBuilder MapRepositoryRest(IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var handler = new V2RepositoryRestHandler(this);
+        app.Use(async (context, next) =>
+        {
+            if (!await handler.TryHandleAsync(context))
+            {
+                await next(context);
+            }
+        });
+        return app;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Statistics.Dispose();
+}
