@@ -18,6 +18,9 @@ internal sealed class V2RestHandler(V2Frontend frontend, long maxMessageBytes)
     public const string HeaderLengthName = "Inference-Header-Content-Length";
     private const string Prefix = "/v2";
 
+    // Texts (error messages, BYTES elements) as they are: only what JSON requires is escaped.
+    private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public async Task<bool> TryHandleAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "";
@@ -111,6 +114,8 @@ internal sealed class V2RestHandler(V2Frontend frontend, long maxMessageBytes)
     private async Task InferAsync(HttpContext context, string name, string? version)
     {
         var cancellationToken = context.RequestAborted;
+        // An unknown model or version answers 404 before its body is read.
+        frontend.Catalog.Resolve(name, version);
         var (body, bodyError) = await RestBodyReader.ReadAsync(context, maxMessageBytes, cancellationToken);
         if (body is null)
         {
@@ -133,7 +138,7 @@ internal sealed class V2RestHandler(V2Frontend frontend, long maxMessageBytes)
             var result = await frontend.Inference.InferAsync(name, version, request.Inputs, request.Outputs, Protocol, cancellationToken);
             var binaryPart = new ArrayBufferWriter<byte>();
             var json = new ArrayBufferWriter<byte>();
-            using (var writer = new Utf8JsonWriter(json))
+            using (var writer = new Utf8JsonWriter(json, s_writerOptions))
             {
                 V2JsonReply.Infer(writer, result, request.Id, n => request.AllBinary || request.BinaryOutputs.Contains(n), binaryPart);
             }
@@ -205,7 +210,7 @@ internal sealed class V2RestHandler(V2Frontend frontend, long maxMessageBytes)
     internal static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
     {
         var body = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(body))
+        using (var writer = new Utf8JsonWriter(body, s_writerOptions))
         {
             write(writer);
         }
