@@ -55,9 +55,9 @@ ss_install_models() {
   ss_npm_file @ricky0123/vad-web@0.0.31 package/dist/silero_vad_v5.onnx "$m/vad/silero_vad.onnx"
 }
 
-# Debian packages the tests use: real gRPC clients, ONNX's conformance data, image/audio/text fixtures, Prometheus
+# Debian packages the tests use: real gRPC clients, a JSON Schema validator, ONNX's conformance data, image/audio/text fixtures, Prometheus
 # (promtool and a real scraper for the metrics endpoint).
-SS_TEST_APT_PACKAGES=(python3-grpcio python3-grpc-tools python3-numpy python3-protobuf libonnx-testdata locales
+SS_TEST_APT_PACKAGES=(python3-grpcio python3-grpc-tools python3-numpy python3-protobuf python3-jsonschema libonnx-testdata locales
   curl openssl nghttp2-client fonts-dejavu-core espeak-ng sox python-matplotlib-data python3-pil
   fonts-liberation2 fonts-wqy-zenhei prometheus)
 
