@@ -6,9 +6,10 @@ using SharpServing.Server.Rest;
 namespace SharpServing.Host.Commands;
 
 /// <summary>
-/// <c>sharpserving infer</c>: calls a method of a running server over gRPC with inputs from <c>.npy</c> files or JSON
-/// (the RESTful API's request form and typing rules), prints the reply as the RESTful API's JSON, and can save outputs
-/// as <c>.npy</c> files.
+/// <c>sharpserving infer</c>: calls a method of a running server over gRPC (MindSpore Serving's protocol, or with
+/// <c>--protocol v2</c> the Open Inference Protocol's, as the model <c>&lt;servable&gt;.&lt;method&gt;</c>) with inputs
+/// from <c>.npy</c> files or JSON (the RESTful API's request form and typing rules), prints the reply as the RESTful
+/// API's JSON, and can save outputs as <c>.npy</c> files.
 /// </summary>
 internal static class InferCommand
 {
@@ -17,6 +18,8 @@ internal static class InferCommand
 
           --address ADDRESS         gRPC address of the server: host:port or unix:path (default 127.0.0.1:5500)
           --version N               servable version (default 0: the latest)
+          --protocol ms|v2          ms (default): MindSpore Serving's MSService.Predict; v2: the Open Inference
+                                    Protocol's ModelInfer on model <servable>.<method>, one instance
           --input NAME=FILE.npy     an input from a .npy file (repeatable; one instance)
           --json TEXT               instances as JSON, in the RESTful form: {"instances": [{"x1": [[1.0]], ...}]}
                                     or just the instance object/list; ints are int32, floats float32, as over REST
@@ -30,7 +33,7 @@ internal static class InferCommand
         """;
 
     private static readonly HashSet<string> s_values =
-        ["address", "servable", "method", "version", "input", "json", "json-file", "output-dir", "timeout", "ssl-ca", "ssl-certificate", "ssl-private-key"];
+        ["address", "servable", "method", "version", "protocol", "input", "json", "json-file", "output-dir", "timeout", "ssl-ca", "ssl-certificate", "ssl-private-key"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -48,12 +51,26 @@ internal static class InferCommand
         {
             ssl = new SslConfig(parsed.Value("ssl-certificate"), parsed.Value("ssl-private-key"), parsed.Value("ssl-ca"));
         }
-        using var client = new Client(parsed.Value("address") ?? "127.0.0.1:5500", servable, method, parsed.Int("version") ?? 0, ssl);
+        TimeSpan? timeout = null;
         if (parsed.Value("timeout") is { } timeoutText)
         {
-            client.Timeout = double.TryParse(timeoutText, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            timeout = double.TryParse(timeoutText, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
                 ? TimeSpan.FromSeconds(seconds)
                 : throw new UsageException($"--timeout needs a positive number of seconds, not '{timeoutText}'");
+        }
+        switch (parsed.Value("protocol") ?? "ms")
+        {
+            case "ms":
+                break;
+            case "v2":
+                return await RunV2Async(parsed, $"{servable}.{method}", instances, ssl, timeout);
+            case var other:
+                throw new UsageException($"--protocol is ms or v2, not '{other}'");
+        }
+        using var client = new Client(parsed.Value("address") ?? "127.0.0.1:5500", servable, method, parsed.Int("version") ?? 0, ssl);
+        if (timeout is { } limit)
+        {
+            client.Timeout = limit;
         }
         InferResult result;
         try
@@ -81,6 +98,42 @@ internal static class InferCommand
             return ExitCodes.Transport;
         }
         return result.IsSuccess ? ExitCodes.Success : ExitCodes.InferenceError;
+    }
+
+    private static async Task<int> RunV2Async(CommandLineArguments parsed, string model, List<Dictionary<string, object>> instances,
+        SslConfig? ssl, TimeSpan? timeout)
+    {
+        if (instances.Count != 1)
+        {
+            throw new UsageException($"--protocol v2 sends one instance per request, not {instances.Count}");
+        }
+        var version = parsed.Int("version") is { } v and > 0 ? v.ToString(CultureInfo.InvariantCulture) : null;
+        using var client = new V2Client(parsed.Value("address") ?? "127.0.0.1:5500", ssl);
+        IReadOnlyDictionary<string, Tensor> outputs;
+        try
+        {
+            outputs = await client.InferAsync(model, instances[0].ToDictionary(p => p.Key, p => ToTensor(p.Value), StringComparer.Ordinal),
+                version, timeout);
+        }
+        catch (ServingRpcException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            // The server's answer to a bad request or a failed method: exit 1; anything else is the transport's: exit 4.
+            return ex.StatusCode is GrpcStatusCode.InvalidArgument or GrpcStatusCode.NotFound or GrpcStatusCode.Internal
+                ? ExitCodes.InferenceError
+                : ExitCodes.Transport;
+        }
+        var reply = InferReply.Create([InstanceResult.Success([.. outputs])]);
+        await using (var stdout = Console.OpenStandardOutput())
+        {
+            await RestJson.WriteReplyAsync(stdout, reply);
+        }
+        Console.Out.WriteLine();
+        if (parsed.Value("output-dir") is { } outputDir)
+        {
+            Save(reply, outputDir);
+        }
+        return ExitCodes.Success;
     }
 
     private static List<Dictionary<string, object>> ReadInstances(CommandLineArguments parsed)
