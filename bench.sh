@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the server and the benchmark in Release (when their sources changed) and runs a benchmark scenario.
-# Usage: ./bench.sh SCENARIO [options]     SCENARIO: add | ocr | batching | cuda | all | load | floor | write-grpc-body | write-rest-body
+# Usage: ./bench.sh SCENARIO [options]     SCENARIO: add | add-v2 | ocr | batching | cuda | all | load | floor | write-grpc-body | write-rest-body
 #        ./bench.sh --help                 lists the options
 # Build outputs go to $BENCH_ARTIFACTS when set (dotnet --artifacts-path), else to each project's bin/ folder.
 set -euo pipefail

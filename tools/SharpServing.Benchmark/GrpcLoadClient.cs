@@ -15,8 +15,12 @@ internal sealed class GrpcLoadClient : ILoadClient
     private readonly Uri _uri;
     private readonly byte[] _request;
     private readonly byte[][] _buffers;
+    private readonly bool _predict;
 
-    public GrpcLoadClient(Uri baseUri, byte[] framedRequest, int connections, int concurrency, string path = GrpcWire.PredictPath)
+    /// <param name="path">The method's path; only MSService.Predict replies are checked for error entries, others by status.</param>
+    /// <param name="protocol">The protocol column of the report.</param>
+    public GrpcLoadClient(Uri baseUri, byte[] framedRequest, int connections, int concurrency, string path = GrpcWire.PredictPath,
+        string protocol = "grpc")
     {
         ArgumentNullException.ThrowIfNull(baseUri);
         ArgumentOutOfRangeException.ThrowIfLessThan(connections, 1);
@@ -28,9 +32,11 @@ internal sealed class GrpcLoadClient : ILoadClient
             _clients[i] = LoadHttp.Client(HttpVersion.Version20, http2StreamWindow: 4 * 1024 * 1024);
         }
         _buffers = LoadHttp.Buffers(concurrency);
+        _predict = path == GrpcWire.PredictPath;
+        Protocol = protocol;
     }
 
-    public string Protocol => "grpc";
+    public string Protocol { get; }
 
     public async ValueTask<bool> SendAsync(int worker, CancellationToken cancellationToken)
     {
@@ -54,7 +60,7 @@ internal sealed class GrpcLoadClient : ILoadClient
         {
             return false;
         }
-        return IsOk(status) && GrpcWire.IsSuccessfulReply(_buffers[worker].AsSpan(0, length));
+        return IsOk(status) && (!_predict || GrpcWire.IsSuccessfulReply(_buffers[worker].AsSpan(0, length)));
     }
 
     public void Dispose()

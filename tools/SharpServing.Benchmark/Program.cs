@@ -14,6 +14,8 @@ internal static class Program
                      --isolation process (also a server whose add runs in a worker process: 'worker' rows after each row)
                      --metrics-compare (a second server of the same build with --no-metrics, rows interleaved:
                      the cost of recording metrics, in server CPU per request)
+          add-v2     add.add_common on one server over MindSpore gRPC, V2 gRPC (raw contents), V2 REST JSON and V2 REST
+                     binary tensors, interleaved: --concurrency 1,64
           ocr        ocr.detect vs det in process at the batch size the server formed; ocr.recognize vs det+cls+rec
                      --concurrency 1,4  --image FILE (default: rendered text, python3-pil)
                      --isolation process (then ocr.recognize in process and in a worker process at each concurrency)
@@ -85,6 +87,7 @@ internal static class Program
         Func<BenchContext, Task> scenario = line.Command switch
         {
             "add" => AddScenario.RunAsync,
+            "add-v2" => AddV2Scenario.RunAsync,
             "ocr" => OcrScenario.RunAsync,
             "batching" => BatchingScenario.RunAsync,
             "cuda" => CudaScenario.RunAsync,
