@@ -292,8 +292,8 @@ public sealed class ServingServer : IAsyncDisposable
             app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, context => context.Request.Path == "/metrics", null, null, null);
         }
         AdminEndpoints.Map(app, Reload, logger);
-        V2.MapRepositoryRest(app);
-        V2.MapRest(app, maxMessageBytes);
+        V2.MapRepositoryRest(app, logger);
+        V2.MapRest(app, maxMessageBytes, logger);
     }
 
     private void PublishHealth(IReadOnlyList<ServableVersionStatus> statuses)

@@ -1,6 +1,8 @@
 using System.Reflection;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine;
 using SharpServing.Engine.Reload;
 using SharpServing.Server.V2.Internal;
@@ -59,10 +61,13 @@ public sealed class V2Frontend : IDisposable
     internal bool AuthorizeRepository(ServerCallContext context) => _authorizeRepository(context);
 
     /// <summary>Adds the inference and metadata paths (<c>/v2</c>, <c>/v2/models/...</c>) to the REST listener.</summary>
-    public IApplicationBuilder MapRest(IApplicationBuilder app, long maxMessageBytes)
+    /// <param name="app">The REST listener's application.</param>
+    /// <param name="maxMessageBytes">The body limit (the RESTful server's).</param>
+    /// <param name="logger">Where refused and failed requests are logged.</param>
+    public IApplicationBuilder MapRest(IApplicationBuilder app, long maxMessageBytes, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var handler = new V2RestHandler(this, maxMessageBytes);
+        var handler = new V2RestHandler(this, maxMessageBytes, logger ?? NullLogger.Instance);
         app.Use(async (context, next) =>
         {
             if (!await handler.TryHandleAsync(context))
@@ -74,10 +79,10 @@ public sealed class V2Frontend : IDisposable
     }
 
     /// <summary>Adds the repository extension's paths (<c>/v2/repository/...</c>); mapped where the control API is.</summary>
-    public IApplicationBuilder MapRepositoryRest(IApplicationBuilder app)
+    public IApplicationBuilder MapRepositoryRest(IApplicationBuilder app, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var handler = new V2RepositoryRestHandler(this);
+        var handler = new V2RepositoryRestHandler(this, logger ?? NullLogger.Instance);
         app.Use(async (context, next) =>
         {
             if (!await handler.TryHandleAsync(context))

@@ -4,7 +4,7 @@ namespace SharpServing.EndToEnd.Tests.V2;
 
 /// <summary>
 /// A real server for the Open Inference Protocol checks: the example servable <c>add</c> and <c>echo</c> (one method, y = x,
-/// for every datatype), with a 2 MiB gRPC message limit; and python stubs generated from our grpc_service.proto.
+/// for every datatype), with a 2 MiB gRPC message limit and watching off (the repository extension unloads and loads); and python stubs generated from our grpc_service.proto.
 /// </summary>
 public sealed class V2Server : IAsyncLifetime
 {
@@ -24,7 +24,7 @@ public sealed class V2Server : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(servables, "echo", "servable_config.csx"), """RegisterMethod("echo", outputs: ["y"], x => x);""");
         Directory.CreateDirectory(Stubs);
         await GenerateStubsAsync(Stubs);
-        _server = await ServerProcess.ServeAsync(["--servables", servables, "--grpc-max-msg-mb", "2"]);
+        _server = await ServerProcess.ServeAsync(["--servables", servables, "--grpc-max-msg-mb", "2", "--no-watch"]);
     }
 
     public async Task DisposeAsync()

@@ -238,4 +238,17 @@ validate(json.loads(body), "error_response")
 # The MindSpore Serving protocol still answers on the same port.
 code, _, body = curl("POST", "/model/add:add_common", {"instances": [{"x1": [[1.0, 2.0], [3.0, 4.0]], "x2": [[1.0, 1.0], [1.0, 1.0]]}]})
 check("MindSpore Serving's REST API answers beside V2", code == 200 and json.loads(body)["instances"][0]["y"] == [[2.0, 3.0], [4.0, 5.0]], body)
+
+# The repository extension's load and unload (the server runs with watching off).
+code, _, body = curl("POST", "/v2/repository/models/echo/unload")
+check("unloading echo is 200", code == 200 and json.loads(body) == {}, (code, body))
+get_json("/v2/models/echo/ready", 404, "error_response")
+code, _, body = curl("POST", "/v2/repository/index", {"ready": True})
+check("the ready index leaves echo out", not any(e["name"].startswith("echo") for e in json.loads(body)), body)
+code, _, body = curl("POST", "/v2/repository/models/echo/load")
+check("loading echo is 200", code == 200 and json.loads(body) == {}, (code, body))
+ready = get_json("/v2/models/echo/ready", 200, "model_ready_response")
+check("echo serves again", ready["ready"], ready)
+code, head, _ = curl("GET", "/v2/repository/index")
+check("GET on the repository index is 405", code == 405 and head.get("allow") == "POST", (code, head))
 print(f"{CHECKS} checks passed")

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace SharpServing.Server.V2.Internal;
 
@@ -7,7 +8,7 @@ namespace SharpServing.Server.V2.Internal;
 /// /v2/repository/models/{m}/load</c> and <c>.../unload</c>. It is mapped where the control API is, so the control API's
 /// access control covers it.
 /// </summary>
-internal sealed class V2RepositoryRestHandler(V2Frontend frontend)
+internal sealed class V2RepositoryRestHandler(V2Frontend frontend, ILogger logger)
 {
     private const string Prefix = "/v2/repository";
 
@@ -61,7 +62,14 @@ internal sealed class V2RepositoryRestHandler(V2Frontend frontend)
         }
         catch (V2Exception e)
         {
+            V2Log.Refused(logger, context.Request.Method, path, (int)e.Status, e.Message);
             await V2RestHandler.WriteJsonAsync(context, (int)e.Status, w => V2JsonReply.Error(w, e.Message));
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            // The boundary of a control request: the server keeps serving, the client learns what went wrong.
+            V2Log.Failed(logger, e, context.Request.Method, path);
+            await V2RestHandler.WriteJsonAsync(context, StatusCodes.Status500InternalServerError, w => V2JsonReply.Error(w, e.Message));
         }
         return true;
     }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using SharpServing.Protocol.Inference;
 using SharpServing.Server.Rest.Internal;
 
@@ -12,7 +13,7 @@ namespace SharpServing.Server.V2.Internal;
 /// server metadata, model metadata, readiness, statistics and inference, with the binary tensor data extension.
 /// Errors are <c>{"error": "..."}</c> with 400, 404, 405, 500 or 503.
 /// </summary>
-internal sealed class V2RestHandler(V2Frontend frontend, long maxMessageBytes)
+internal sealed class V2RestHandler(V2Frontend frontend, long maxMessageBytes, ILogger logger)
 {
     public const string Protocol = "v2-rest";
     public const string HeaderLengthName = "Inference-Header-Content-Length";
@@ -36,11 +37,18 @@ internal sealed class V2RestHandler(V2Frontend frontend, long maxMessageBytes)
         }
         catch (V2Exception e)
         {
+            V2Log.Refused(logger, context.Request.Method, path, (int)e.Status, e.Message);
             await WriteJsonAsync(context, (int)e.Status, w => V2JsonReply.Error(w, e.Message));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client is gone: nothing to answer.
+        }
+        catch (Exception e) when (e is not BadHttpRequestException && !context.Response.HasStarted)
+        {
+            // The boundary of a request: the server keeps serving, the client learns that it failed.
+            V2Log.Failed(logger, e, context.Request.Method, path);
+            await WriteJsonAsync(context, StatusCodes.Status500InternalServerError, w => V2JsonReply.Error(w, e.Message));
         }
         return true;
     }
