@@ -18,8 +18,13 @@ internal sealed class V2Catalog(ServableManager servables)
     public V2Model Resolve(string name, string? version)
     {
         var number = ParseVersion(name, version);
+        // A servable's own name first (it may hold dots), then <servable>.<method> split at the last dot.
+        if (servables.TryGetVersion(name, number, out var whole) && whole.Methods.Count == 1)
+        {
+            return new V2Model(name, whole, whole.Methods.Values.First(), number);
+        }
         var dot = name.LastIndexOf('.');
-        if (dot > 0 && dot < name.Length - 1)
+        if (whole is null && dot > 0 && dot < name.Length - 1)
         {
             var servable = name[..dot];
             var method = name[(dot + 1)..];
@@ -34,16 +39,7 @@ internal sealed class V2Catalog(ServableManager servables)
                 throw V2Errors.ServableNotAvailable(servable, method, number);
             }
         }
-        if (!servables.TryGetVersion(name, number, out var whole))
-        {
-            throw V2Errors.ServableNotAvailable(name, "", number);
-        }
-        if (whole.Methods.Count != 1)
-        {
-            throw V2Errors.MethodNotAvailable(name, "", number);
-        }
-        var only = whole.Methods.Values.First();
-        return new V2Model(name, whole, only, number);
+        throw whole is null ? V2Errors.ServableNotAvailable(name, "", number) : V2Errors.MethodNotAvailable(name, "", number);
     }
 
     /// <summary>Whether the model (and version) resolves now; unknown names are not ready rather than errors.</summary>
