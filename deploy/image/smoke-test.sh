@@ -24,11 +24,14 @@ echo "built in $(( $(date +%s) - started )) s"
 podman "${storage[@]}" image inspect "$image" --format 'user={{.Config.User}} entrypoint={{.Config.Entrypoint}} cmd={{.Config.Cmd}} ports={{.Config.ExposedPorts}}'
 podman "${storage[@]}" image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' "$image"
 
+# Explicit limits: podman's defaults raise RLIMIT_NOFILE and RLIMIT_NPROC above what a nested container (a CI sandbox)
+# may set, and runc then fails with "error setting rlimits".
 step "run it (podman --runtime runc, host network, read-only root, no capabilities)"
 cleanup() { podman "${storage[@]}" rm -f -t 5 "$name" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 podman "${storage[@]}" --runtime runc --cgroup-manager cgroupfs --events-backend none run -d --name "$name" \
   --network host --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
+  --ulimit "nofile=$(ulimit -Sn):$(ulimit -Hn)" --ulimit nproc=4096:4096 \
   "$image" serve --servables /srv/servables --grpc "127.0.0.1:$grpc_port" --rest "127.0.0.1:$rest_port" --no-watch >/dev/null
 podman "${storage[@]}" inspect "$name" --format 'runtime={{.OCIRuntime}} user={{.Config.User}}'
 
