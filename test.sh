@@ -8,6 +8,7 @@ ss_install_test_prerequisites
 ss_install_models
 ss_install_servable_models
 ss_install_fidelity_references
+ss_install_deploy_tools
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 ss_log "building (Release)"
@@ -58,6 +59,12 @@ print(f"Total: {p} passed, {f} failed, {s} skipped")
 sys.exit(1 if f or not p else 0)
 PY
 [ "$summary" -ne 0 ] && [ "$status" -eq 0 ] && status=1
+# The container image smoke test (slow: a Debian root filesystem, a publish, podman) only when asked.
+if [ "${IMAGE_TESTS:-0}" = 1 ]; then
+  ss_apt debootstrap buildah podman runc
+  ss_log "image smoke test (IMAGE_TESTS=1): deploy/image/smoke-test.sh"
+  deploy/image/smoke-test.sh || status=1
+fi
 if [ "$status" -ne 0 ]; then
   ss_log "tests failed (full output: $SS_CACHE/test-output.log)"
 fi

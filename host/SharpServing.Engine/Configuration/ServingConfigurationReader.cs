@@ -103,6 +103,12 @@ internal static class ServingConfigurationReader
                     case "load_timeout_ms":
                         Set(name, () => configuration.LoadTimeout = TimeSpan.FromMilliseconds(Long(value, name)));
                         break;
+                    case "lazy_load":
+                        configuration.LazyLoad = Bool(value, name);
+                        break;
+                    case "loaded_memory_budget_mb":
+                        Set(name, () => configuration.LoadedMemoryBudgetMb = Long(value, name));
+                        break;
                     case "drain_timeout_ms":
                         Set(name, () => configuration.DrainTimeout = TimeSpan.FromMilliseconds(Long(value, name)));
                         break;

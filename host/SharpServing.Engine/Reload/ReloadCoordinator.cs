@@ -547,14 +547,21 @@ public sealed class ReloadCoordinator : IAsyncDisposable
     private ServableInfo Describe(string name, IReadOnlyList<ServableVersionStatus> statuses, IReadOnlyList<ServableVersion> versions)
     {
         var published = versions.Where(v => v.Name == name).ToDictionary(v => v.Number);
+        var onDemand = _manager.LoadsOnDemand;
         var entries = statuses.Where(s => s.Servable == name)
-            .Select(s => new ServableVersionInfo(s.Version, s.State, s.Error, Methods(published.GetValueOrDefault(s.Version)))
-                { Worker = published.GetValueOrDefault(s.Version)?.Worker?.Status })
+            .Select(s => WithMemory(new ServableVersionInfo(s.Version, s.State, s.Error, Methods(published.GetValueOrDefault(s.Version)))
+                { Worker = published.GetValueOrDefault(s.Version)?.Worker?.Status, UnloadReason = s.UnloadReason }, published.GetValueOrDefault(s.Version), onDemand))
             .Concat(published.Values.Where(v => !statuses.Any(s => s.Servable == name && s.Version == v.Number))
-                .Select(v => new ServableVersionInfo(v.Number, ServableVersionState.Available, null, Methods(v)) { Worker = v.Worker?.Status }))
+                .Select(v => WithMemory(new ServableVersionInfo(v.Number, ServableVersionState.Available, null, Methods(v)) { Worker = v.Worker?.Status }, v, onDemand)))
             .OrderBy(v => v.Version);
         return new ServableInfo(name, PolicyText(name), [.. entries]);
     }
+
+    /// <summary>While versions load on demand, a published version's memory and last use.</summary>
+    private static ServableVersionInfo WithMemory(ServableVersionInfo info, ServableVersion? version, bool onDemand)
+        => onDemand && version is not null
+            ? info with { MemoryBytes = version.MemoryBytes, LastUsed = new DateTimeOffset(Volatile.Read(ref version.LastUsedTicks), TimeSpan.Zero) }
+            : info;
 
     private static IReadOnlyList<ServableMethodInfo> Methods(ServableVersion? version)
         => version is null ? [] : [.. version.Methods.Values.OrderBy(m => m.Name, StringComparer.Ordinal)

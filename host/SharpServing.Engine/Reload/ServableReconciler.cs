@@ -97,6 +97,11 @@ internal sealed class ServableReconciler(ServableManager manager, ILogger logger
             var reason = Reason(attempts.GetValueOrDefault(number), key, force, scan);
             ReloadLog.Loading(logger, name, number, reason);
             attempts[number] = key;
+            if (!force && manager.DeferLoad(name, version))
+            {
+                // Lazy loading: a version that is not loaded loads on its next request, from the files as they are then.
+                continue;
+            }
             try
             {
                 await manager.LoadVersionAsync(name, version, cancellationToken);
@@ -111,7 +116,7 @@ internal sealed class ServableReconciler(ServableManager manager, ILogger logger
 
         var wanted = desired.Select(Number).ToHashSet();
         var published = Published(name);
-        if (managePolicy && published.Any(wanted.Contains))
+        if (managePolicy && (published.Any(wanted.Contains) || manager.LoadsOnDemand))
         {
             foreach (var number in published.Where(p => !wanted.Contains(p)))
             {

@@ -32,4 +32,19 @@ internal static partial class ManagerLog
     [LoggerMessage(EventId = 1209, Level = LogLevel.Warning,
         Message = "Servable {Servable} version {Version} is unloaded but {Running} of its stage calls are still running past their time limit; its code stays loaded until they return")]
     public static partial void CodeStillRunning(ILogger logger, string servable, long version, int running);
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Information, Message = "Servable {Servable} version {Version} is loading on demand (lazy loading)")]
+    public static partial void LoadingOnDemand(ILogger logger, string servable, long version);
+
+    [LoggerMessage(EventId = 1211, Level = LogLevel.Warning,
+        Message = "A request for servable {Servable} waited the load time limit of {LimitMs} ms for its load and was answered 'not available'")]
+    public static partial void OnDemandLoadSlow(ILogger logger, string servable, long limitMs);
+
+    [LoggerMessage(EventId = 1212, Level = LogLevel.Information,
+        Message = "Servable {Servable} version {Version} ({Bytes} bytes) is unloaded to make room under the loaded memory budget (least recently used)")]
+    public static partial void Evicted(ILogger logger, string servable, long version, long bytes);
+
+    [LoggerMessage(EventId = 1213, Level = LogLevel.Warning,
+        Message = "Loading servable {Servable} version {Version} passes the loaded memory budget ({UsedBytes} of {BudgetBytes} bytes): every other loaded version is in use")]
+    public static partial void OverBudget(ILogger logger, string servable, long version, long usedBytes, long budgetBytes);
 }

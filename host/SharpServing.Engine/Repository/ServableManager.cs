@@ -15,7 +15,7 @@ namespace SharpServing.Engine.Repository;
 /// the others serve). Publication swaps an immutable snapshot, so a request sees a version completely or not at all;
 /// a replaced or unloaded version drains, then is disposed and its load context unloaded.
 /// </summary>
-public sealed class ServableManager : IServableCatalog, IAsyncDisposable
+public sealed partial class ServableManager : IServableCatalog, IAsyncDisposable
 {
     private readonly ServingConfiguration _configuration;
     private readonly ServableLoader _loader;
@@ -74,6 +74,10 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
     public bool TryGetVersion(string servable, ulong version, [NotNullWhen(true)] out ServableVersion? servableVersion)
     {
         servableVersion = Volatile.Read(ref _snapshot).Find(servable, version);
+        if (servableVersion is not null && _configuration.LazyLoad)
+        {
+            Touch(servableVersion);
+        }
         return servableVersion is not null;
     }
 
@@ -96,6 +100,16 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
             SetStatus(conflict);
             ManagerLog.LoadFailed(_logger, conflict.Servable, conflict.Version, conflict.Error!);
         }
+        if (LoadsOnDemand)
+        {
+            // Lazy loading: the start only finds the versions; each loads on its first request.
+            var found = starts.Select(Register).ToList();
+            foreach (var status in found)
+            {
+                OnChanged(status.Servable);
+            }
+            return [.. found, .. conflicts];
+        }
         var results = await Task.WhenAll(starts.Select(s => StartOneAsync(s, cancellationToken)));
         return [.. results, .. conflicts];
     }
@@ -112,6 +126,11 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(version);
         var config = ConfigFor(servable).Clone();
         config.VersionNumber = version;
+        if (LoadsOnDemand)
+        {
+            // Loaded by hand: it loads again on demand after the budget unloads it.
+            Register(config);
+        }
         return await LoadAndPublishAsync(config, cancellationToken);
     }
 
@@ -133,9 +152,14 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
                     _status[(servable, version)] = new ServableVersionStatus(servable, version, ServableVersionState.Unloading);
                 }
             }
+            var forgotten = Forget(servable, version);
             if (removed is null)
             {
-                return false;
+                if (forgotten)
+                {
+                    OnChanged(servable);
+                }
+                return forgotten;
             }
             OnChanged(servable);
             await RetireAsync(removed);
@@ -193,6 +217,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
         var gate = _servableLocks.GetOrAdd(name, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long footprint = 0;
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -206,9 +231,13 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
                 }
             }
             ServableVersion version;
+            footprint = LoadsOnDemand ? MeasureFootprint(config) : 0;
             try
             {
+                await RetireEvictedAsync(MakeRoom(name, config.VersionNumber, footprint));
                 version = await LoadWithinLimitAsync(config, options, cancellationToken);
+                version.MemoryBytes = footprint;
+                Touch(version);
             }
             catch (ServableLoadException ex)
             {
@@ -268,6 +297,7 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
         }
         finally
         {
+            ReleaseReservation(footprint);
             gate.Release();
         }
     }
@@ -529,8 +559,9 @@ public sealed class ServableManager : IServableCatalog, IAsyncDisposable
         bool removed;
         lock (_gate)
         {
-            removed = _status.TryGetValue((servable, version), out var status) && status.State == ServableVersionState.Failed
+            removed = _status.TryGetValue((servable, version), out var status) && status.State is ServableVersionState.Failed or ServableVersionState.Unloaded
                 && _status.Remove((servable, version));
+            removed |= _onDemand.Remove((servable, version));
         }
         if (removed)
         {

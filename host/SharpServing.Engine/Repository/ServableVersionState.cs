@@ -14,4 +14,8 @@ public enum ServableVersionState
 
     /// <summary>Could not be loaded; <see cref="ServableVersionStatus.Error"/> says why.</summary>
     Failed,
+
+    /// <summary>Found but not loaded (lazy loading: not requested yet, or unloaded to make room under the memory budget;
+    /// <see cref="ServableVersionStatus.UnloadReason"/> says which). The next request for it loads it.</summary>
+    Unloaded,
 }

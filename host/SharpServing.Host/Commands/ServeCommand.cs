@@ -39,6 +39,9 @@ internal static class ServeCommand
           --no-warmup               let versions take traffic without a warm-up run of their models
           --load-timeout-ms N       time limit of loading one servable version (compile, configure, open models, warm
                                     up), 100..86400000 (default 300000); past it the load is abandoned
+          --lazy-load               load each servable version on its first request, not at the start
+          --loaded-memory-budget-mb N  with --lazy-load: the MiB loaded versions may take together (their folders'
+                                    file sizes); past it the least recently used idle versions unload (default 0: none)
           --drain-timeout-ms N      time running requests get to finish on stop or unload, 0..3600000 (default 30000)
           --request-timeout-ms N    time limit of a request of a method without its own, 0..86400000 (default 60000;
                                     0: none)
@@ -60,9 +63,10 @@ internal static class ServeCommand
         "ssl-private-key", "ssl-ca", "device-type", "device-ids", "parallel-workers", "max-enqueued", "dec-key-file",
         "dec-mode", "log-level", "version-policy", "watch-debounce-ms", "load-timeout-ms", "drain-timeout-ms", "request-timeout-ms",
         "isolation", "worker-memory-limit-mb", "worker-time-limit-ms", "otlp-endpoint", "drain-delay-ms",
+        "loaded-memory-budget-mb",
     ];
 
-    private static readonly HashSet<string> s_flags = ["ssl-verify-client", "no-compile-cache", "no-watch", "no-warmup", "no-metrics", "access-log"];
+    private static readonly HashSet<string> s_flags = ["ssl-verify-client", "no-compile-cache", "no-watch", "no-warmup", "no-metrics", "access-log", "lazy-load"];
 
     public static async Task<int> RunAsync(string[] args)
     {

@@ -136,6 +136,18 @@ internal static class ServeConfigurationBuilder
             }
             configuration.LoadTimeout = TimeSpan.FromMilliseconds(load);
         }
+        if (args.Flag("lazy-load"))
+        {
+            configuration.LazyLoad = true;
+        }
+        if (args.Int("loaded-memory-budget-mb") is { } budget)
+        {
+            if (budget < 0)
+            {
+                throw new UsageException($"--loaded-memory-budget-mb must be 0 or more, not {budget}");
+            }
+            configuration.LoadedMemoryBudgetMb = budget;
+        }
         if (args.Int("drain-timeout-ms") is { } drain)
         {
             if (drain is < 0 or > 3_600_000)

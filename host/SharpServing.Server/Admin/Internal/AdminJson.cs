@@ -19,6 +19,18 @@ internal static class AdminJson
             w.WriteNumber("version", version.Version);
             w.WriteString("state", version.State.ToString().ToLowerInvariant());
             w.WriteString("error", version.Error);
+            if (version.MemoryBytes is { } memory)
+            {
+                w.WriteNumber("memory_bytes", memory);
+            }
+            if (version.LastUsed is { } lastUsed)
+            {
+                w.WriteString("last_used", lastUsed);
+            }
+            if (version.UnloadReason is { } unloadReason)
+            {
+                w.WriteString("unload_reason", unloadReason);
+            }
             if (version.Worker is { } worker)
             {
                 WriteWorker(w, worker);

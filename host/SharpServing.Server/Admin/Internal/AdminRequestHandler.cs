@@ -85,10 +85,20 @@ internal sealed class AdminRequestHandler(ReloadCoordinator coordinator, ILogger
     {
         var servables = coordinator.GetServables();
         var watching = coordinator.IsWatching;
+        var manager = coordinator.Manager;
+        var onDemand = manager.LoadsOnDemand;
+        var loadedBytes = onDemand ? manager.LoadedBytes : 0;
         return new AdminAnswer(StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
             w.WriteBoolean("watching", watching);
+            if (onDemand)
+            {
+                // Lazy loading: what the loaded versions count against the budget (0: no budget).
+                w.WriteBoolean("lazy_load", true);
+                w.WriteNumber("loaded_memory_bytes", loadedBytes);
+                w.WriteNumber("loaded_memory_budget_bytes", manager.Configuration.LoadedMemoryBudgetBytes);
+            }
             w.WriteStartArray("servables");
             foreach (var servable in servables)
             {
