@@ -30,7 +30,9 @@ mkdir -p "$SS_CACHE/fuzz"
       -name '*.cs' -newer "$stamp" -not -path '*/obj/*' -not -path '*/bin/*' | head -1)" ]]; then
     ss_log "building and instrumenting the harness in $build"
     rm -rf "$build"
-    dotnet publish tools/SharpServing.Fuzz/SharpServing.Fuzz.csproj -c Release -o "$build" -nologo -clp:ErrorsOnly -v:q >&2
+    # Its own artifacts folder: the instrumented copies never mix with the normal build outputs.
+    dotnet publish tools/SharpServing.Fuzz/SharpServing.Fuzz.csproj -c Release --artifacts-path "$SS_CACHE/fuzz/artifacts" -o "$build" \
+      -nologo -clp:ErrorsOnly -v:q >&2
     for assembly in SharpServing.Server SharpServing.Engine SharpServing.Sdk; do
       sharpfuzz "$build/$assembly.dll" >&2
     done

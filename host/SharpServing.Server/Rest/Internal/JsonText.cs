@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Unicode;
+using SharpServing.Engine;
 
 namespace SharpServing.Server.Rest.Internal;
 
@@ -11,17 +12,48 @@ internal static class JsonText
     /// <summary>A number token is a float when it has a fraction or an exponent (specification 6.4).</summary>
     public static bool IsFloat(ReadOnlySpan<byte> number) => number.IndexOfAny((byte)'.', (byte)'e', (byte)'E') >= 0;
 
-    /// <summary>An integer token's low 32 bits (two's complement), whatever its size.</summary>
-    public static int WrapToInt32(ReadOnlySpan<byte> number)
+    /// <summary>
+    /// An integer token as MS_INT32: a value of [-2^63, 2^64 - 1] gives its low 32 bits (two's complement), as MindSpore
+    /// Serving's cast of the 64-bit integer its JSON library holds does (specification 6.4); false for a value beyond
+    /// 64 bits, which has no such integer and is refused (<see cref="IntegerOutOfRange"/>).
+    /// </summary>
+    public static bool TryWrapToInt32(ReadOnlySpan<byte> number, out int result)
     {
         var negative = number[0] == '-';
-        uint value = 0;
+        ulong value = 0;
         for (var i = negative ? 1 : 0; i < number.Length; i++)
         {
-            value = unchecked((value * 10) + (uint)(number[i] - '0'));
+            var digit = (uint)(number[i] - '0');
+            if (value > (ulong.MaxValue - digit) / 10)
+            {
+                result = 0;
+                return false;
+            }
+            value = (value * 10) + digit;
         }
-        return unchecked((int)(negative ? 0u - value : value));
+        if (negative && value > 1UL << 63)
+        {
+            result = 0;
+            return false;
+        }
+        result = unchecked((int)(uint)(negative ? 0UL - value : value));
+        return true;
     }
+
+    /// <summary>A float token as MS_FLOAT32 (nearest double, then nearest float); false when the value is beyond float32's range.</summary>
+    public static bool TryParseFloat32(ReadOnlySpan<byte> number, out float result)
+    {
+        result = (float)ParseDouble(number);
+        return float.IsFinite(result);
+    }
+
+    /// <summary>The request error for an integer token beyond 64 bits (quoted short).</summary>
+    public static string IntegerOutOfRange(ReadOnlySpan<byte> number)
+        => $"json value, integer {ErrorQuote.Utf8(number)} is out of range: integers must fit in 64 bits to be read as int32";
+
+    /// <summary>The request error for a float token beyond float32's range (quoted short).</summary>
+    public static string FloatOutOfRange(ReadOnlySpan<byte> number)
+        => $"json value, float {ErrorQuote.Utf8(number)} is out of the range of float32";
 
     /// <summary>A float token as the nearest double (overflow gives ±infinity).</summary>
     public static double ParseDouble(ReadOnlySpan<byte> number)
