@@ -3,7 +3,8 @@
 # Usage: tools/fuzz.sh TARGET [EXECUTIONS]     TARGET: rest | url | b64 | npy | image | config; EXECUTIONS: default 1000000
 # Installs afl++ (Debian) and the sharpfuzz tool when missing, builds the harness into $SS_CACHE/fuzz/build, instruments
 # the SharpServing assemblies there (never the normal build outputs), and runs afl-fuzz on the seed corpus in
-# tools/SharpServing.Fuzz/corpus/TARGET until it has made EXECUTIONS executions. Findings land in $SS_CACHE/fuzz/TARGET;
+# tools/SharpServing.Fuzz/corpus/TARGET until it has made EXECUTIONS executions. Findings land in $SS_CACHE/fuzz/TARGET
+# (afl-fuzz's output folder) and its log in $SS_CACHE/fuzz/TARGET.log;
 # the closing lines print the execution count, the paths found, and the crashes and hangs saved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,13 +42,15 @@ mkdir -p "$SS_CACHE/fuzz"
 ) 9>"$lock"
 
 findings="$SS_CACHE/fuzz/$target"
-rm -rf "$findings"
+rm -rf "$findings" "$findings.build"
+# A copy per run, so a rebuild for another target never changes the files of a harness that is running.
+cp -r "$build" "$findings.build"
 [[ "$target" == image ]] && ss_install_runtime_prerequisites
 ss_log "fuzzing $target for $executions executions; findings in $findings"
 # -E stops after that many executions; -t is the per-input limit in ms (a hang past it is saved under hangs/).
 AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
   afl-fuzz -i "$corpus" -o "$findings" -E "$executions" -t 5000 -m none -- \
-  dotnet "$build/SharpServing.Fuzz.dll" "$target" > "$findings.log" 2>&1 || { tail -40 "$findings.log" >&2; exit 1; }
+  dotnet "$findings.build/SharpServing.Fuzz.dll" "$target" > "$findings.log" 2>&1 || { tail -40 "$findings.log" >&2; exit 1; }
 
 stats="$findings/default/fuzzer_stats"
 get() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }

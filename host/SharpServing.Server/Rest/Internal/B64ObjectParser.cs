@@ -31,9 +31,9 @@ internal static class B64ObjectParser
         while (scan.Read() && scan.TokenType == JsonTokenType.PropertyName)
         {
             members++;
-            var key = scan.ValueTextEquals("b64"u8) ? Key.B64
-                : scan.ValueTextEquals("type"u8) ? Key.Type
-                : scan.ValueTextEquals("shape"u8) ? Key.Shape
+            var key = JsonText.NameEquals(ref scan, "b64"u8) ? Key.B64
+                : JsonText.NameEquals(ref scan, "type"u8) ? Key.Type
+                : JsonText.NameEquals(ref scan, "shape"u8) ? Key.Shape
                 : Key.Other;
             if (key == Key.Other && unknownKey is null)
             {
@@ -108,7 +108,7 @@ internal static class B64ObjectParser
         var result = DataType.Bytes;
         while (scan.Read() && scan.TokenType == JsonTokenType.PropertyName)
         {
-            var isType = scan.ValueTextEquals("type"u8);
+            var isType = JsonText.NameEquals(ref scan, "type"u8);
             scan.Read();
             if (isType)
             {

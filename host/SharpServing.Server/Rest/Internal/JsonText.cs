@@ -9,6 +9,9 @@ namespace SharpServing.Server.Rest.Internal;
 /// <summary>Reading strings and numbers from a <see cref="Utf8JsonReader"/> the way the RESTful API types them.</summary>
 internal static class JsonText
 {
+    /// <summary>The longest JSON reader message a reply carries.</summary>
+    private const int MaxMessageLength = 320;
+
     /// <summary>A number token is a float when it has a fraction or an exponent (specification 6.4).</summary>
     public static bool IsFloat(ReadOnlySpan<byte> number) => number.IndexOfAny((byte)'.', (byte)'e', (byte)'E') >= 0;
 
@@ -55,6 +58,23 @@ internal static class JsonText
     public static string FloatOutOfRange(ReadOnlySpan<byte> number)
         => $"json value, float {ErrorQuote.Utf8(number)} is out of the range of float32";
 
+    /// <summary>
+    /// A JSON reader message with the request text it quotes (an invalid literal such as <c>'fal…' is an invalid JSON
+    /// literal</c> carries everything the reader consumed) cut to a short quote, so the error never echoes the body.
+    /// </summary>
+    public static string QuoteInputs(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var open = message.IndexOf('\'', StringComparison.Ordinal);
+        var close = open < 0 ? -1 : message.IndexOf("' is ", open + 1, StringComparison.Ordinal);
+        if (close - open - 1 > ErrorQuote.MaxLength)
+        {
+            message = string.Concat(message.AsSpan(0, open + 1), ErrorQuote.Text(message.AsSpan(open + 1, close - open - 1)), message.AsSpan(close));
+        }
+        // Any other long message keeps its start: the reader's words and position come first.
+        return message.Length <= MaxMessageLength ? message : string.Concat(message.AsSpan(0, MaxMessageLength), "...");
+    }
+
     /// <summary>A float token as the nearest double (overflow gives ±infinity).</summary>
     public static double ParseDouble(ReadOnlySpan<byte> number)
     {
@@ -90,6 +110,22 @@ internal static class JsonText
         }
     }
 
+    /// <summary>
+    /// Whether the current property name is <paramref name="name"/>; an escape the reader cannot unescape (a lone
+    /// surrogate such as <c>\ud800</c>) is a JSON error, as it is for values.
+    /// </summary>
+    public static bool NameEquals(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        try
+        {
+            return reader.ValueTextEquals(name);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new JsonException(e.Message, e);
+        }
+    }
+
     /// <summary>The current string or property name as a .NET string; invalid UTF-8 is a JSON error.</summary>
     public static string GetString(ref Utf8JsonReader reader)
     {
@@ -102,4 +138,5 @@ internal static class JsonText
             throw new JsonException(e.Message, e);
         }
     }
+
 }

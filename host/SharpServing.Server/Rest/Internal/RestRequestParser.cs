@@ -29,7 +29,7 @@ internal static class RestRequestParser
             {
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    var isInstances = reader.ValueTextEquals("instances"u8);
+                    var isInstances = JsonText.NameEquals(ref reader, "instances"u8);
                     reader.Read();
                     if (isInstances && ++count == 1)
                     {
@@ -67,7 +67,7 @@ internal static class RestRequestParser
         }
         catch (JsonException e)
         {
-            return RestParseResult.IllegalJson(e.Message);
+            return RestParseResult.IllegalJson(JsonText.QuoteInputs(e.Message));
         }
     }
 
