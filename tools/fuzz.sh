@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes one parser with afl-fuzz through SharpFuzz (docs/fuzzing.md).
 # Usage: tools/fuzz.sh TARGET [EXECUTIONS]     TARGET: rest | url | b64 | npy | image | config; EXECUTIONS: default 1000000
-# Installs afl++ (Debian) and the sharpfuzz tool when missing, builds the harness into $SS_CACHE/fuzz/build, instruments
+# Installs afl++ (Debian) and the sharpfuzz tool when missing, builds the harness into $SS_CACHE/fuzz/instrumented, instruments
 # the SharpServing assemblies there (never the normal build outputs), and runs afl-fuzz on the seed corpus in
 # tools/SharpServing.Fuzz/corpus/TARGET until it has made EXECUTIONS executions. Findings land in $SS_CACHE/fuzz/TARGET
 # (afl-fuzz's output folder) and its log in $SS_CACHE/fuzz/TARGET.log;
@@ -20,7 +20,7 @@ export PATH="$PATH:$HOME/.dotnet/tools"
 command -v sharpfuzz >/dev/null || dotnet tool install --global SharpFuzz.CommandLine --version 2.3.0 >&2
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-build="$SS_CACHE/fuzz/build"
+build="$SS_CACHE/fuzz/instrumented"
 lock="$SS_CACHE/fuzz/build.lock"
 mkdir -p "$SS_CACHE/fuzz"
 # One build and instrumentation at a time; harnesses already running keep the files they loaded.
