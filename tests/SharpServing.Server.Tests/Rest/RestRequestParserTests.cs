@@ -43,6 +43,30 @@ public sealed class RestRequestParserTests
         Assert.False(string.IsNullOrEmpty(result.IllegalJsonDetail));
     }
 
+    [Theory]
+    [InlineData("{\"instances\":{\"x\":{\"b\\ud800\":\"AAAA\"}}}")]
+    [InlineData("{\"instances\":{\"x\":[{\"t\\udc00\":\"str\",\"b64\":\"AAAA\"}]}}")]
+    [InlineData("{\"in\\ud800stances\":{\"x\":1}}")]
+    public void LoneSurrogateEscapeInAPropertyName_IsIllegalJson(string json)
+    {
+        var result = Parse(json);
+
+        Assert.Null(result.Error);
+        Assert.Matches("^Cannot read (incomplete|invalid) UTF-16 JSON text as string", result.IllegalJsonDetail);
+    }
+
+    [Fact]
+    public void InvalidLiteral_IsQuotedShort_NotTheWholeBody()
+    {
+        var literal = "fal" + new string('x', 100_000);
+
+        var detail = Assert.IsType<string>(Parse("{\"instances\":{\"x\":" + literal + "}}").IllegalJsonDetail);
+
+        Assert.Equal($"'{literal[..ErrorQuote.MaxLength]}...' is an invalid JSON literal. Expected the literal 'false'.",
+            detail[..(detail.IndexOf(" LineNumber", StringComparison.Ordinal))]);
+        Assert.True(detail.Length < 320, detail);
+    }
+
     [Fact]
     public void BinaryBody_IsIllegalJson()
     {
