@@ -106,6 +106,19 @@ public sealed class ExactAnswersTests(SharedServer shared)
     }
 
     [Fact]
+    public async Task A_lone_surrogate_in_a_key_and_a_huge_invalid_literal_are_json_errors_quoted_short()
+    {
+        var surrogate = await PostAsync("/model/add:add_common", $"{{\"instances\":{{\"x1\":{{\"b\\ud800\":\"AAAA\"}},\"x2\":{Ones}}}}}");
+        var literal = "fal" + new string('x', 1_000_000);
+        var invalid = ErrorOf(await PostAsync("/model/add:add_common", $"{{\"instances\":{{\"x1\":{literal},\"x2\":{Ones}}}}}"));
+
+        Assert.StartsWith("Illegal JSON format.Cannot read incomplete UTF-16 JSON text", ErrorOf(surrogate), StringComparison.Ordinal);
+        Assert.StartsWith($"Illegal JSON format.'{literal[..Quote]}...' is an invalid JSON literal.", invalid, StringComparison.Ordinal);
+        Assert.True(invalid.Length < 400, invalid);
+        await AssertStillServesAsync();
+    }
+
+    [Fact]
     public async Task A_request_whose_instances_all_fail_logs_one_line_with_the_count()
     {
         var instances = string.Join(',', Enumerable.Repeat($"{{\"x1\":\"abc\",\"x2\":{Ones}}}", 50));
