@@ -33,7 +33,7 @@ public static class WireTensorCheck
             {
                 if (dims[i] < 0 || (dims[i] == 0 && i != dims.Length - 1))
                 {
-                    return $"Tensor check failed: input  shape {Tensor.FormatShape(dims)} invalid";
+                    return $"Tensor check failed: input  shape {ErrorQuote.Shape(dims)} invalid";
                 }
             }
             if (!TryByteSize(type, dims, out var expected) || expected != dataLength)
@@ -48,7 +48,7 @@ public static class WireTensorCheck
         }
         if (!(dims.Length == 0 || (dims.Length == 1 && dims[0] == 1)))
         {
-            return $"Instance tensor check failed: bytes or string type input  shape can only be (1,) or empty, but given shape is {Tensor.FormatShape(dims)}";
+            return $"Instance tensor check failed: bytes or string type input  shape can only be (1,) or empty, but given shape is {ErrorQuote.Shape(dims)}";
         }
         return null;
     }

@@ -32,6 +32,19 @@ internal static class ServingConfigurationReader
 
     public static ServingConfiguration Read(string json, string baseDirectory)
     {
+        try
+        {
+            return ReadDocument(json, baseDirectory);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The document reader refuses a name or string it cannot unescape (a lone surrogate such as \ud800).
+            throw new ServingConfigurationException("", $"the configuration is not valid JSON: {ex.Message}", ex);
+        }
+    }
+
+    private static ServingConfiguration ReadDocument(string json, string baseDirectory)
+    {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(baseDirectory);
         JsonDocument document;
@@ -408,7 +421,19 @@ internal static class ServingConfigurationReader
             return null;
         }
         var text = String(value, setting);
-        return text.Length == 0 ? throw new ServingConfigurationException(setting, "should not be an empty path") : Path.GetFullPath(text, baseDirectory);
+        if (text.Length == 0)
+        {
+            throw new ServingConfigurationException(setting, "should not be an empty path");
+        }
+        try
+        {
+            return Path.GetFullPath(text, baseDirectory);
+        }
+        catch (ArgumentException ex)
+        {
+            // A NUL character, for one: a path no file system takes.
+            throw new ServingConfigurationException(setting, $"is not a valid path: {ex.Message}", ex);
+        }
     }
 
     private static bool Bool(JsonElement value, string setting) => value.ValueKind switch

@@ -47,7 +47,7 @@ internal static class BatchPacker
             }
             else
             {
-                return $"Given model input {j} shape {Tensor.FormatShape(given.Shape)} not match the shape {Tensor.FormatShape(slot.ItemShape)} defined in model";
+                return $"Given model input {j} shape {ErrorQuote.Shape(given.Shape)} not match the shape {Tensor.FormatShape(slot.ItemShape)} defined in model";
             }
         }
         return null;

@@ -4,8 +4,11 @@ namespace SharpServing.Engine.Execution;
 internal static class ExecutionErrors
 {
     /// <summary><c>servable(&lt;name&gt;) method(&lt;method&gt;)</c>, plus <c>  version(&lt;v&gt;)</c> when a version was asked for.</summary>
+    /// <remarks>Names are the client's: they are quoted short (<see cref="ErrorQuote"/>), like every echo of the request.</remarks>
     public static string Spec(string servable, string method, ulong version)
-        => version == 0 ? $"servable({servable}) method({method})" : $"servable({servable}) method({method})  version({version})";
+        => version == 0
+            ? $"servable({ErrorQuote.Text(servable)}) method({ErrorQuote.Text(method)})"
+            : $"servable({ErrorQuote.Text(servable)}) method({ErrorQuote.Text(method)})  version({version})";
 
     public static ServingError ServableNotAvailable(string spec, ErrorCode code = ErrorCode.InvalidInputs)
         => new(code, $"Request {spec} , servable is not available");
@@ -13,13 +16,13 @@ internal static class ExecutionErrors
     public static ServingError MethodNotAvailable(string spec) => new(ErrorCode.InvalidInputs, $"Request {spec} , method is not available");
 
     public static ServingError ZeroInstances(string servable, string method)
-        => new(ErrorCode.InvalidInputs, $"Instances count of request cannot be 0, servable: {servable}, method: {method}");
+        => new(ErrorCode.InvalidInputs, $"Instances count of request cannot be 0, servable: {ErrorQuote.Text(servable)}, method: {ErrorQuote.Text(method)}");
 
     public static ServingError InputMissing(string input, string servable, string method)
-        => new(ErrorCode.InvalidInputs, $"Cannot find input {input} in instance input , servable {servable}, method {method}");
+        => new(ErrorCode.InvalidInputs, $"Cannot find input {input} in instance input , servable {ErrorQuote.Text(servable)}, method {ErrorQuote.Text(method)}");
 
     public static ServingError InputInvalid(string input, string detail)
-        => new(ErrorCode.InvalidInputs, $"Instances input {input} check failed, detail: {detail}");
+        => new(ErrorCode.InvalidInputs, $"Instances input {ErrorQuote.Text(input)} check failed, detail: {detail}");
 
     public static ServingError QueueFull(int limit) => new(ErrorCode.Failed, $"Serving Error: enqueued requests count exceeds the limit {limit}");
 

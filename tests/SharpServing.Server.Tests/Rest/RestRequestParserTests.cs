@@ -1,5 +1,5 @@
-using System.Numerics;
 using System.Text;
+using SharpServing.Engine;
 using static SharpServing.Server.Tests.Rest.RestParsing;
 
 namespace SharpServing.Server.Tests.Rest;
@@ -41,6 +41,30 @@ public sealed class RestRequestParserTests
 
         Assert.Null(result.Error);
         Assert.False(string.IsNullOrEmpty(result.IllegalJsonDetail));
+    }
+
+    [Theory]
+    [InlineData("{\"instances\":{\"x\":{\"b\\ud800\":\"AAAA\"}}}")]
+    [InlineData("{\"instances\":{\"x\":[{\"t\\udc00\":\"str\",\"b64\":\"AAAA\"}]}}")]
+    [InlineData("{\"in\\ud800stances\":{\"x\":1}}")]
+    public void LoneSurrogateEscapeInAPropertyName_IsIllegalJson(string json)
+    {
+        var result = Parse(json);
+
+        Assert.Null(result.Error);
+        Assert.Matches("^Cannot read (incomplete|invalid) UTF-16 JSON text as string", result.IllegalJsonDetail);
+    }
+
+    [Fact]
+    public void InvalidLiteral_IsQuotedShort_NotTheWholeBody()
+    {
+        var literal = "fal" + new string('x', 100_000);
+
+        var detail = Assert.IsType<string>(Parse("{\"instances\":{\"x\":" + literal + "}}").IllegalJsonDetail);
+
+        Assert.Equal($"'{literal[..ErrorQuote.MaxLength]}...' is an invalid JSON literal. Expected the literal 'false'.",
+            detail[..(detail.IndexOf(" LineNumber", StringComparison.Ordinal))]);
+        Assert.True(detail.Length < 320, detail);
     }
 
     [Fact]
@@ -121,14 +145,49 @@ public sealed class RestRequestParserTests
         Assert.Equal(expected, tensor.ToScalar<int>());
     }
 
-    [Fact]
-    public void HugeInteger_WrapsToLow32Bits()
+    [Theory]
+    [InlineData("18446744073709551616")]
+    [InlineData("-9223372036854775809")]
+    [InlineData("123456789012345678901234567890")]
+    public void IntegerBeyond64Bits_IsAnError_NotAWrap(string digits)
     {
-        var digits = "123456789012345678901234567890123";
-        var expected = (int)(uint)(BigInteger.Parse(digits) % (BigInteger.One << 32));
+        Assert.Equal($"json value, integer {digits} is out of range: integers must fit in 64 bits to be read as int32", ValueError(digits));
+        Assert.Equal($"json value, integer {digits} is out of range: integers must fit in 64 bits to be read as int32", ValueError($"[[1,2],[3,{digits}]]"));
+    }
 
-        Assert.Equal(expected, Value(digits).ToScalar<int>());
-        Assert.Equal(unchecked(-expected), Value("-" + digits).ToScalar<int>());
+    [Fact]
+    public void IntegerBeyond64Bits_IsQuotedShort()
+    {
+        var digits = new string('7', 100_000);
+
+        Assert.Equal($"json value, integer {new string('7', ErrorQuote.MaxLength)}... is out of range: integers must fit in 64 bits to be read as int32",
+            ValueError(digits));
+    }
+
+    [Theory]
+    [InlineData("1e999")]
+    [InlineData("-1e999")]
+    [InlineData("1e300")]
+    [InlineData("3.5e38")]
+    public void FloatBeyondFloat32_IsAnError_NotInfinity(string number)
+    {
+        Assert.Equal($"json value, float {number} is out of the range of float32", ValueError(number));
+        Assert.Equal($"json value, float {number} is out of the range of float32", ValueError($"[1.0,{number}]"));
+    }
+
+    [Fact]
+    public void FloatNearFloat32Limits_IsHeldOrRoundedToZero()
+    {
+        Assert.Equal(float.MaxValue, Value("3.4028234663852886e38").ToScalar<float>());
+        Assert.Equal(0f, Value("1e-60").ToScalar<float>());
+    }
+
+    [Fact]
+    public void OutOfRangeNumber_InArray_ReportedInWalkOrder()
+    {
+        // The checked path reports the first problem it meets: here the range error before the kind mismatch.
+        Assert.Equal("json value, float 1e999 is out of the range of float32", ValueError("[1e999, true]"));
+        Assert.Equal("json array, elements type is not equal", ValueError("[true, 1e999]"));
     }
 
     [Theory]
@@ -139,7 +198,6 @@ public sealed class RestRequestParserTests
     [InlineData("-2.5e-1", -0.25f)]
     [InlineData("3.2", 3.2f)]
     [InlineData("0.1", 0.1f)]
-    [InlineData("1e300", float.PositiveInfinity)]
     public void Float_IsFloat32Scalar(string json, float expected)
     {
         var tensor = Value(json);

@@ -1,4 +1,4 @@
-using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using SharpServing.Engine;
 
@@ -31,13 +31,13 @@ internal static class B64ObjectParser
         while (scan.Read() && scan.TokenType == JsonTokenType.PropertyName)
         {
             members++;
-            var key = scan.ValueTextEquals("b64"u8) ? Key.B64
-                : scan.ValueTextEquals("type"u8) ? Key.Type
-                : scan.ValueTextEquals("shape"u8) ? Key.Shape
+            var key = JsonText.NameEquals(ref scan, "b64"u8) ? Key.B64
+                : JsonText.NameEquals(ref scan, "type"u8) ? Key.Type
+                : JsonText.NameEquals(ref scan, "shape"u8) ? Key.Shape
                 : Key.Other;
             if (key == Key.Other && unknownKey is null)
             {
-                unknownKey = JsonText.GetString(ref scan);
+                unknownKey = ErrorQuote.Text(JsonText.GetString(ref scan));
             }
             scan.Read();
             switch (key)
@@ -84,7 +84,7 @@ internal static class B64ObjectParser
         var text = JsonText.GetUtf8(ref b64);
         if (text.Length % 4 != 0)
         {
-            throw new RestParseException($"'{Encoding.UTF8.GetString(text)}' is illegal b64 encode string");
+            throw new RestParseException($"'{ErrorQuote.Utf8(text)}' is illegal b64 encode string");
         }
         if (!StrictBase64.TryDecode(text, out var payload))
         {
@@ -108,7 +108,7 @@ internal static class B64ObjectParser
         var result = DataType.Bytes;
         while (scan.Read() && scan.TokenType == JsonTokenType.PropertyName)
         {
-            var isType = scan.ValueTextEquals("type"u8);
+            var isType = JsonText.NameEquals(ref scan, "type"u8);
             scan.Read();
             if (isType)
             {
@@ -129,7 +129,7 @@ internal static class B64ObjectParser
         var dataType = RestTypeNames.Parse(name);
         if (dataType == DataType.Unknown)
         {
-            throw new RestParseException($"json object, specified type:'{Encoding.UTF8.GetString(name)}' is illegal");
+            throw new RestParseException($"json object, specified type:'{ErrorQuote.Utf8(name)}' is illegal");
         }
         return dataType;
     }
@@ -152,7 +152,7 @@ internal static class B64ObjectParser
         var zero = dims.IndexOf(0);
         if (zero >= 0 && dims.Skip(zero).Any(d => d != 0))
         {
-            throw new RestParseException($"json object, key is 'shape', invalid shape value [{string.Join(',', dims)}]");
+            throw new RestParseException($"json object, key is 'shape', invalid shape value {ErrorQuote.Shape(CollectionsMarshal.AsSpan(dims), ",")}");
         }
         return [.. dims];
     }

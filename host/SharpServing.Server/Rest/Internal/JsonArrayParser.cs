@@ -97,13 +97,22 @@ internal static class JsonArrayParser
                     {
                         return false;
                     }
+                    // A number the tensor's type cannot hold goes to the checked path, which reports it in walk order.
                     if (isFloat)
                     {
-                        BinaryPrimitives.WriteSingleLittleEndian(buffer.GetSpan(4), (float)JsonText.ParseDouble(number));
+                        if (!JsonText.TryParseFloat32(number, out var single))
+                        {
+                            return false;
+                        }
+                        BinaryPrimitives.WriteSingleLittleEndian(buffer.GetSpan(4), single);
                     }
                     else
                     {
-                        BinaryPrimitives.WriteInt32LittleEndian(buffer.GetSpan(4), JsonText.WrapToInt32(number));
+                        if (!JsonText.TryWrapToInt32(number, out var integer))
+                        {
+                            return false;
+                        }
+                        BinaryPrimitives.WriteInt32LittleEndian(buffer.GetSpan(4), integer);
                     }
                     buffer.Advance(4);
                     break;
@@ -236,11 +245,13 @@ internal static class JsonArrayParser
         switch (kind)
         {
             case Kind.Int:
-                BinaryPrimitives.WriteInt32LittleEndian(buffer.GetSpan(4), JsonText.WrapToInt32(raw));
+                BinaryPrimitives.WriteInt32LittleEndian(buffer.GetSpan(4),
+                    JsonText.TryWrapToInt32(raw, out var integer) ? integer : throw new RestParseException(JsonText.IntegerOutOfRange(raw)));
                 buffer.Advance(4);
                 break;
             case Kind.Float:
-                BinaryPrimitives.WriteSingleLittleEndian(buffer.GetSpan(4), (float)JsonText.ParseDouble(raw));
+                BinaryPrimitives.WriteSingleLittleEndian(buffer.GetSpan(4),
+                    JsonText.TryParseFloat32(raw, out var single) ? single : throw new RestParseException(JsonText.FloatOutOfRange(raw)));
                 buffer.Advance(4);
                 break;
             case Kind.Bool:

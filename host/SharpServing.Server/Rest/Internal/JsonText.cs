@@ -2,25 +2,77 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Unicode;
+using SharpServing.Engine;
 
 namespace SharpServing.Server.Rest.Internal;
 
 /// <summary>Reading strings and numbers from a <see cref="Utf8JsonReader"/> the way the RESTful API types them.</summary>
 internal static class JsonText
 {
+    /// <summary>The longest JSON reader message a reply carries.</summary>
+    private const int MaxMessageLength = 320;
+
     /// <summary>A number token is a float when it has a fraction or an exponent (specification 6.4).</summary>
     public static bool IsFloat(ReadOnlySpan<byte> number) => number.IndexOfAny((byte)'.', (byte)'e', (byte)'E') >= 0;
 
-    /// <summary>An integer token's low 32 bits (two's complement), whatever its size.</summary>
-    public static int WrapToInt32(ReadOnlySpan<byte> number)
+    /// <summary>
+    /// An integer token as MS_INT32: a value of [-2^63, 2^64 - 1] gives its low 32 bits (two's complement), as MindSpore
+    /// Serving's cast of the 64-bit integer its JSON library holds does (specification 6.4); false for a value beyond
+    /// 64 bits, which has no such integer and is refused (<see cref="IntegerOutOfRange"/>).
+    /// </summary>
+    public static bool TryWrapToInt32(ReadOnlySpan<byte> number, out int result)
     {
         var negative = number[0] == '-';
-        uint value = 0;
+        ulong value = 0;
         for (var i = negative ? 1 : 0; i < number.Length; i++)
         {
-            value = unchecked((value * 10) + (uint)(number[i] - '0'));
+            var digit = (uint)(number[i] - '0');
+            if (value > (ulong.MaxValue - digit) / 10)
+            {
+                result = 0;
+                return false;
+            }
+            value = (value * 10) + digit;
         }
-        return unchecked((int)(negative ? 0u - value : value));
+        if (negative && value > 1UL << 63)
+        {
+            result = 0;
+            return false;
+        }
+        result = unchecked((int)(uint)(negative ? 0UL - value : value));
+        return true;
+    }
+
+    /// <summary>A float token as MS_FLOAT32 (nearest double, then nearest float); false when the value is beyond float32's range.</summary>
+    public static bool TryParseFloat32(ReadOnlySpan<byte> number, out float result)
+    {
+        result = (float)ParseDouble(number);
+        return float.IsFinite(result);
+    }
+
+    /// <summary>The request error for an integer token beyond 64 bits (quoted short).</summary>
+    public static string IntegerOutOfRange(ReadOnlySpan<byte> number)
+        => $"json value, integer {ErrorQuote.Utf8(number)} is out of range: integers must fit in 64 bits to be read as int32";
+
+    /// <summary>The request error for a float token beyond float32's range (quoted short).</summary>
+    public static string FloatOutOfRange(ReadOnlySpan<byte> number)
+        => $"json value, float {ErrorQuote.Utf8(number)} is out of the range of float32";
+
+    /// <summary>
+    /// A JSON reader message with the request text it quotes (an invalid literal such as <c>'fal…' is an invalid JSON
+    /// literal</c> carries everything the reader consumed) cut to a short quote, so the error never echoes the body.
+    /// </summary>
+    public static string QuoteInputs(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var open = message.IndexOf('\'', StringComparison.Ordinal);
+        var close = open < 0 ? -1 : message.IndexOf("' is ", open + 1, StringComparison.Ordinal);
+        if (close - open - 1 > ErrorQuote.MaxLength)
+        {
+            message = string.Concat(message.AsSpan(0, open + 1), ErrorQuote.Text(message.AsSpan(open + 1, close - open - 1)), message.AsSpan(close));
+        }
+        // Any other long message keeps its start: the reader's words and position come first.
+        return message.Length <= MaxMessageLength ? message : string.Concat(message.AsSpan(0, MaxMessageLength), "...");
     }
 
     /// <summary>A float token as the nearest double (overflow gives ±infinity).</summary>
@@ -58,6 +110,22 @@ internal static class JsonText
         }
     }
 
+    /// <summary>
+    /// Whether the current property name is <paramref name="name"/>; an escape the reader cannot unescape (a lone
+    /// surrogate such as <c>\ud800</c>) is a JSON error, as it is for values.
+    /// </summary>
+    public static bool NameEquals(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        try
+        {
+            return reader.ValueTextEquals(name);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new JsonException(e.Message, e);
+        }
+    }
+
     /// <summary>The current string or property name as a .NET string; invalid UTF-8 is a JSON error.</summary>
     public static string GetString(ref Utf8JsonReader reader)
     {
@@ -70,4 +138,5 @@ internal static class JsonText
             throw new JsonException(e.Message, e);
         }
     }
+
 }

@@ -29,7 +29,7 @@ internal static class RestRequestParser
             {
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    var isInstances = reader.ValueTextEquals("instances"u8);
+                    var isInstances = JsonText.NameEquals(ref reader, "instances"u8);
                     reader.Read();
                     if (isInstances && ++count == 1)
                     {
@@ -67,7 +67,7 @@ internal static class RestRequestParser
         }
         catch (JsonException e)
         {
-            return RestParseResult.IllegalJson(e.Message);
+            return RestParseResult.IllegalJson(JsonText.QuoteInputs(e.Message));
         }
     }
 
@@ -136,9 +136,15 @@ internal static class RestRequestParser
         {
             case JsonTokenType.Number:
                 var number = reader.ValueSpan;
-                return JsonText.IsFloat(number)
-                    ? Tensor.Scalar((float)JsonText.ParseDouble(number))
-                    : Tensor.Scalar(JsonText.WrapToInt32(number));
+                if (JsonText.IsFloat(number))
+                {
+                    return JsonText.TryParseFloat32(number, out var single)
+                        ? Tensor.Scalar(single)
+                        : throw new RestParseException(JsonText.FloatOutOfRange(number));
+                }
+                return JsonText.TryWrapToInt32(number, out var integer)
+                    ? Tensor.Scalar(integer)
+                    : throw new RestParseException(JsonText.IntegerOutOfRange(number));
             case JsonTokenType.True:
                 return Tensor.Scalar(true);
             case JsonTokenType.False:

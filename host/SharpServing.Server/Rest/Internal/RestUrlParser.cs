@@ -1,3 +1,5 @@
+using SharpServing.Engine;
+
 namespace SharpServing.Server.Rest.Internal;
 
 /// <summary>
@@ -96,7 +98,7 @@ internal static class RestUrlParser
         var digits = token.StartsWith('-') ? token[1..] : token;
         if (digits.IsEmpty || digits.ContainsAnyExceptInRange('0', '9'))
         {
-            error = $"please check url, the keyword:[version] value invalid, request version number {token}";
+            error = $"please check url, the keyword:[version] value invalid, request version number {ErrorQuote.Text(token)}";
             return false;
         }
         var negative = token.Length != digits.Length;
@@ -106,7 +108,7 @@ internal static class RestUrlParser
                 System.Globalization.CultureInfo.InvariantCulture, out var value)
             || (negative && value != 0) || value >= uint.MaxValue)
         {
-            error = $"please check url, version number range failed, request version number {token}";
+            error = $"please check url, version number range failed, request version number {ErrorQuote.Text(token)}";
             return false;
         }
         version = value;

@@ -1,0 +1,138 @@
+using System.Text;
+using SharpServing.Engine.Configuration;
+using SharpServing.Imaging;
+using SharpServing.Server.Rest.Internal;
+
+namespace SharpServing.Fuzz;
+
+/// <summary>
+/// The fuzzing targets: each takes untrusted bytes and lets only the exceptions its parser documents pass quietly.
+/// Any other exception, or a documented error whose text is longer than <see cref="MaxErrorLength"/> (an echo of the
+/// input), escapes as a failure, which afl-fuzz records as a crash and the random-input tests report.
+/// </summary>
+public static class FuzzTargets
+{
+    /// <summary>The longest error text a parser may produce: its fixed words plus short quotes of the input.</summary>
+    public const int MaxErrorLength = 512;
+
+    /// <summary>The largest image the image target decodes (4 Mi pixels), so a fuzzed header cannot ask for gigabytes.</summary>
+    public const long MaxImagePixels = 1L << 22;
+
+    private static readonly string s_configBase = Path.Combine(Path.GetTempPath(), "sharpserving-fuzz-config");
+
+    /// <summary>The target names, in the order the documentation lists them.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["rest", "url", "b64", "npy", "image", "config"];
+
+    /// <summary>Runs one input through the named target.</summary>
+    /// <exception cref="ArgumentException">The target name is unknown.</exception>
+    public static void Run(string target, ReadOnlySpan<byte> data)
+    {
+        switch (target)
+        {
+            case "rest":
+                RestBody(data);
+                break;
+            case "url":
+                Url(data);
+                break;
+            case "b64":
+                B64Object(data);
+                break;
+            case "npy":
+                NpyFile(data);
+                break;
+            case "image":
+                Image(data);
+                break;
+            case "config":
+                Configuration(data);
+                break;
+            default:
+                throw new ArgumentException($"Unknown fuzzing target '{target}'; the targets are {string.Join(", ", Names)}.", nameof(target));
+        }
+    }
+
+    /// <summary>A request body: the parser never throws; it returns instances or an error text.</summary>
+    public static void RestBody(ReadOnlySpan<byte> data)
+    {
+        var result = RestRequestParser.Parse(data.ToArray());
+        CheckLength(result.Error ?? result.IllegalJsonDetail ?? "", "request body");
+        foreach (var instance in result.Instances ?? [])
+        {
+            foreach (var input in instance.Values)
+            {
+                CheckLength(input.InvalidDetail ?? "", "request body");
+            }
+        }
+    }
+
+    /// <summary>A request target (path and query): the parser never throws; it returns a route or an error text.</summary>
+    public static void Url(ReadOnlySpan<byte> data)
+    {
+        var route = RestUrlParser.Parse(Encoding.UTF8.GetString(data), out var error);
+        if (route is null)
+        {
+            CheckLength(error ?? throw new InvalidOperationException("The URL parser returned neither a route nor an error."), "URL");
+        }
+    }
+
+    /// <summary>
+    /// A base64 object, as the value of an input of a request body (<c>{"instances":{"x": &lt;object&gt;}}</c>): the parse
+    /// reaches <c>B64ObjectParser</c> through the request parser, as a client's object does, and ends in an error result
+    /// (<c>RestParseException</c> or <c>JsonException</c> inside) or a tensor; never throws.
+    /// </summary>
+    /// <remarks>
+    /// Entering through <c>RestRequestParser.Parse</c> rather than <c>B64ObjectParser.Parse(ref Utf8JsonReader)</c> keeps
+    /// afl-fuzz's coverage feedback: SharpFuzz reported no instrumentation for a harness that starts at the latter.
+    /// </remarks>
+    public static void B64Object(ReadOnlySpan<byte> data)
+    {
+        byte[] body = [.. "{\"instances\":{\"x\":"u8, .. data, .. "}}"u8];
+        RestBody(body);
+    }
+
+    /// <summary>A .npy file: <see cref="InvalidDataException"/> or <see cref="NotSupportedException"/>, as documented.</summary>
+    public static void NpyFile(ReadOnlySpan<byte> data)
+    {
+        using var stream = new MemoryStream(data.ToArray(), writable: false);
+        try
+        {
+            Npy.Read(stream);
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+        {
+        }
+    }
+
+    /// <summary>A JPEG or PNG image: <see cref="InvalidDataException"/>, as documented.</summary>
+    public static void Image(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            ImageDecoder.Decode(data, ChannelOrder.Rgb, MaxImagePixels);
+        }
+        catch (InvalidDataException)
+        {
+        }
+    }
+
+    /// <summary>A JSON start configuration: <see cref="ServingConfigurationException"/>, naming the setting.</summary>
+    public static void Configuration(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            ServingConfigurationReader.Read(Encoding.UTF8.GetString(data), s_configBase);
+        }
+        catch (ServingConfigurationException)
+        {
+        }
+    }
+
+    private static void CheckLength(string error, string what)
+    {
+        if (error.Length > MaxErrorLength)
+        {
+            throw new InvalidOperationException($"The {what} error text is {error.Length} characters long; it echoes the input: {error[..MaxErrorLength]}");
+        }
+    }
+}
