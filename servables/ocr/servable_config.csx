@@ -237,7 +237,9 @@ static class Ocr
         int imageHeight = (int)image.Shape[0], imageWidth = (int)image.Shape[1];
         var pixels = image.AsSpan<byte>();
         var used = Math.Clamp((int)Math.Ceiling(Height * AspectRatio(box)), 1, width);
-        var result = new float[3 * Height * width];
+        var tensor = RequestMemory.Allocate(DataType.Float32, 3, Height, width);
+        var result = tensor.AsWritableSpan<float>();
+        result.Clear();
         Span<float> wx = stackalloc float[4];
         Span<float> wy = stackalloc float[4];
         Span<int> columns = stackalloc int[4];
@@ -277,7 +279,7 @@ static class Ocr
                 result[(2 * plane) + index] = (Math.Clamp(r, 0f, 255f) / 127.5f) - 1f;
             }
         }
-        return Tensor.Create(result, 3, Height, width);
+        return tensor;
     }
 
     private static float Lerp(float a, float b, float t) => a + ((b - a) * t);
@@ -303,7 +305,8 @@ static class Ocr
         // det's input is the image scaled to DetSize and padded at the bottom and right.
         var (scaledHeight, scaledWidth) = DetSize(imageHeight, imageWidth);
         float scaleX = (float)imageWidth / scaledWidth, scaleY = (float)imageHeight / scaledHeight;
-        var seen = new bool[map.Length];
+        var seen = RequestMemory.Allocate(DataType.Bool, map.Length).AsWritableSpan<bool>();
+        seen.Clear();
         var pending = new Stack<int>();
         var region = new List<int>();
         var boxes = new List<Point[]>();

@@ -89,6 +89,7 @@ internal sealed class FunctionStageRunner : StageRunner
         try
         {
             using var scope = StageContext.Enter(token);
+            using var memory = RequestMemory.Enter(state);
             state.SetOutputs(instance, Definition.Index, _invoker.Invoke(state.Gather(instance, Definition.Inputs)));
             return null;
         }

@@ -33,11 +33,16 @@ internal sealed class MethodRunner(MethodDefinition definition, StageRunner[] st
             }
             ExecutionTelemetry.StageDone(stage, started);
         }
-        return Results(state);
+        var results = Results(state);
+        // Every stage has returned and the outputs hold no request memory: it goes back to the pool. (A request that
+        // failed or was cancelled leaves it to the garbage collector: an abandoned stage may still use it.)
+        state.MemoryIfUsed?.Release();
+        return results;
     }
 
     private InstanceResult[] Results(RequestState state)
     {
+        var memory = state.MemoryIfUsed;
         var results = new InstanceResult[state.Count];
         var outputs = Definition.Outputs;
         var sources = Definition.OutputSources;
@@ -51,7 +56,8 @@ internal sealed class MethodRunner(MethodDefinition definition, StageRunner[] st
             var values = new KeyValuePair<string, Tensor>[outputs.Count];
             for (var o = 0; o < values.Length; o++)
             {
-                values[o] = new(outputs[o], state.Value(i, sources[o]));
+                var value = state.Value(i, sources[o]);
+                values[o] = new(outputs[o], memory is not null && memory.Owns(value) ? value.Clone() : value);
             }
             results[i] = InstanceResult.Success(values);
         }

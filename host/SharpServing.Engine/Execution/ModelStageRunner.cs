@@ -53,6 +53,8 @@ internal sealed class ModelStageRunner(ModelStage stage, string method, ModelBat
         Tensor[][]? outputs;
         try
         {
+            // A run on the request's own thread serves this request alone: its large outputs are the request's memory.
+            using var memory = RequestMemory.Enter(state);
             outputs = Batcher.TryRunInline(inputs, shapes, token);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)

@@ -8,7 +8,7 @@ namespace SharpServing.Engine.Execution;
 /// Each instance slot is written by one stage at a time, and stages run one after another; the instances of a batch
 /// function stage may be written by several calls at once, each its own slots.
 /// </remarks>
-internal sealed class RequestState
+internal sealed class RequestState : IRequestMemorySource
 {
     private static readonly int[] s_first = [0];
 
@@ -23,6 +23,7 @@ internal sealed class RequestState
     private string? _spec;
     private int[]? _alive;
     private int _failed;
+    private RequestMemory? _memory;
 
     public RequestState(string servable, string method, ulong version, Tensor[][] inputs, int stageCount, CancellationToken cancellationToken)
     {
@@ -46,6 +47,12 @@ internal sealed class RequestState
     public CancellationToken CancellationToken { get; }
 
     public int Count => _count;
+
+    /// <summary>The request's pooled memory for large tensors, made when a stage first asks for it.</summary>
+    public RequestMemory Memory => Volatile.Read(ref _memory) ?? Interlocked.CompareExchange(ref _memory, new RequestMemory(), null) ?? _memory;
+
+    /// <summary>The request's memory if any stage used it, else null.</summary>
+    public RequestMemory? MemoryIfUsed => Volatile.Read(ref _memory);
 
     public ServingError? Error(int instance) => Volatile.Read(ref _errors)?[instance];
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -57,7 +58,7 @@ internal static class TensorValues
         }
     }
 
-    /// <summary>Copies an output value into a new managed tensor (numeric: one byte[]; string: one byte[] holding all items).</summary>
+    /// <summary>Copies an output value into a new managed tensor (numeric: one buffer; string: one byte[] holding all items).</summary>
     public static Tensor ReadOutput(string name, OrtValue value)
     {
         if (!value.IsTensor)
@@ -81,12 +82,13 @@ internal static class TensorValues
         {
             throw new OrtException(OrtErrorCode.Fail, $"Output '{name}' has {byteCount} bytes, more than one managed array holds.");
         }
-        var bytes = GC.AllocateUninitializedArray<byte>((int)byteCount);
+        // Request memory when the run serves one request (RequestMemory): a large output goes back to the pool with it.
+        var tensor = RequestMemory.Allocate(dataType, shape);
         if (byteCount > 0)
         {
-            value.GetTensorDataAsSpan<byte>().CopyTo(bytes);
+            value.GetTensorDataAsSpan<byte>().CopyTo(MemoryMarshal.AsMemory(tensor.Data).Span);
         }
-        return Tensor.FromMemory(dataType, shape, bytes, isReadOnly: false);
+        return tensor;
     }
 
     /// <summary>

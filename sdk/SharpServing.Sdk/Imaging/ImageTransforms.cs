@@ -222,7 +222,10 @@ public static class ImageTransforms
         return result;
     }
 
-    /// <summary>A new writable tensor whose every element the caller overwrites (so its memory need not be cleared first).</summary>
+    /// <summary>
+    /// A new writable tensor whose every element the caller overwrites (so its memory need not be cleared first); request
+    /// memory when a stage of a request makes it (<see cref="RequestMemory"/>).
+    /// </summary>
     private static Tensor Uninitialized(DataType type, long[] dims)
     {
         long count = 1;
@@ -230,7 +233,7 @@ public static class ImageTransforms
         {
             count = checked(count * d);
         }
-        return Tensor.FromMemory(type, dims, GC.AllocateUninitializedArray<byte>(checked((int)(count * type.ItemSize()))), isReadOnly: false);
+        return Tensor.FromMemory(type, dims, RequestMemory.AllocateBytes(checked((int)(count * type.ItemSize()))), isReadOnly: false);
     }
 
     /// <summary>The bytes of a tensor this class just created (writable by construction).</summary>

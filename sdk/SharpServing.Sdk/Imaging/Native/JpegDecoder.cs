@@ -35,9 +35,9 @@ internal static unsafe class JpegDecoder
                 throw ImageDecoder.Failure("JPEG", ErrorText(handle));
             }
             ImageDecoder.CheckSize("JPEG", width, height, maxPixels);
-            var pixels = new byte[(long)width * height * 3];
+            var pixels = RequestMemory.AllocateBytes(checked(width * height * 3));
             var format = order == ChannelOrder.Bgr ? TurboJpeg.PixelFormatBgr : TurboJpeg.PixelFormatRgb;
-            fixed (byte* destination = pixels)
+            fixed (byte* destination = pixels.Span)
             {
                 // Warnings (corrupt but decodable data, as libjpeg recovers it) are accepted, as OpenCV and PIL do.
                 if (TurboJpeg.tjDecompress2(handle, source, (nuint)data.Length, destination, width, width * 3, height, format, TurboJpeg.FlagLimitScans) != 0

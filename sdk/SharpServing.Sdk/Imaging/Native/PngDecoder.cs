@@ -23,8 +23,8 @@ internal static unsafe class PngDecoder
                 var alpha = (image.Format & LibPng.FormatFlagAlpha) != 0;
                 var channels = alpha ? 4 : 3;
                 image.Format = LibPng.FormatFlagColor | (alpha ? LibPng.FormatFlagAlpha : 0) | (order == ChannelOrder.Bgr ? LibPng.FormatFlagBgr : 0);
-                var pixels = new byte[(long)width * height * channels];
-                fixed (byte* destination = pixels)
+                var pixels = RequestMemory.AllocateBytes(checked(width * height * channels));
+                fixed (byte* destination = pixels.Span)
                 {
                     if (LibPng.png_image_finish_read(&image, null, destination, width * channels, null) == 0)
                     {
@@ -34,9 +34,9 @@ internal static unsafe class PngDecoder
                 var length = (int)((long)width * height * 3);
                 if (alpha)
                 {
-                    DropAlpha(pixels, width * height);
+                    DropAlpha(pixels.Span, width * height);
                 }
-                return Tensor.FromMemory(DataType.UInt8, [height, width, 3], pixels.AsMemory(0, length), isReadOnly: false);
+                return Tensor.FromMemory(DataType.UInt8, [height, width, 3], pixels[..length], isReadOnly: false);
             }
             finally
             {
@@ -46,7 +46,7 @@ internal static unsafe class PngDecoder
         }
     }
 
-    private static void DropAlpha(byte[] pixels, int count)
+    private static void DropAlpha(Span<byte> pixels, int count)
     {
         // In place: the write position never passes the read position.
         for (int i = 0, from = 0, to = 0; i < count; i++, from += 4, to += 3)
