@@ -15,6 +15,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine;
 using SharpServing.Server.Grpc.Internal;
 using SharpServing.Server.Hosting;
+using SharpServing.Server.Hosting.Internal;
 
 namespace SharpServing.Server.Grpc;
 
@@ -28,8 +29,8 @@ public sealed class GrpcServerHost : IAsyncDisposable
     /// <summary>Default of <c>max_msg_mb_size</c>, in MiB.</summary>
     public const int DefaultMaxMsgMbSize = 100;
 
-    /// <summary>Concurrent streams per HTTP/2 connection (Kestrel's default is 100).</summary>
-    public const int MaxStreamsPerConnection = 1000;
+    /// <summary>Concurrent streams per HTTP/2 connection: Kestrel's default, unless <c>http2_max_streams</c> says otherwise.</summary>
+    public const int MaxStreamsPerConnection = 100;
 
     private static readonly TimeSpan s_shutdownTimeout = TimeSpan.FromSeconds(5);
     private readonly WebApplication _app;
@@ -67,9 +68,15 @@ public sealed class GrpcServerHost : IAsyncDisposable
 
     /// <summary>As the other overload, for an address built in code (<see cref="ListenAddress.Tcp"/> may ask for port 0).</summary>
     /// <exception cref="ServerStartException">With the exact text of the failure.</exception>
-    public static async Task<GrpcServerHost> StartAsync(
+    public static Task<GrpcServerHost> StartAsync(
         ListenAddress address, int maxMsgMbSize, SslConfig? ssl, IPredictor predictor, HealthServiceImpl? health = null,
         ILoggerFactory? loggerFactory = null, TextWriter? output = null, CancellationToken cancellationToken = default)
+        => StartAsync(address, maxMsgMbSize, ssl, predictor, health, loggerFactory, output, FrontEndLimits.Default(), cancellationToken);
+
+    /// <summary>As above, with the server's limits (its request byte budget shared with the RESTful front end).</summary>
+    internal static async Task<GrpcServerHost> StartAsync(
+        ListenAddress address, int maxMsgMbSize, SslConfig? ssl, IPredictor predictor, HealthServiceImpl? health,
+        ILoggerFactory? loggerFactory, TextWriter? output, FrontEndLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(predictor);
@@ -85,7 +92,7 @@ public sealed class GrpcServerHost : IAsyncDisposable
             health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
         }
         loggerFactory ??= NullLoggerFactory.Instance;
-        var app = Build(endPoint!, https, maxMsgMbSize * 1024 * 1024, predictor, health, loggerFactory);
+        var app = Build(endPoint!, https, maxMsgMbSize * 1024 * 1024, predictor, health, loggerFactory, limits);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -165,7 +172,7 @@ public sealed class GrpcServerHost : IAsyncDisposable
 
     private static WebApplication Build(
         EndPoint endPoint, HttpsConnectionAdapterOptions? https, int maxMessageSize, IPredictor predictor, HealthServiceImpl health,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory, FrontEndLimits limits)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddLogging();
@@ -178,12 +185,14 @@ public sealed class GrpcServerHost : IAsyncDisposable
         builder.Services.AddGrpc(options =>
         {
             ConfigureGrpc(options, maxMessageSize);
+            options.CompressionProviders = BudgetedCompressionProvider.Defaults(maxMessageSize);
             options.Interceptors.Add<GrpcCallLogInterceptor>();
         });
         builder.Services.AddGrpcReflection();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             ConfigureKestrel(kestrel);
+            limits.Apply(kestrel);
             kestrel.Listen(endPoint, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
@@ -195,6 +204,7 @@ public sealed class GrpcServerHost : IAsyncDisposable
         });
         var app = builder.Build();
         StreamingCallsEndOnStop.Use(app);
+        GrpcBodyAdmission.Use(app, limits, maxMessageSize, loggerFactory.CreateLogger<GrpcServerHost>());
         app.MapGrpcService<PredictService>();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService();
