@@ -242,6 +242,23 @@ public sealed class ServingServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the gRPC server on a parsed address (port 0: any free port; for tests), without a startup line.</summary>
+    internal async Task StartGrpcServerAsync(ListenAddress address, int maxMsgMbSize, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            _grpc = _grpc is null
+                ? await GrpcServerHost.StartAsync(address, maxMsgMbSize, null, Predictor, Health, _loggerFactory, TextWriter.Null, _limits, cancellationToken)
+                : throw new ServerStartException("Serving Error: Serving gRPC server is already running");
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Starts the RESTful server on a parsed address (port 0: any free port; for tests), without a startup line.</summary>
     internal async Task StartRestfulServerAsync(ListenAddress address, CancellationToken cancellationToken)
     {
@@ -270,32 +287,59 @@ public sealed class ServingServer : IAsyncDisposable
     /// machine without a token.</exception>
     public async Task StartSideListenersAsync(CancellationToken cancellationToken = default)
     {
+        if (_configuration.MetricsAddress is { } metrics && _metrics is null)
+        {
+            await StartMetricsListenerAsync(Addresses.ParseRestful(metrics), cancellationToken);
+        }
+        if (_configuration.Admin.Address is { } admin && admin != AdminConfiguration.Public && _admin is null)
+        {
+            await StartAdminListenerAsync(Addresses.ParseGrpc(admin), cancellationToken);
+        }
+    }
+
+    /// <summary>Serves <c>GET /metrics</c> on <paramref name="address"/> (port 0: any free port); nothing with metrics off.</summary>
+    internal async Task StartMetricsListenerAsync(ListenAddress address, CancellationToken cancellationToken)
+    {
         await _gate.WaitAsync(cancellationToken);
         try
         {
             ObjectDisposedException.ThrowIf(_stopped, this);
-            if (_configuration.MetricsAddress is { } metricsAddress && _metrics is null && Telemetry.MeterProvider is { } meters)
+            if (_metrics is null && Telemetry.MeterProvider is { } meters)
             {
-                _metrics = await SideListener.StartAsync("metrics", Addresses.ParseRestful(metricsAddress), null, _limits.MaxConnections,
-                    _loggerFactory, app => app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, c => c.Request.Path == "/metrics", null, null, null),
+                _metrics = await SideListener.StartAsync("metrics", address, null, _limits.MaxConnections, _loggerFactory,
+                    app => app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, c => c.Request.Path == "/metrics", null, null, null),
                     cancellationToken);
                 _output.WriteLine($"Serving: metrics listening on {_metrics.Address}");
             }
-            var admin = _configuration.Admin;
-            if (admin.Address is { } adminAddress && _admin is null && adminAddress != AdminConfiguration.Public)
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Serves the control API on <paramref name="address"/> (port 0: any free port) with the configured access.</summary>
+    internal async Task StartAdminListenerAsync(ListenAddress address, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            if (_admin is not null)
             {
-                var address = Addresses.ParseGrpc(adminAddress);
-                var access = CreateAdminAccess(admin, address);
-                var https = admin.Ssl is { } ssl ? TlsSetup.CreateHttpsOptions(ToSslConfig(ssl)!) : null;
-                var logger = _loggerFactory.CreateLogger(typeof(AdminEndpoints));
-                _admin = await SideListener.StartAsync("admin", address, https, _limits.MaxConnections, _loggerFactory,
-                    app => AdminEndpoints.Map(app, Reload, access, logger), cancellationToken);
-                if (_admin.LocalEndPoint is System.Net.IPEndPoint bound)
-                {
-                    access.AllowHost(bound.Address.ToString());
-                }
-                _output.WriteLine($"Serving: control API listening on {_admin.Address}");
+                return;
             }
+            var admin = _configuration.Admin;
+            var access = CreateAdminAccess(admin, address);
+            var https = admin.Ssl is { } ssl ? TlsSetup.CreateHttpsOptions(ToSslConfig(ssl)!) : null;
+            var logger = _loggerFactory.CreateLogger(typeof(AdminEndpoints));
+            _admin = await SideListener.StartAsync("admin", address, https, _limits.MaxConnections, _loggerFactory,
+                app => AdminEndpoints.Map(app, Reload, access, logger), cancellationToken);
+            if (_admin.LocalEndPoint is System.Net.IPEndPoint bound)
+            {
+                access.AllowHost(bound.Address.ToString());
+            }
+            _output.WriteLine($"Serving: control API listening on {_admin.Address}");
         }
         finally
         {
@@ -305,20 +349,20 @@ public sealed class ServingServer : IAsyncDisposable
 
     /// <summary>The access rules of the control API at <paramref name="address"/>: a token from the file or the
     /// environment; without one, only a loopback address or a unix socket is allowed (with a warning).</summary>
-    private AdminAccess CreateAdminAccess(AdminConfiguration admin, ListenAddress? address)
+    private AdminAccess CreateAdminAccess(AdminConfiguration admin, ListenAddress address)
     {
         var token = admin.ReadToken();
         var logger = _loggerFactory.CreateLogger(typeof(AdminEndpoints));
         if (token is null)
         {
-            var local = address is not null && (address.IsUnixSocket || IsLoopback(address));
+            var local = address.IsUnixSocket || IsLoopback(address);
             if (!local)
             {
                 throw new ServerStartException(
-                    $"Serving Error: the control API at '{admin.Address}' would be reachable from other machines without a token: "
+                    $"Serving Error: the control API at '{address.Text}' would be reachable from other machines without a token: "
                     + $"give --admin-token-file or {AdminConfiguration.TokenEnvironmentVariable}, or a loopback address or unix socket");
             }
-            SharpServing.Server.Admin.Internal.AdminLog.NoToken(logger, admin.Address!);
+            SharpServing.Server.Admin.Internal.AdminLog.NoToken(logger, address.Text);
         }
         return new AdminAccess(token, admin.AllowedHosts);
     }
