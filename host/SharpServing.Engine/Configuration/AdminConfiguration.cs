@@ -52,7 +52,7 @@ public sealed class AdminConfiguration
         return string.IsNullOrEmpty(variable) ? null : variable;
     }
 
-    internal void Validate(string setting, bool restConfigured)
+    internal void Validate(string setting)
     {
         if (Address is null)
         {
@@ -61,10 +61,6 @@ public sealed class AdminConfiguration
         if (string.IsNullOrWhiteSpace(Address))
         {
             throw new ServingConfigurationException($"{setting}_address", "Parameter 'address' should not be empty str");
-        }
-        if (string.Equals(Address, Public, StringComparison.Ordinal) && !restConfigured)
-        {
-            throw new ServingConfigurationException($"{setting}_address", "'public' serves the control API on the RESTful listener, but none is configured");
         }
         foreach (var host in AllowedHosts)
         {

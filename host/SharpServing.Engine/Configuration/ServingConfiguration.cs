@@ -326,7 +326,7 @@ public sealed class ServingConfiguration
         }
         Grpc?.Validate("grpc");
         Rest?.Validate("rest");
-        Admin.Validate("admin", Rest is not null);
+        Admin.Validate("admin");
         if (MetricsAddress is not null && string.IsNullOrWhiteSpace(MetricsAddress))
         {
             throw new ServingConfigurationException("metrics_address", "Parameter 'address' should not be empty str");

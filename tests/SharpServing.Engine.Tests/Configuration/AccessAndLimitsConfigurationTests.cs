@@ -60,7 +60,6 @@ public sealed class AccessAndLimitsConfigurationTests
     [InlineData("""{ "servables_root": "s", "request_body_timeout_ms": 10 }""", "request_body_timeout_ms: Parameter 'request_body_timeout_ms' should be in range [1000,3600000], but actually 10")]
     [InlineData("""{ "servables_root": "s", "otlp_endpoint": "udp://x" }""", "otlp_endpoint: should be an http:// or https:// address, but actually 'udp://x'")]
     [InlineData("""{ "servables_root": "s", "log_level": "Loud" }""", "log_level: Parameter 'log_level' should be one of Trace, Debug, Information, Warning, Error, Critical, None, but actually 'Loud'")]
-    [InlineData("""{ "servables_root": "s", "admin_address": "public" }""", "admin_address: 'public' serves the control API on the RESTful listener, but none is configured")]
     [InlineData("""{ "servables_root": "s", "admin_allowed_hosts": "x" }""", "admin_allowed_hosts: should be an array of host names, but actually string")]
     public void Bad_values_fail_naming_the_setting(string json, string message)
     {

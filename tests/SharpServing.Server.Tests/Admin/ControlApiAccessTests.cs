@@ -138,7 +138,7 @@ public sealed class ControlApiAccessTests : IDisposable
         response.Dispose();
         Assert.Equal((HttpStatusCode)422, code);
         var error = body.GetProperty("error_msg").GetString()!;
-        Assert.Contains("add/servable_config.csx(", error, StringComparison.Ordinal);
+        Assert.Contains("file 'add/servable_config.csx'", error, StringComparison.Ordinal);
         (_, body, response) = await server.SendAsync(HttpMethod.Get, "/v1/servables");
         response.Dispose();
         var text = body.GetRawText();
