@@ -15,7 +15,7 @@ namespace SharpServing.EndToEnd.Tests;
 /// </summary>
 public sealed class InflightMemoryTests(ITestOutputHelper output)
 {
-    private const int BudgetMb = 256;
+    private const int BudgetMb = 512;
     private const int Requests = 32;
     private const int InflatedBytes = 99 << 20;
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(120);

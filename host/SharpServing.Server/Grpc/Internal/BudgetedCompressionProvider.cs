@@ -6,10 +6,11 @@ using SharpServing.Server.Hosting.Internal;
 namespace SharpServing.Server.Grpc.Internal;
 
 /// <summary>
-/// A compression provider whose decompression stream charges each inflated byte to the request's
-/// <see cref="RequestCharge"/> and stops at the message size limit: a small gzip message that inflates past the
-/// budget or the limit fails with RESOURCE_EXHAUSTED before the memory is taken (grpc-dotnet inflates into a buffer of
-/// its own before it parses).
+/// A compression provider whose decompression stream stops at the message size limit and holds a gzip message to the
+/// inflated size charged for it from its trailer (<see cref="GrpcBodyAdmission"/>), or, without one, charges each
+/// inflated byte to the request's <see cref="RequestCharge"/> as it comes: a small message that inflates past the budget
+/// or the limit fails with RESOURCE_EXHAUSTED before the memory is taken (grpc-dotnet inflates into a buffer of its own
+/// before it parses).
 /// </summary>
 internal sealed class BudgetedCompressionProvider(ICompressionProvider inner, int maxMessageSize) : ICompressionProvider
 {
@@ -56,9 +57,21 @@ internal sealed class BudgetedCompressionProvider(ICompressionProvider inner, in
             {
                 throw new RpcException(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."));
             }
-            if (charge is not null && read > 0 && !charge.TryAdd(read))
+            if (charge is null || read == 0)
             {
-                throw new RpcException(new Status(StatusCode.ResourceExhausted, charge.Budget.RefusalMessage(read)));
+                return read;
+            }
+            if (charge.InflateAllowance >= 0)
+            {
+                if (_total > charge.InflateAllowance)
+                {
+                    throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                        $"the message inflates past the {charge.InflateAllowance} bytes its gzip trailer declares"));
+                }
+            }
+            else if (!charge.TryAdd(GrpcBodyAdmission.InflatedCharge * (long)read))
+            {
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, charge.Budget.RefusalMessage(GrpcBodyAdmission.InflatedCharge * (long)read)));
             }
             return read;
         }

@@ -19,6 +19,10 @@ internal sealed class RequestCharge(RequestByteBudget budget) : IDisposable
 
     public RequestByteBudget Budget => budget;
 
+    /// <summary>The inflated size already charged for the request's compressed message (from its gzip trailer); -1 when
+    /// none was, and inflated bytes are charged as they come.</summary>
+    public long InflateAllowance { get; set; } = -1;
+
     /// <summary>Bytes this request holds.</summary>
     public long Taken => Volatile.Read(ref _taken);
 

@@ -17,6 +17,9 @@ internal static class RestBodyReader
 
     private const int ReadChunk = 64 * 1024;
 
+    /// <summary>What a body byte is charged: the body's buffer and what is parsed from it.</summary>
+    private const int BodyCharge = 2;
+
     /// <summary>The body, or null with the error text (empty body, over the limit, over the budget).</summary>
     public static async Task<(PooledByteBuffer? Body, string? Error)> ReadAsync(
         HttpContext context, long limit, RequestCharge charge, TimeSpan bodyTimeout, CancellationToken cancellationToken)
@@ -36,9 +39,10 @@ internal static class RestBodyReader
         {
             return (null, TooLarge(limit));
         }
-        if (declared is { } length && !charge.TryAdd(length))
+        // The body's buffer and what is parsed from it.
+        if (declared is { } length && !charge.TryAdd(BodyCharge * length))
         {
-            return (null, charge.Budget.RefusalMessage(length));
+            return (null, charge.Budget.RefusalMessage(BodyCharge * length));
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(bodyTimeout);
@@ -53,10 +57,10 @@ internal static class RestBodyReader
                 {
                     break;
                 }
-                if (declared is null && !charge.TryAdd(read))
+                if (declared is null && !charge.TryAdd(BodyCharge * read))
                 {
                     body.Dispose();
-                    return (null, charge.Budget.RefusalMessage(read));
+                    return (null, charge.Budget.RefusalMessage(BodyCharge * read));
                 }
                 body.Advance(read);
                 if (body.Count > limit)
