@@ -9,6 +9,7 @@ using SharpServing.OnnxRuntime;
 using SharpServing.Server.Admin;
 using SharpServing.Server.Grpc;
 using SharpServing.Server.Hosting;
+using SharpServing.Server.Hosting.Internal;
 using SharpServing.Server.Observability;
 using SharpServing.Server.Observability.Internal;
 using SharpServing.Server.Rest;
@@ -36,8 +37,14 @@ public sealed class ServingServer : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly TextWriter _output;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ServingConfiguration _configuration;
+    private readonly FrontEndLimits _limits;
     private GrpcServerHost? _grpc;
     private RestServer? _rest;
+    private SideListener? _admin;
+    private SideListener? _metrics;
+    private AdminAccess? _publicAdminAccess;
+    private AdminAccess? _grpcRepositoryAccess;
     private bool _stopped;
     private volatile bool _draining;
     private IReadOnlyList<string> _startServables = [];
@@ -50,12 +57,26 @@ public sealed class ServingServer : IAsyncDisposable
         Telemetry = ServerTelemetry.Create(configuration);
         Telemetry.ObserveVersionStates(servables.GetStatus);
         Predictor = new ObservedPredictor(dispatcher, configuration.AccessLog ? loggerFactory.CreateLogger(AccessLog.Category) : null);
-        // The repository extension over gRPC is denied until the control API's credentials can be checked on gRPC calls.
-        V2 = new V2Frontend(reload, Predictor, () => IsReady, authorizeRepository: null);
+        // The repository extension over gRPC: only with the control API's token (a call without one, or a server without
+        // one, is denied).
+        V2 = new V2Frontend(reload, Predictor, () => IsReady,
+            context => _grpcRepositoryAccess is { } access && access.Authorize(context.RequestHeaders.GetValue("authorization")));
         _loggerFactory = loggerFactory;
         _output = output;
+        _configuration = configuration;
+        RequestBudget = new RequestByteBudget(configuration.Limits.MaxInflightBytes);
+        _limits = FrontEndLimits.From(configuration.Limits, RequestBudget);
         Health.SetStatus(string.Empty, ServingStatus.Serving);
     }
+
+    /// <summary>The server-wide budget of request bytes in flight, shared by the front ends (<c>max_inflight_mb</c>).</summary>
+    public RequestByteBudget RequestBudget { get; }
+
+    /// <summary>The running admin listener (control API), or null.</summary>
+    public SideListener? Admin => _admin;
+
+    /// <summary>The running metrics listener, or null (then <c>/metrics</c> is on the RESTful listener).</summary>
+    public SideListener? Metrics => _metrics;
 
     /// <summary>The metrics and tracing pipelines (docs/observability.md).</summary>
     public ServerTelemetry Telemetry { get; }
@@ -134,6 +155,17 @@ public sealed class ServingServer : IAsyncDisposable
         manager.Changed += (_, e) => server.SyncHealth(e.Servable);
         try
         {
+            if (configuration.Admin.Address == AdminConfiguration.Public)
+            {
+                var token = configuration.Admin.ReadToken()
+                    ?? throw new ServerStartException(
+                        $"Serving Error: the control API on the RESTful listener ('--admin public') needs a token: give --admin-token-file or {AdminConfiguration.TokenEnvironmentVariable}");
+                server._publicAdminAccess = new AdminAccess(token, configuration.Admin.AllowedHosts);
+            }
+            if (configuration.Admin.Address is not null && configuration.Admin.ReadToken() is { } repositoryToken)
+            {
+                server._grpcRepositoryAccess = new AdminAccess(repositoryToken, configuration.Admin.AllowedHosts);
+            }
             var statuses = await reload.StartAsync(cancellationToken);
             server.PublishHealth(statuses);
             server._startServables = [.. statuses.Select(s => s.Servable).Distinct(StringComparer.Ordinal)];
@@ -145,6 +177,7 @@ public sealed class ServingServer : IAsyncDisposable
             {
                 await server.StartRestfulServerAsync(rest, cancellationToken);
             }
+            await server.StartSideListenersAsync(cancellationToken);
             return server;
         }
         catch
@@ -188,7 +221,7 @@ public sealed class ServingServer : IAsyncDisposable
                 throw new ServerStartException("Parameter 'max_msg_mb_size' should be in range [1,512]");
             }
             _grpc = await GrpcServerHost.StartAsync(Addresses.ParseGrpc(address), maxMsgMbSize, ssl, Predictor, Health, V2, _loggerFactory, _output,
-                cancellationToken);
+                _limits, cancellationToken);
         }
         finally
         {
@@ -215,7 +248,24 @@ public sealed class ServingServer : IAsyncDisposable
             }
             var options = new RestOptions { MaxMessageMbSize = maxMsgMbSize };
             _rest = await RestServerHost.StartAsync(Addresses.ParseRestful(address), options, ssl, Predictor, _loggerFactory, _output,
-                (app, logger) => MapFirst(app, logger, options.MaxMessageBytes), cancellationToken);
+                (app, logger) => MapFirst(app, logger, options.MaxMessageBytes), _limits, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Starts the gRPC server on a parsed address (port 0: any free port; for tests), without a startup line.</summary>
+    internal async Task StartGrpcServerAsync(ListenAddress address, int maxMsgMbSize, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            _grpc = _grpc is null
+                ? await GrpcServerHost.StartAsync(address, maxMsgMbSize, null, Predictor, Health, V2, _loggerFactory, TextWriter.Null, _limits, cancellationToken)
+                : throw new ServerStartException("Serving Error: Serving gRPC server is already running");
         }
         finally
         {
@@ -232,7 +282,7 @@ public sealed class ServingServer : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_stopped, this);
             _rest = _rest is null
                 ? await RestServerHost.StartAsync(address, new RestOptions(), null, Predictor, _loggerFactory, null,
-                    (app, logger) => MapFirst(app, logger, new RestOptions().MaxMessageBytes), cancellationToken)
+                    (app, logger) => MapFirst(app, logger, new RestOptions().MaxMessageBytes), _limits, cancellationToken)
                 : throw new ServerStartException("Serving Error: RESTful server is already running");
         }
         finally
@@ -240,6 +290,104 @@ public sealed class ServingServer : IAsyncDisposable
             _gate.Release();
         }
     }
+
+    /// <summary>
+    /// Starts the admin listener (control API) and the metrics listener that the configuration names
+    /// (<see cref="AdminConfiguration.Address"/>, <see cref="ServingConfiguration.MetricsAddress"/>); <c>sharpserving
+    /// serve</c> calls it after the front ends. A second call starts nothing more.
+    /// </summary>
+    /// <exception cref="ServingConfigurationException">The token file cannot be read.</exception>
+    /// <exception cref="ServerStartException">A listener cannot start, or the control API would be reachable beyond this
+    /// machine without a token.</exception>
+    public async Task StartSideListenersAsync(CancellationToken cancellationToken = default)
+    {
+        if (_configuration.MetricsAddress is { } metrics && _metrics is null)
+        {
+            await StartMetricsListenerAsync(Addresses.ParseRestful(metrics), cancellationToken);
+        }
+        if (_configuration.Admin.Address is { } admin && admin != AdminConfiguration.Public && _admin is null)
+        {
+            await StartAdminListenerAsync(Addresses.ParseGrpc(admin), cancellationToken);
+        }
+    }
+
+    /// <summary>Serves <c>GET /metrics</c> on <paramref name="address"/> (port 0: any free port); nothing with metrics off.</summary>
+    internal async Task StartMetricsListenerAsync(ListenAddress address, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            if (_metrics is null && Telemetry.MeterProvider is { } meters)
+            {
+                _metrics = await SideListener.StartAsync("metrics", address, null, _limits.MaxConnections, _loggerFactory,
+                    app => app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, c => c.Request.Path == "/metrics", null, null, null),
+                    cancellationToken);
+                _output.WriteLine($"Serving: metrics listening on {_metrics.Address}");
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Serves the control API on <paramref name="address"/> (port 0: any free port) with the configured access.</summary>
+    internal async Task StartAdminListenerAsync(ListenAddress address, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            if (_admin is not null)
+            {
+                return;
+            }
+            var admin = _configuration.Admin;
+            var access = CreateAdminAccess(admin, address);
+            var https = admin.Ssl is { } ssl ? TlsSetup.CreateHttpsOptions(ToSslConfig(ssl)!) : null;
+            var logger = _loggerFactory.CreateLogger(typeof(AdminEndpoints));
+            _admin = await SideListener.StartAsync("admin", address, https, _limits.MaxConnections, _loggerFactory,
+                app =>
+                {
+                    AdminEndpoints.Map(app, Reload, access, logger);
+                    V2.MapRepositoryRest(app, access, logger);
+                }, cancellationToken);
+            if (_admin.LocalEndPoint is System.Net.IPEndPoint bound)
+            {
+                access.AllowHost(bound.Address.ToString());
+            }
+            _output.WriteLine($"Serving: control API listening on {_admin.Address}");
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The access rules of the control API at <paramref name="address"/>: a token from the file or the
+    /// environment; without one, only a loopback address or a unix socket is allowed (with a warning).</summary>
+    private AdminAccess CreateAdminAccess(AdminConfiguration admin, ListenAddress address)
+    {
+        var token = admin.ReadToken();
+        var logger = _loggerFactory.CreateLogger(typeof(AdminEndpoints));
+        if (token is null)
+        {
+            var local = address.IsUnixSocket || IsLoopback(address);
+            if (!local)
+            {
+                throw new ServerStartException(
+                    $"Serving Error: the control API at '{address.Text}' would be reachable from other machines without a token: "
+                    + $"give --admin-token-file or {AdminConfiguration.TokenEnvironmentVariable}, or a loopback address or unix socket");
+            }
+            SharpServing.Server.Admin.Internal.AdminLog.NoToken(logger, address.Text);
+        }
+        return new AdminAccess(token, admin.AllowedHosts);
+    }
+
+    private static bool IsLoopback(ListenAddress address)
+        => string.Equals(address.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+            || (System.Net.IPAddress.TryParse(address.Host, out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     /// <summary>
     /// Stops watching (a load in progress is abandoned, never awaited), stops the front ends (running calls get up to
@@ -269,6 +417,14 @@ public sealed class ServingServer : IAsyncDisposable
             {
                 await _rest.StopAsync(drain.Token);
             }
+            if (_admin is not null)
+            {
+                await _admin.StopAsync(drain.Token);
+            }
+            if (_metrics is not null)
+            {
+                await _metrics.StopAsync(drain.Token);
+            }
             await Servables.DisposeAsync();
             V2.Dispose();
             Telemetry.Dispose();
@@ -282,18 +438,22 @@ public sealed class ServingServer : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
 
-    // Probes and metrics come before the admin endpoints: no control-API token guards them. The V2 paths come after them,
-    // before MindSpore Serving's; the V2 repository extension is part of the control API and goes where it goes.
+    // Probes and metrics (unless on a listener of their own) come before the admin endpoints: no control-API token guards
+    // them. The control API (with the V2 repository extension) is on the RESTful listener only with --admin public, and then
+    // behind the token. The V2 inference paths come before MindSpore Serving's.
     private void MapFirst(IApplicationBuilder app, ILogger logger, long maxMessageBytes)
     {
         HealthProbes.Map(app, () => IsReady);
-        if (Telemetry.MeterProvider is { } meters)
+        if (Telemetry.MeterProvider is { } meters && _configuration.MetricsAddress is null)
         {
             app.UseOpenTelemetryPrometheusScrapingEndpoint(meters, context => context.Request.Path == "/metrics", null, null, null);
         }
-        AdminEndpoints.Map(app, Reload, logger);
-        V2.MapRepositoryRest(app, logger);
-        V2.MapRest(app, maxMessageBytes, logger);
+        if (_publicAdminAccess is not null)
+        {
+            AdminEndpoints.Map(app, Reload, _publicAdminAccess, logger);
+            V2.MapRepositoryRest(app, _publicAdminAccess, logger);
+        }
+        V2.MapRest(app, maxMessageBytes, _limits, logger);
     }
 
     private void PublishHealth(IReadOnlyList<ServableVersionStatus> statuses)

@@ -243,6 +243,51 @@ public sealed class ServingConfiguration
     /// <summary>Whether each request writes one access log line (category <c>SharpServing.AccessLog</c>). Default false.</summary>
     public bool AccessLog { get; set; }
 
+    /// <summary>Where <c>GET /metrics</c> is served: null (default) on the RESTful listener; an <c>ip:port</c> moves it
+    /// to a listener of its own and off the RESTful one. Never behind the control API's token.</summary>
+    public string? MetricsAddress { get; set; }
+
+    private TimeSpan _drainDelay = TimeSpan.Zero;
+
+    /// <summary>On SIGTERM, how long <c>sharpserving serve</c> keeps serving with readiness false before it stops accepting.
+    /// Default 0, range 0 to 10 min.</summary>
+    public TimeSpan DrainDelay
+    {
+        get => _drainDelay;
+        set
+        {
+            if (value < TimeSpan.Zero || value > TimeSpan.FromMinutes(10))
+            {
+                throw new ArgumentOutOfRangeException(null, $"Parameter 'drain_delay_ms' should be in range [0,600000], but actually {value.TotalMilliseconds}");
+            }
+            _drainDelay = value;
+        }
+    }
+
+    /// <summary>The least severe log level <c>sharpserving serve</c> writes: Trace, Debug, Information (default), Warning,
+    /// Error, Critical or None.</summary>
+    public string LogLevel
+    {
+        get => _logLevel;
+        set
+        {
+            if (!s_logLevels.Contains(value ?? "", StringComparer.OrdinalIgnoreCase))
+            {
+                throw new ArgumentOutOfRangeException(null, $"Parameter 'log_level' should be one of {string.Join(", ", s_logLevels)}, but actually '{value}'");
+            }
+            _logLevel = value!;
+        }
+    }
+
+    private static readonly string[] s_logLevels = ["Trace", "Debug", "Information", "Warning", "Error", "Critical", "None"];
+    private string _logLevel = "Information";
+
+    /// <summary>The control API's listener and its access rules (docs/security.md). Default: no control API.</summary>
+    public AdminConfiguration Admin { get; } = new();
+
+    /// <summary>Limits of the front ends' connections and request bodies (docs/security.md).</summary>
+    public ConnectionLimits Limits { get; } = new();
+
     /// <summary>The version policy of <paramref name="servable"/>: its own entry in <see cref="VersionPolicies"/>, else
     /// <see cref="VersionPolicy"/>.</summary>
     public VersionPolicy PolicyFor(string servable)
@@ -316,6 +361,11 @@ public sealed class ServingConfiguration
         }
         Grpc?.Validate("grpc");
         Rest?.Validate("rest");
+        Admin.Validate("admin");
+        if (MetricsAddress is not null && string.IsNullOrWhiteSpace(MetricsAddress))
+        {
+            throw new ServingConfigurationException("metrics_address", "Parameter 'address' should not be empty str");
+        }
     }
 
     internal static bool SameKey(ServableStartConfig a, ServableStartConfig b)

@@ -144,6 +144,58 @@ internal static class ServingConfigurationReader
                     case "worker_time_limit_ms":
                         Set(name, () => configuration.Isolation.RequestTimeLimit = TimeSpan.FromMilliseconds(Long(value, name)));
                         break;
+                    case "metrics":
+                        configuration.Metrics = Bool(value, name);
+                        break;
+                    case "metrics_address":
+                        configuration.MetricsAddress = value.ValueKind == JsonValueKind.Null ? null : String(value, name);
+                        break;
+                    case "access_log":
+                        configuration.AccessLog = Bool(value, name);
+                        break;
+                    case "otlp_endpoint":
+                        configuration.OtlpEndpoint = value.ValueKind == JsonValueKind.Null ? null : OtlpEndpoint(String(value, name), name);
+                        break;
+                    case "drain_delay_ms":
+                        Set(name, () => configuration.DrainDelay = TimeSpan.FromMilliseconds(Long(value, name)));
+                        break;
+                    case "log_level":
+                        Set(name, () => configuration.LogLevel = String(value, name));
+                        break;
+                    case "admin_address":
+                        configuration.Admin.Address = value.ValueKind == JsonValueKind.Null ? null : String(value, name);
+                        break;
+                    case "admin_token_file":
+                        configuration.Admin.TokenFile = OptionalPath(value, name, baseDirectory);
+                        break;
+                    case "admin_allowed_hosts":
+                        if (value.ValueKind != JsonValueKind.Array)
+                        {
+                            throw new ServingConfigurationException(name, $"should be an array of host names, but actually {Kind(value)}");
+                        }
+                        foreach (var host in value.EnumerateArray())
+                        {
+                            configuration.Admin.AllowedHosts.Add(String(host, name));
+                        }
+                        break;
+                    case "admin_ssl":
+                        configuration.Admin.Ssl = value.ValueKind == JsonValueKind.Null ? null : Ssl(value, name, baseDirectory);
+                        break;
+                    case "max_inflight_mb":
+                        Set(name, () => configuration.Limits.MaxInflightMb = Int(value, name));
+                        break;
+                    case "max_connections":
+                        Set(name, () => configuration.Limits.MaxConnections = Int(value, name));
+                        break;
+                    case "http2_max_streams":
+                        Set(name, () => configuration.Limits.Http2MaxStreams = Int(value, name));
+                        break;
+                    case "min_request_body_bytes_per_second":
+                        Set(name, () => configuration.Limits.MinRequestBodyBytesPerSecond = Int(value, name));
+                        break;
+                    case "request_body_timeout_ms":
+                        Set(name, () => configuration.Limits.RequestBodyTimeout = TimeSpan.FromMilliseconds(Long(value, name)));
+                        break;
                     default:
                         throw Unknown(name);
                 }
@@ -373,6 +425,12 @@ internal static class ServingConfigurationReader
         }
         throw new ArgumentException($"Parameter 'device_ids' should be int or tuple/list of int, but actually {Kind(value)}");
     }
+
+    /// <summary>An OTLP collector address: absolute http:// or https://.</summary>
+    internal static Uri OtlpEndpoint(string text, string setting)
+        => Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new ServingConfigurationException(setting, $"should be an http:// or https:// address, but actually '{text}'");
 
     /// <summary>A time limit in milliseconds: 0 is no limit.</summary>
     private static TimeSpan TimeLimit(long milliseconds, string setting)

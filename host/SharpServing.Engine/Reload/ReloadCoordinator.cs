@@ -125,6 +125,11 @@ public sealed class ReloadCoordinator : IAsyncDisposable
         {
             return null;
         }
+        // A name that is neither known nor a folder touches no state (no gate is made for it).
+        if (!_manager.Contains(servable) && !_manager.GetStatus().Any(s => s.Servable == servable) && ServableScan.Read(root, servable) is null)
+        {
+            return null;
+        }
         // Only this servable's gate: a reload waits for nothing of another servable.
         var gate = GateOf(servable);
         await gate.WaitAsync(cancellationToken);
@@ -151,6 +156,10 @@ public sealed class ReloadCoordinator : IAsyncDisposable
     public Task<ServableVersion> LoadVersionAsync(string servable, long version, CancellationToken cancellationToken)
     {
         ThrowIfWatching(servable);
+        if (!Exists(servable))
+        {
+            throw new ServableLoadException(servable, version, $"servable '{servable}' is not known");
+        }
         return _manager.LoadVersionAsync(servable, version, cancellationToken);
     }
 
@@ -160,8 +169,33 @@ public sealed class ReloadCoordinator : IAsyncDisposable
     public Task<bool> UnloadVersionAsync(string servable, long version, CancellationToken cancellationToken)
     {
         ThrowIfWatching(servable);
+        if (!_manager.Contains(servable))
+        {
+            return Task.FromResult(false);
+        }
         return _manager.UnloadVersionAsync(servable, version, cancellationToken);
     }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> may name a servable: what a servable folder may be called (not empty, at most 255
+    /// characters, no leading dot, no path separator, no control character).
+    /// </summary>
+    public static bool IsServableName(string? name)
+        => !string.IsNullOrEmpty(name) && name.Length <= 255 && name[0] != '.' && name.IndexOfAny(['/', '\\']) < 0
+            && !name.Any(char.IsControl);
+
+    /// <summary>Whether <paramref name="servable"/> is known to the manager (served, loading or failed) or is a servable
+    /// folder under its root. Touches no state.</summary>
+    public bool Exists(string servable)
+        => IsServableName(servable)
+            && (_manager.Contains(servable) || _manager.GetStatus().Any(s => s.Servable == servable)
+                || (RootOf(servable) is { } root && ServableScan.Read(root, servable) is not null));
+
+    /// <summary>The folder that holds <paramref name="servable"/>'s folder (its servables root), or null.</summary>
+    public string? ServablesRootOf(string servable) => IsServableName(servable) ? RootOf(servable) : null;
+
+    /// <summary>How many servable names have a reload gate (for tests: made-up names add none).</summary>
+    internal int GateCount => _gates.Count;
 
     /// <summary>Every servable the manager knows (published, loading or failed), by name, with its versions and methods.</summary>
     public IReadOnlyList<ServableInfo> GetServables()

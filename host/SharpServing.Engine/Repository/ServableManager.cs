@@ -25,6 +25,18 @@ public sealed partial class ServableManager : IServableCatalog, IAsyncDisposable
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _servableLocks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ScriptCache> _caches = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, bool> _abandonedLoads = new();
+
+    /// <summary>Entries of the per-name state (version statuses, load locks) — for tests: made-up names add none.</summary>
+    internal int StateCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _status.Count + _servableLocks.Count;
+            }
+        }
+    }
     private readonly TimeProvider _time;
     private CatalogSnapshot _snapshot = CatalogSnapshot.Empty;
     private bool _disposed;

@@ -33,7 +33,7 @@ internal static class ServeCommand
           --dec-mode MODE           AES-GCM (default) or AES-CBC
           --no-compile-cache        always compile servable_config.csx scripts
           --no-watch                load the servables once; do not watch their folders (load and unload through
-                                    POST /v1/servables/<name>/versions/<n>:load|:unload instead)
+                                    the control API: POST /v1/servables/<name>/versions/<n>:load|:unload)
           --version-policy POLICY   versions to serve: latest (default), latest:N, all, specific:1,3
           --watch-debounce-ms N     quiet time before a change in the servable folders is applied, 0..60000 (default 1000)
           --no-warmup               let versions take traffic without a warm-up run of their models
@@ -49,8 +49,19 @@ internal static class ServeCommand
                                     (repeatable), 'in-process' (default); see docs/isolation.md
           --worker-memory-limit-mb N  kill and restart a worker whose resident memory exceeds N MiB (default: no limit)
           --worker-time-limit-ms N  kill and restart a worker when a request runs longer than N ms (default: no limit)
+          --admin ADDRESS           serve the control API (/v1/servables...) on a listener of its own: ip:port or
+                                    unix:path; 'public' for the RESTful listener (token required). Default: not served
+          --admin-token-file FILE   the control API's bearer token (else SHARPSERVING_ADMIN_TOKEN); required unless
+                                    --admin is a loopback address or a unix socket
+          --admin-allowed-host NAME a Host header the control API accepts besides loopback names (repeatable)
+          --max-inflight-mb N       server-wide budget of request bytes in flight, 1..1048576 (default 1024)
+          --max-connections N       open connections per listener, 1..1000000 (default 10000)
+          --http2-max-streams N     concurrent HTTP/2 streams per connection, 1..1000 (default 100)
+          --min-body-rate N         slowest request body in bytes/s after 5 s of grace, 0 (off)..1048576 (default 240)
+          --request-body-timeout-ms N  time a request body may take to arrive, 1000..3600000 (default 60000)
           --log-level LEVEL         Trace, Debug, Information (default), Warning, Error
-          --no-metrics              do not serve GET /metrics on the RESTful listener
+          --metrics ADDRESS         serve GET /metrics on a listener of its own (ip:port) instead of the RESTful one
+          --no-metrics              do not serve GET /metrics
           --otlp-endpoint URL       export request spans over OTLP to this collector (default: tracing off)
           --access-log              one log line per request (category SharpServing.AccessLog)
           --drain-delay-ms N        on SIGTERM, keep serving this long with readiness false before stopping,
@@ -62,8 +73,9 @@ internal static class ServeCommand
         "config", "servables", "servable", "version", "grpc", "rest", "grpc-max-msg-mb", "rest-max-msg-mb", "ssl-certificate",
         "ssl-private-key", "ssl-ca", "device-type", "device-ids", "parallel-workers", "max-enqueued", "dec-key-file",
         "dec-mode", "log-level", "version-policy", "watch-debounce-ms", "load-timeout-ms", "drain-timeout-ms", "request-timeout-ms",
-        "isolation", "worker-memory-limit-mb", "worker-time-limit-ms", "otlp-endpoint", "drain-delay-ms",
-        "loaded-memory-budget-mb",
+        "isolation", "worker-memory-limit-mb", "worker-time-limit-ms", "otlp-endpoint", "drain-delay-ms", "admin", "admin-token-file",
+        "admin-allowed-host", "max-inflight-mb", "max-connections", "http2-max-streams", "min-body-rate", "request-body-timeout-ms",
+        "metrics", "loaded-memory-budget-mb",
     ];
 
     private static readonly HashSet<string> s_flags = ["ssl-verify-client", "no-compile-cache", "no-watch", "no-warmup", "no-metrics", "access-log", "lazy-load"];
@@ -81,10 +93,8 @@ internal static class ServeCommand
             throw new UsageException($"serve takes no positional arguments, given '{parsed.Positionals[0]}'");
         }
         var configuration = ServeConfigurationBuilder.Build(parsed);
-        var drainDelay = parsed.Int("drain-delay-ms") is { } delayMs
-            ? delayMs is >= 0 and <= 600_000 ? TimeSpan.FromMilliseconds(delayMs) : throw new UsageException($"--drain-delay-ms must be 0..600000, not {delayMs}")
-            : TimeSpan.Zero;
-        var level = ParseLogLevel(parsed.Value("log-level"));
+        var drainDelay = configuration.DrainDelay;
+        var level = ParseLogLevel(configuration.LogLevel);
         // ONNX Runtime's own warnings (unused initializers and the like) are noise for operators; its errors surface as exceptions.
         OrtEnvironment.Configure(level <= LogLevel.Debug ? OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING : OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o =>
@@ -156,6 +166,7 @@ internal static class ServeCommand
             {
                 await server.StartRestfulServerAsync(rest, stop);
             }
+            await server.StartSideListenersAsync(stop);
             await Task.Delay(Timeout.Infinite, stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -70,6 +70,7 @@ internal static class ServeConfigurationBuilder
             {
                 configuration.Rest.Ssl = ssl;
             }
+            configuration.Admin.Ssl = ssl;
         }
         if (args.Int("max-enqueued") is { } maxEnqueued)
         {
@@ -78,6 +79,10 @@ internal static class ServeConfigurationBuilder
         if (args.Flag("no-metrics"))
         {
             configuration.Metrics = false;
+        }
+        if (args.Value("metrics") is { } metrics)
+        {
+            configuration.MetricsAddress = metrics;
         }
         if (args.Flag("access-log"))
         {
@@ -89,6 +94,8 @@ internal static class ServeConfigurationBuilder
                 ? uri
                 : throw new UsageException($"--otlp-endpoint must be an http:// or https:// address, not '{otlp}'");
         }
+        ApplyObservabilityAndLimits(configuration, args);
+        ApplyAdmin(configuration, args);
         if (args.Flag("no-compile-cache"))
         {
             configuration.UseCompileCache = false;
@@ -97,6 +104,63 @@ internal static class ServeConfigurationBuilder
         ApplyIsolation(configuration, args);
         configuration.Validate();
         return configuration;
+    }
+
+    private static void ApplyAdmin(ServingConfiguration configuration, CommandLineArguments args)
+    {
+        var admin = configuration.Admin;
+        if (args.Value("admin") is { } address)
+        {
+            admin.Address = IsNone(address) ? null : address;
+        }
+        if (args.Value("admin-token-file") is { } tokenFile)
+        {
+            admin.TokenFile = Path.GetFullPath(tokenFile);
+        }
+        foreach (var host in args.Values("admin-allowed-host"))
+        {
+            admin.AllowedHosts.Add(host);
+        }
+    }
+
+    private static void ApplyObservabilityAndLimits(ServingConfiguration configuration, CommandLineArguments args)
+    {
+        try
+        {
+            if (args.Int("drain-delay-ms") is { } delay)
+            {
+                configuration.DrainDelay = TimeSpan.FromMilliseconds(delay);
+            }
+            if (args.Value("log-level") is { } level)
+            {
+                configuration.LogLevel = level;
+            }
+            var limits = configuration.Limits;
+            if (args.Int("max-inflight-mb") is { } inflight)
+            {
+                limits.MaxInflightMb = inflight;
+            }
+            if (args.Int("max-connections") is { } connections)
+            {
+                limits.MaxConnections = connections;
+            }
+            if (args.Int("http2-max-streams") is { } streams)
+            {
+                limits.Http2MaxStreams = streams;
+            }
+            if (args.Int("min-body-rate") is { } rate)
+            {
+                limits.MinRequestBodyBytesPerSecond = rate;
+            }
+            if (args.Int("request-body-timeout-ms") is { } bodyTimeout)
+            {
+                limits.RequestBodyTimeout = TimeSpan.FromMilliseconds(bodyTimeout);
+            }
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new UsageException(ex.Message.Split(Environment.NewLine)[0]);
+        }
     }
 
     private static void ApplyReload(ServingConfiguration configuration, CommandLineArguments args)

@@ -17,6 +17,7 @@ using SharpServing.Server.Grpc.Internal;
 using SharpServing.Server.Hosting;
 using SharpServing.Server.V2;
 using SharpServing.Server.V2.Internal;
+using SharpServing.Server.Hosting.Internal;
 
 namespace SharpServing.Server.Grpc;
 
@@ -31,8 +32,8 @@ public sealed class GrpcServerHost : IAsyncDisposable
     /// <summary>Default of <c>max_msg_mb_size</c>, in MiB.</summary>
     public const int DefaultMaxMsgMbSize = 100;
 
-    /// <summary>Concurrent streams per HTTP/2 connection (Kestrel's default is 100).</summary>
-    public const int MaxStreamsPerConnection = 1000;
+    /// <summary>Concurrent streams per HTTP/2 connection: Kestrel's default, unless <c>http2_max_streams</c> says otherwise.</summary>
+    public const int MaxStreamsPerConnection = 100;
 
     private static readonly TimeSpan s_shutdownTimeout = TimeSpan.FromSeconds(5);
     private readonly WebApplication _app;
@@ -73,13 +74,13 @@ public sealed class GrpcServerHost : IAsyncDisposable
     public static Task<GrpcServerHost> StartAsync(
         ListenAddress address, int maxMsgMbSize, SslConfig? ssl, IPredictor predictor, HealthServiceImpl? health = null,
         ILoggerFactory? loggerFactory = null, TextWriter? output = null, CancellationToken cancellationToken = default)
-        => StartAsync(address, maxMsgMbSize, ssl, predictor, health, v2: null, loggerFactory, output, cancellationToken);
+        => StartAsync(address, maxMsgMbSize, ssl, predictor, health, v2: null, loggerFactory, output, FrontEndLimits.Default(), cancellationToken);
 
-    /// <summary>As above, with the Open Inference Protocol's <c>inference.GRPCInferenceService</c> beside MSService when
-    /// <paramref name="v2"/> is given.</summary>
+    /// <summary>As above, with the server's limits (its request byte budget shared with the RESTful front end) and the Open
+    /// Inference Protocol's <c>inference.GRPCInferenceService</c> beside MSService when <paramref name="v2"/> is given.</summary>
     internal static async Task<GrpcServerHost> StartAsync(
         ListenAddress address, int maxMsgMbSize, SslConfig? ssl, IPredictor predictor, HealthServiceImpl? health, V2Frontend? v2,
-        ILoggerFactory? loggerFactory, TextWriter? output, CancellationToken cancellationToken)
+        ILoggerFactory? loggerFactory, TextWriter? output, FrontEndLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(predictor);
@@ -95,7 +96,7 @@ public sealed class GrpcServerHost : IAsyncDisposable
             health.SetStatus(string.Empty, HealthCheckResponse.Types.ServingStatus.Serving);
         }
         loggerFactory ??= NullLoggerFactory.Instance;
-        var app = Build(endPoint!, https, maxMsgMbSize * 1024 * 1024, predictor, health, v2, loggerFactory);
+        var app = Build(endPoint!, https, maxMsgMbSize * 1024 * 1024, predictor, health, v2, loggerFactory, limits);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -175,7 +176,7 @@ public sealed class GrpcServerHost : IAsyncDisposable
 
     private static WebApplication Build(
         EndPoint endPoint, HttpsConnectionAdapterOptions? https, int maxMessageSize, IPredictor predictor, HealthServiceImpl health,
-        V2Frontend? v2, ILoggerFactory loggerFactory)
+        V2Frontend? v2, ILoggerFactory loggerFactory, FrontEndLimits limits)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddLogging();
@@ -192,12 +193,14 @@ public sealed class GrpcServerHost : IAsyncDisposable
         builder.Services.AddGrpc(options =>
         {
             ConfigureGrpc(options, maxMessageSize);
+            options.CompressionProviders = BudgetedCompressionProvider.Defaults(maxMessageSize);
             options.Interceptors.Add<GrpcCallLogInterceptor>();
         });
         builder.Services.AddGrpcReflection();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             ConfigureKestrel(kestrel);
+            limits.Apply(kestrel);
             kestrel.Listen(endPoint, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
@@ -209,6 +212,7 @@ public sealed class GrpcServerHost : IAsyncDisposable
         });
         var app = builder.Build();
         StreamingCallsEndOnStop.Use(app);
+        GrpcBodyAdmission.Use(app, limits, maxMessageSize, loggerFactory.CreateLogger<GrpcServerHost>());
         app.MapGrpcService<PredictService>();
         app.MapGrpcService<HealthServiceImpl>();
         if (v2 is not null)

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using SharpServing.Engine.Configuration;
 using SharpServing.Engine.Repository;
@@ -75,6 +76,7 @@ public sealed class ServerTelemetry : IDisposable
         {
             var latency = new ExplicitBucketHistogramConfiguration { Boundaries = [.. LatencyBuckets] };
             var builder = Sdk.CreateMeterProviderBuilder()
+                .ConfigureResource(Resource)
                 .AddMeter(EngineSourceName, ServerMeterName)
                 .AddView("sharpserving.request.duration", latency)
                 .AddView("sharpserving.queue.wait.duration", latency)
@@ -102,12 +104,25 @@ public sealed class ServerTelemetry : IDisposable
         if (configuration.OtlpEndpoint is { } endpoint)
         {
             tracer = Sdk.CreateTracerProviderBuilder()
+                .ConfigureResource(Resource)
                 .AddSource(EngineSourceName, "Microsoft.AspNetCore")
                 .AddOtlpExporter(o => o.Endpoint = endpoint)
                 .Build();
         }
         return new ServerTelemetry(meters, tracer);
     }
+
+    /// <summary>The <c>service.name</c> of scrapes and traces.</summary>
+    public const string ServiceName = "sharpserving";
+
+    /// <summary>The <c>service.version</c>: the server assembly's informational version (without build metadata).</summary>
+    public static string ServiceVersion { get; } = (typeof(ServerTelemetry).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+        .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "0.0.0")
+        .Split('+')[0];
+
+    private static void Resource(ResourceBuilder resource)
+        => resource.AddService(ServiceName, serviceVersion: ServiceVersion, autoGenerateServiceInstanceId: true);
 
     /// <inheritdoc />
     public void Dispose()

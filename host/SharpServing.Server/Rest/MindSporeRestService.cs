@@ -19,7 +19,7 @@ public static class MindSporeRestService
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(predictor);
         ArgumentNullException.ThrowIfNull(options);
-        var handler = new RestRequestHandler(predictor, options, logger ?? NullLogger.Instance);
+        var handler = new RestRequestHandler(predictor, options, logger ?? NullLogger.Instance, Hosting.Internal.FrontEndLimits.Default());
         app.Run(handler.HandleAsync);
         return app;
     }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine;
 using SharpServing.Server.Hosting;
+using SharpServing.Server.Hosting.Internal;
 using SharpServing.Server.Rest.Internal;
 
 namespace SharpServing.Server.Rest;
@@ -50,13 +51,13 @@ public static class RestServerHost
     public static Task<RestServer> StartAsync(
         ListenAddress address, RestOptions options, SslConfig? ssl, IPredictor predictor, ILoggerFactory? loggerFactory,
         TextWriter? output, CancellationToken cancellationToken)
-        => StartAsync(address, options, ssl, predictor, loggerFactory, output, mapFirst: null, cancellationToken);
+        => StartAsync(address, options, ssl, predictor, loggerFactory, output, mapFirst: null, FrontEndLimits.Default(), cancellationToken);
 
     /// <summary>As above; <paramref name="mapFirst"/> adds middleware (the admin endpoints) ahead of the MindSpore handler,
     /// which answers every request that reaches it.</summary>
     internal static async Task<RestServer> StartAsync(
         ListenAddress address, RestOptions options, SslConfig? ssl, IPredictor predictor, ILoggerFactory? loggerFactory,
-        TextWriter? output, Action<IApplicationBuilder, ILogger>? mapFirst, CancellationToken cancellationToken)
+        TextWriter? output, Action<IApplicationBuilder, ILogger>? mapFirst, FrontEndLimits limits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(options);
@@ -73,9 +74,9 @@ public static class RestServerHost
         loggerFactory ??= NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger(typeof(RestServerHost));
         ListenOptions? listenOptions = null;
-        var app = Build(ipEndPoint, https, loggerFactory, listen => listenOptions = listen);
+        var app = Build(ipEndPoint, https, loggerFactory, limits, listen => listenOptions = listen);
         mapFirst?.Invoke(app, logger);
-        MindSporeRestService.Map(app, predictor, options, logger);
+        app.Run(new RestRequestHandler(predictor, options, logger, limits).HandleAsync);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -97,7 +98,8 @@ public static class RestServerHost
         return new RestServer(app, text, bound);
     }
 
-    private static WebApplication Build(IPEndPoint endPoint, HttpsConnectionAdapterOptions? https, ILoggerFactory loggerFactory, Action<ListenOptions> bound)
+    private static WebApplication Build(
+        IPEndPoint endPoint, HttpsConnectionAdapterOptions? https, ILoggerFactory loggerFactory, FrontEndLimits limits, Action<ListenOptions> bound)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton(loggerFactory);
@@ -106,6 +108,7 @@ public static class RestServerHost
             kestrel.AddServerHeader = false;
             kestrel.Limits.KeepAliveTimeout = IdleTimeout;
             kestrel.Limits.MaxRequestBodySize = null; // the handler enforces max_msg_mb_size itself
+            limits.Apply(kestrel);
             kestrel.Listen(endPoint, listen =>
             {
                 // Without TLS there is no ALPN to choose HTTP/2 by: cleartext is HTTP/1.1 only.

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine;
 using SharpServing.Engine.Reload;
+using SharpServing.Server.Admin;
+using SharpServing.Server.Hosting.Internal;
 using SharpServing.Server.V2.Internal;
 
 namespace SharpServing.Server.V2;
@@ -65,9 +67,15 @@ public sealed class V2Frontend : IDisposable
     /// <param name="maxMessageBytes">The body limit (the RESTful server's).</param>
     /// <param name="logger">Where refused and failed requests are logged.</param>
     public IApplicationBuilder MapRest(IApplicationBuilder app, long maxMessageBytes, ILogger? logger = null)
+        => MapRest(app, maxMessageBytes, FrontEndLimits.Default(), logger);
+
+    /// <summary>As above, with the server's limits: request bodies are charged to its request byte budget and must arrive
+    /// within its request body timeout.</summary>
+    internal IApplicationBuilder MapRest(IApplicationBuilder app, long maxMessageBytes, FrontEndLimits limits, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var handler = new V2RestHandler(this, maxMessageBytes, logger ?? NullLogger.Instance);
+        ArgumentNullException.ThrowIfNull(limits);
+        var handler = new V2RestHandler(this, maxMessageBytes, limits, logger ?? NullLogger.Instance);
         app.Use(async (context, next) =>
         {
             if (!await handler.TryHandleAsync(context))
@@ -78,11 +86,13 @@ public sealed class V2Frontend : IDisposable
         return app;
     }
 
-    /// <summary>Adds the repository extension's paths (<c>/v2/repository/...</c>); mapped where the control API is.</summary>
-    public IApplicationBuilder MapRepositoryRest(IApplicationBuilder app, ILogger? logger = null)
+    /// <summary>Adds the repository extension's paths (<c>/v2/repository/...</c>) behind <paramref name="access"/>, the
+    /// control API's access rules; mapped where the control API is.</summary>
+    public IApplicationBuilder MapRepositoryRest(IApplicationBuilder app, AdminAccess access, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var handler = new V2RepositoryRestHandler(this, logger ?? NullLogger.Instance);
+        ArgumentNullException.ThrowIfNull(access);
+        var handler = new V2RepositoryRestHandler(this, access, logger ?? NullLogger.Instance);
         app.Use(async (context, next) =>
         {
             if (!await handler.TryHandleAsync(context))

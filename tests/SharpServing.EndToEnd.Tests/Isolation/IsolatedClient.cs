@@ -25,9 +25,9 @@ internal static class IsolatedClient
     }
 
     /// <summary>The <c>worker</c> object of the first version of <paramref name="servable"/>, or the version itself when it has none.</summary>
-    public static async Task<JsonElement> VersionAsync(string rest, string servable)
+    public static async Task<JsonElement> VersionAsync(string admin, string servable)
     {
-        var text = await s_http.GetStringAsync(new Uri($"http://{rest}/v1/servables/{servable}"));
+        var text = await s_http.GetStringAsync(new Uri($"http://{admin}/v1/servables/{servable}"));
         using var document = JsonDocument.Parse(text);
         return document.RootElement.GetProperty("versions")[0].Clone();
     }

@@ -14,6 +14,9 @@ public sealed class IsolatedServer : IAsyncLifetime
 
     public ServerProcess Server => _server ?? throw new InvalidOperationException("The server has not started.");
 
+    /// <summary>The admin listener (control API): loopback, no token.</summary>
+    public string AdminAddress { get; } = $"127.0.0.1:{FreePort.Next()}";
+
     public async Task InitializeAsync()
     {
         _repository.WriteScript("add", IsolationRepository.AddScript(0));
@@ -23,7 +26,8 @@ public sealed class IsolatedServer : IAsyncLifetime
         _repository.WriteScript("hog", IsolationRepository.HogScript);
         _repository.WritePlugin("broken", IsolationRepository.BrokenPlugin);
         _server = await ServerProcess.ServeAsync(["--servables", _repository.Root, "--isolation", "process", "--no-watch",
-            "--worker-time-limit-ms", "5000", "--worker-memory-limit-mb", "512"]);
+            "--worker-time-limit-ms", "5000", "--worker-memory-limit-mb", "512", "--admin", AdminAddress]);
+        await _server.WaitForLineAsync($"Serving: control API listening on {AdminAddress}", ServerProcess.DefaultStartupTimeout);
     }
 
     public async Task DisposeAsync()

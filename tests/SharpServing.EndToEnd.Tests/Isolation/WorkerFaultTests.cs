@@ -70,7 +70,7 @@ public sealed class WorkerFaultTests(IsolatedServer fixture) : IClassFixture<Iso
         await IsolatedClient.WhileAddAnswersAsync(_server.GrpcAddress, async () =>
         {
             var pid = await ServingPidAsync("exiter");
-            var restarts = (await IsolatedClient.VersionAsync(_server.RestAddress, "exiter")).GetProperty("worker").GetProperty("restarts").GetInt32();
+            var restarts = (await IsolatedClient.VersionAsync(fixture.AdminAddress, "exiter")).GetProperty("worker").GetProperty("restarts").GetInt32();
 
             using (var worker = Process.GetProcessById(pid))
             {
@@ -79,7 +79,7 @@ public sealed class WorkerFaultTests(IsolatedServer fixture) : IClassFixture<Iso
             }
 
             await IsolatedClient.UntilAsync(async () =>
-                (await IsolatedClient.VersionAsync(_server.RestAddress, "exiter")).GetProperty("worker").GetProperty("restarts").GetInt32() > restarts,
+                (await IsolatedClient.VersionAsync(fixture.AdminAddress, "exiter")).GetProperty("worker").GetProperty("restarts").GetInt32() > restarts,
                 "the killed worker is restarted", s_recovery);
             await AnswersAgainAsync("exiter", "was killed by signal 9 (SIGKILL)");
             Assert.NotEqual(pid, await ServingPidAsync("exiter"));
@@ -89,7 +89,7 @@ public sealed class WorkerFaultTests(IsolatedServer fixture) : IClassFixture<Iso
     [Fact]
     public async Task A_plugin_whose_constructor_throws_fails_to_load_and_its_state_says_why()
     {
-        var version = await IsolatedClient.VersionAsync(_server.RestAddress, "broken");
+        var version = await IsolatedClient.VersionAsync(fixture.AdminAddress, "broken");
 
         Assert.Equal("failed", version.GetProperty("state").GetString());
         Assert.Contains("the plugin cannot start without its licence file", version.GetProperty("error").GetString());
@@ -103,7 +103,7 @@ public sealed class WorkerFaultTests(IsolatedServer fixture) : IClassFixture<Iso
     {
         await IsolatedClient.UntilAsync(async () => (await IsolatedClient.RunAsync(_server.GrpcAddress, servable, 0)).IsSuccess,
             $"{servable} answers after its worker restarted", s_recovery);
-        var worker = (await IsolatedClient.VersionAsync(_server.RestAddress, servable)).GetProperty("worker");
+        var worker = (await IsolatedClient.VersionAsync(fixture.AdminAddress, servable)).GetProperty("worker");
         Assert.Equal("serving", worker.GetProperty("state").GetString());
         Assert.True(worker.GetProperty("restarts").GetInt32() >= 1, worker.ToString());
         Assert.Contains(cause, worker.GetProperty("last_exit").GetString());
@@ -115,7 +115,7 @@ public sealed class WorkerFaultTests(IsolatedServer fixture) : IClassFixture<Iso
         JsonElement worker = default;
         await IsolatedClient.UntilAsync(async () =>
         {
-            worker = (await IsolatedClient.VersionAsync(_server.RestAddress, servable)).GetProperty("worker");
+            worker = (await IsolatedClient.VersionAsync(fixture.AdminAddress, servable)).GetProperty("worker");
             return worker.GetProperty("state").GetString() == "serving";
         }, $"{servable} serves", s_recovery);
         return worker.GetProperty("pid").GetInt32();

@@ -17,9 +17,12 @@ public sealed class WorkerLifetimeTests : IDisposable
     {
         _repository.WriteScript("exiter", IsolationRepository.ExitScript);
         int workerPid;
-        await using (var server = await ServerProcess.ServeAsync(["--servables", _repository.Root, "--isolation", "exiter=process", "--no-watch"]))
+        var admin = $"127.0.0.1:{FreePort.Next()}";
+        await using (var server = await ServerProcess.ServeAsync(["--servables", _repository.Root, "--isolation", "exiter=process", "--no-watch",
+            "--admin", admin]))
         {
-            workerPid = (await IsolatedClient.VersionAsync(server.RestAddress, "exiter")).GetProperty("worker").GetProperty("pid").GetInt32();
+            await server.WaitForLineAsync($"Serving: control API listening on {admin}", s_wait);
+            workerPid = (await IsolatedClient.VersionAsync(admin, "exiter")).GetProperty("worker").GetProperty("pid").GetInt32();
             using var worker = Process.GetProcessById(workerPid);
             Assert.True((await IsolatedClient.RunAsync(server.GrpcAddress, "exiter", 0)).IsSuccess);
 
@@ -40,8 +43,10 @@ public sealed class WorkerLifetimeTests : IDisposable
     {
         _repository.WriteScript("add", IsolationRepository.AddScript(0));
         _repository.AddModelVersion("add", 1);
+        var admin = $"127.0.0.1:{FreePort.Next()}";
         await using var server = await ServerProcess.ServeAsync(["--servables", _repository.Root, "--isolation", "process",
-            "--watch-debounce-ms", "200"]);
+            "--watch-debounce-ms", "200", "--admin", admin]);
+        await server.WaitForLineAsync($"Serving: control API listening on {admin}", s_wait);
         var latest = 0f;
         var failures = new ConcurrentQueue<string>();
         var calls = 0;
@@ -70,8 +75,8 @@ public sealed class WorkerLifetimeTests : IDisposable
 
             _repository.AddModelVersion("add", 2);
             await IsolatedClient.UntilAsync(async () =>
-                (await IsolatedClient.VersionAsync(server.RestAddress, "add")).GetProperty("version").GetInt64() == 2
-                && (await IsolatedClient.VersionAsync(server.RestAddress, "add")).GetProperty("state").GetString() == "available",
+                (await IsolatedClient.VersionAsync(admin, "add")).GetProperty("version").GetInt64() == 2
+                && (await IsolatedClient.VersionAsync(admin, "add")).GetProperty("state").GetString() == "available",
                 "version 2 replaces version 1", s_wait);
 
             _repository.WriteScript("add", IsolationRepository.AddScript(40));

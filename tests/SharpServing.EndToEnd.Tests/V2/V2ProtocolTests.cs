@@ -15,7 +15,7 @@ public sealed class V2ProtocolTests(V2Server fixture) : IClassFixture<V2Server>
     [Fact]
     public async Task The_REST_API_passes_every_check_with_curl_and_the_protocol_schema()
     {
-        var result = await Tool.RunAsync(RepoPaths.Python, [V2Server.Script("v2_rest_check.py"), fixture.Server.RestAddress], timeout: s_timeout);
+        var result = await Tool.RunAsync(RepoPaths.Python, [V2Server.Script("v2_rest_check.py"), fixture.Server.RestAddress, V2Server.Token], timeout: s_timeout);
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Matches(@"\n\d{3} checks passed\n$", result.StandardOutput);
@@ -24,7 +24,7 @@ public sealed class V2ProtocolTests(V2Server fixture) : IClassFixture<V2Server>
     [Fact]
     public async Task The_gRPC_service_passes_every_check_with_grpcio()
     {
-        var result = await Tool.RunAsync(RepoPaths.Python, [V2Server.Script("v2_grpc_check.py"), fixture.Server.GrpcAddress], fixture.Stubs,
+        var result = await Tool.RunAsync(RepoPaths.Python, [V2Server.Script("v2_grpc_check.py"), fixture.Server.GrpcAddress, V2Server.Token], fixture.Stubs,
             s_timeout, new Dictionary<string, string> { ["PYTHONPATH"] = fixture.Stubs });
 
         Assert.True(result.ExitCode == 0, result.ToString());

@@ -11,6 +11,10 @@ public sealed class V2Server : IAsyncLifetime
     private readonly TempDirectory _root = new("ss-v2-");
     private ServerProcess? _server;
 
+    /// <summary>The control API's token: the server serves the control API (and the repository extension) on its REST
+    /// listener with it (<c>--admin public</c>); gRPC repository calls carry it too.</summary>
+    public const string Token = "v2-repository-token";
+
     public ServerProcess Server => _server ?? throw new InvalidOperationException("The server has not started.");
 
     /// <summary>The folder of the generated python stubs (for PYTHONPATH).</summary>
@@ -24,7 +28,10 @@ public sealed class V2Server : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(servables, "echo", "servable_config.csx"), """RegisterMethod("echo", outputs: ["y"], x => x);""");
         Directory.CreateDirectory(Stubs);
         await GenerateStubsAsync(Stubs);
-        _server = await ServerProcess.ServeAsync(["--servables", servables, "--grpc-max-msg-mb", "2", "--no-watch"]);
+        var token = _root.Combine("admin-token");
+        await File.WriteAllTextAsync(token, Token + "\n");
+        _server = await ServerProcess.ServeAsync(["--servables", servables, "--grpc-max-msg-mb", "2", "--no-watch", "--admin", "public",
+            "--admin-token-file", token]);
     }
 
     public async Task DisposeAsync()

@@ -144,5 +144,13 @@ for name, call in [("RepositoryIndex", lambda: stub.RepositoryIndex(pb.Repositor
                    ("RepositoryModelUnload", lambda: stub.RepositoryModelUnload(pb.RepositoryModelUnloadRequest(model_name="add"), timeout=30))]:
     fails(f"{name} without credentials is PERMISSION_DENIED", call, grpc.StatusCode.PERMISSION_DENIED,
           "the model repository extension needs the control API's credentials")
+wrong = [("authorization", "Bearer not-" + sys.argv[2])]
+fails("RepositoryIndex with a wrong token is PERMISSION_DENIED", lambda: stub.RepositoryIndex(pb.RepositoryIndexRequest(), timeout=30, metadata=wrong),
+      grpc.StatusCode.PERMISSION_DENIED, "the model repository extension needs the control API's credentials")
+token = [("authorization", "Bearer " + sys.argv[2])]
+index = stub.RepositoryIndex(pb.RepositoryIndexRequest(), timeout=30, metadata=token)
+check("RepositoryIndex with the control API's token lists the models", any(m.name == "add.add_common" and m.state == "READY" for m in index.models), index)
+fails("RepositoryModelLoad of an unknown model with the token is NOT_FOUND",
+      lambda: stub.RepositoryModelLoad(pb.RepositoryModelLoadRequest(model_name="nothing"), timeout=30, metadata=token), grpc.StatusCode.NOT_FOUND, "")
 check("the server still serves after the errors", stub.ModelInfer(pb.ModelInferRequest(model_name="add.add_common", inputs=[x1, x2]), timeout=30).outputs[0].name == "y")
 print(f"{CHECKS} checks passed")

@@ -1,6 +1,7 @@
 """The Open Inference Protocol's REST API checked with curl against a running server whose servables include 'add' and
 'echo' (one method, y = x): every endpoint, every datatype in JSON and binary form, errors. Replies are validated
-against open_inference_rest.schema.json. Usage: v2_rest_check.py HOST:PORT; prints one line per check, exit 0 if all pass."""
+against open_inference_rest.schema.json. The repository extension is the control API's: the server serves it on this
+listener with --admin public and the token TOKEN. Usage: v2_rest_check.py HOST:PORT TOKEN; prints one line per check, exit 0 if all pass."""
 import json
 import os
 import struct
@@ -12,6 +13,7 @@ import jsonschema
 import numpy as np
 
 ADDRESS = sys.argv[1]
+TOKEN = sys.argv[2]
 HERE = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(HERE, "open_inference_rest.schema.json")) as f:
     SCHEMA = json.load(f)
@@ -33,7 +35,9 @@ def curl(method, path, body=None, headers=None):
             data = os.path.join(tmp, "request")
             with open(data, "wb") as f:
                 f.write(body if isinstance(body, bytes) else json.dumps(body).encode())
-            args += ["-H", "Content-Type: application/octet-stream", "--data-binary", "@" + data]
+            if not any(name.lower() == "content-type" for name in (headers or {})):
+                args += ["-H", "Content-Type: application/octet-stream"]
+            args += ["--data-binary", "@" + data]
         args.append(f"http://{ADDRESS}{path}")
         status = int(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
         with open(out, "rb") as f:
@@ -219,19 +223,24 @@ check("GET on infer is 405 with Allow: POST", code == 405 and head.get("allow") 
 code, _, _ = curl("POST", "/v2/models/echo/infer", b"")
 check("an empty body is 400", code == 400, code)
 
+def repository(path, body=None):
+    """A repository extension call with the control API's token."""
+    return curl("POST", path, body, {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"})
+
+
 # Statistics and repository index.
 stats = get_json("/v2/models/add.add_common/stats", 200, "statistics_response")
 success = stats["model_stats"][0]["inference_stats"]["success"]
 fail = stats["model_stats"][0]["inference_stats"]["fail"]
 check("statistics count the successes and failures", success["count"] >= 2 and success["ns"] > 0 and fail["count"] >= 5, stats)
 get_json("/v2/models/stats", 200, "statistics_response")
-code, _, body = curl("POST", "/v2/repository/index", {})
+code, _, body = repository("/v2/repository/index", {})
 index = json.loads(body)
 check("the repository index is 200", code == 200, (code, body))
 validate(index, "repository_index_response")
 check("the repository index lists the models", {"name": "add.add_common", "version": "2", "state": "READY", "reason": ""} in index
       and any(e["name"] == "echo" for e in index), index)
-code, _, body = curl("POST", "/v2/repository/models/nothing/load")
+code, _, body = repository("/v2/repository/models/nothing/load")
 check("loading an unknown model is 404", code == 404, (code, body))
 validate(json.loads(body), "error_response")
 
@@ -240,15 +249,26 @@ code, _, body = curl("POST", "/model/add:add_common", {"instances": [{"x1": [[1.
 check("MindSpore Serving's REST API answers beside V2", code == 200 and json.loads(body)["instances"][0]["y"] == [[2.0, 3.0], [4.0, 5.0]], body)
 
 # The repository extension's load and unload (the server runs with watching off).
-code, _, body = curl("POST", "/v2/repository/models/echo/unload")
+code, _, body = repository("/v2/repository/models/echo/unload")
 check("unloading echo is 200", code == 200 and json.loads(body) == {}, (code, body))
 get_json("/v2/models/echo/ready", 404, "error_response")
-code, _, body = curl("POST", "/v2/repository/index", {"ready": True})
+code, _, body = repository("/v2/repository/index", {"ready": True})
 check("the ready index leaves echo out", not any(e["name"].startswith("echo") for e in json.loads(body)), body)
-code, _, body = curl("POST", "/v2/repository/models/echo/load")
+code, _, body = repository("/v2/repository/models/echo/load")
 check("loading echo is 200", code == 200 and json.loads(body) == {}, (code, body))
 ready = get_json("/v2/models/echo/ready", 200, "model_ready_response")
 check("echo serves again", ready["ready"], ready)
-code, head, _ = curl("GET", "/v2/repository/index")
+# The control API's access rules cover the repository extension.
+code, head, body = curl("POST", "/v2/repository/models/echo/unload", None, {"Content-Type": "application/json"})
+check("unloading without the token is 401", code == 401 and head.get("www-authenticate") == "Bearer", (code, body))
+code, _, body = curl("POST", "/v2/repository/models/echo/unload", None, {"Authorization": "Bearer not-" + TOKEN, "Content-Type": "application/json"})
+check("unloading with a wrong token is 401", code == 401, (code, body))
+code, _, body = curl("POST", "/v2/repository/models/echo/unload", None,
+                     {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json", "Origin": "http://elsewhere.example"})
+check("a cross-origin repository call is 403", code == 403, (code, body))
+code, _, body = curl("POST", "/v2/repository/index", {}, {"Authorization": "Bearer " + TOKEN, "Content-Type": "text/plain"})
+check("a text/plain repository call is 415", code == 415, (code, body))
+check("echo still serves after the refused calls", get_json("/v2/models/echo/ready", 200, "model_ready_response")["ready"])
+code, head, _ = curl("GET", "/v2/repository/index", None, {"Authorization": "Bearer " + TOKEN})
 check("GET on the repository index is 405", code == 405 and head.get("allow") == "POST", (code, head))
 print(f"{CHECKS} checks passed")

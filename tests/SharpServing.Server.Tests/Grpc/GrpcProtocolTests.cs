@@ -246,13 +246,30 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Two_hundred_concurrent_calls_on_one_connection_all_succeed()
+    public async Task One_hundred_concurrent_calls_on_one_connection_all_succeed_by_default()
     {
-        // No call answers before all 200 are in flight: with Kestrel's default of 100 streams per connection this would hang.
-        _predictor.GatherTarget = 200;
+        // No call answers before all 100 are in flight: Kestrel's default of 100 streams per connection carries them.
+        _predictor.GatherTarget = 100;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 100).Select(i =>
+            _client.CallAsync(RawGrpcClient.Frame(Request("add", "gather", 0, Instance(("i", Filled(i, 1))))))));
+
+        Assert.All(results, r => Assert.Equal(StatusCode.OK, r.Status));
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (float)i), results.Select(r => Floats(r.Reply().Instances.Single().Items["i"]).Single()));
+    }
+
+    [Fact]
+    public async Task Two_hundred_concurrent_calls_on_one_connection_all_succeed_when_the_stream_limit_allows_them()
+    {
+        // No call answers before all 200 are in flight: with the default of 100 streams per connection this would hang.
+        var predictor = new TestPredictor { GatherTarget = 200 };
+        var limits = SharpServing.Server.Hosting.Internal.FrontEndLimits.Default() with { Http2MaxStreams = 200 };
+        await using var host = await GrpcServerHost.StartAsync(SharpServing.Server.Hosting.ListenAddress.Tcp(IPAddress.Loopback, 0), 1, null,
+            predictor, null, null, null, TextWriter.Null, limits, CancellationToken.None).WaitAsync(TestHosts.Timeout);
+        using var client = new RawGrpcClient(host.EndPoint);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
-            _client.CallAsync(RawGrpcClient.Frame(Request("add", "gather", 0, Instance(("i", Filled(i, 1))))))));
+            client.CallAsync(RawGrpcClient.Frame(Request("add", "gather", 0, Instance(("i", Filled(i, 1))))))));
 
         Assert.All(results, r => Assert.Equal(StatusCode.OK, r.Status));
         Assert.Equal(Enumerable.Range(0, 200).Select(i => (float)i), results.Select(r => Floats(r.Reply().Instances.Single().Items["i"]).Single()));

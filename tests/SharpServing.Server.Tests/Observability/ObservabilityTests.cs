@@ -117,7 +117,7 @@ public sealed class ObservabilityTests : IDisposable
 
         _repository.WriteScript("broken", edit: 0);
         using var reload = new HttpRequestMessage(HttpMethod.Post, "/v1/servables/broken/reload");
-        using var reloaded = await server.Client.SendAsync(reload).WaitAsync(ReloadServer.Timeout);
+        using var reloaded = await server.AdminClient.SendAsync(reload).WaitAsync(ReloadServer.Timeout);
         Assert.Equal(HttpStatusCode.OK, reloaded.StatusCode);
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(server, "/v2/health/ready"));
     }

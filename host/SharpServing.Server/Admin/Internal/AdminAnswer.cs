@@ -7,14 +7,15 @@ namespace SharpServing.Server.Admin.Internal;
 internal sealed record AdminAnswer(int Status, Action<Utf8JsonWriter> Write, string? Allow = null)
 {
     /// <summary><c>{"error_msg": message}</c>, with the servable's state when given.</summary>
-    public static AdminAnswer Error(int status, string? message, ServableInfo? servable = null, string? allow = null)
+    public static AdminAnswer Error(int status, string? message, ServableInfo? servable = null, string? allow = null,
+        Func<string?, string?>? relative = null)
         => new(status, w =>
         {
             w.WriteStartObject();
             w.WriteString("error_msg", message);
             if (servable is not null)
             {
-                AdminJson.WriteServableProperty(w, servable);
+                AdminJson.WriteServableProperty(w, servable, relative ?? (text => text));
             }
             w.WriteEndObject();
         }, allow);

@@ -3,11 +3,12 @@ using SharpServing.Engine.Reload;
 
 namespace SharpServing.Server.Admin.Internal;
 
-/// <summary>The JSON form of servables: names as in the configuration file (snake_case), states in lower case.</summary>
+/// <summary>The JSON form of servables: names as in the configuration file (snake_case), states in lower case, texts
+/// through a rewrite that makes paths relative to the servables root.</summary>
 internal static class AdminJson
 {
     /// <summary><c>{"name", "version_policy", "versions": [{"version", "state", "error", "methods": [...]}]}</c>.</summary>
-    public static void WriteServable(Utf8JsonWriter w, ServableInfo servable)
+    public static void WriteServable(Utf8JsonWriter w, ServableInfo servable, Func<string?, string?> relative)
     {
         w.WriteStartObject();
         w.WriteString("name", servable.Name);
@@ -18,7 +19,7 @@ internal static class AdminJson
             w.WriteStartObject();
             w.WriteNumber("version", version.Version);
             w.WriteString("state", version.State.ToString().ToLowerInvariant());
-            w.WriteString("error", version.Error);
+            w.WriteString("error", relative(version.Error));
             if (version.MemoryBytes is { } memory)
             {
                 w.WriteNumber("memory_bytes", memory);
@@ -33,7 +34,7 @@ internal static class AdminJson
             }
             if (version.Worker is { } worker)
             {
-                WriteWorker(w, worker);
+                WriteWorker(w, worker, relative);
             }
             w.WriteStartArray("methods");
             foreach (var method in version.Methods)
@@ -52,7 +53,7 @@ internal static class AdminJson
     }
 
     /// <summary><c>"servable": {...}</c>, or <c>"servable": null</c> once the manager forgot it.</summary>
-    public static void WriteServableProperty(Utf8JsonWriter w, ServableInfo? servable)
+    public static void WriteServableProperty(Utf8JsonWriter w, ServableInfo? servable, Func<string?, string?> relative)
     {
         w.WritePropertyName("servable");
         if (servable is null)
@@ -61,7 +62,7 @@ internal static class AdminJson
         }
         else
         {
-            WriteServable(w, servable);
+            WriteServable(w, servable, relative);
         }
     }
 
@@ -76,7 +77,7 @@ internal static class AdminJson
     }
 
     /// <summary><c>"worker": {"pid", "state", "restarts", "last_exit", "last_exit_at"}</c> of a version isolated in a worker process.</summary>
-    private static void WriteWorker(Utf8JsonWriter w, SharpServing.Engine.Isolation.WorkerStatus worker)
+    private static void WriteWorker(Utf8JsonWriter w, SharpServing.Engine.Isolation.WorkerStatus worker, Func<string?, string?> relative)
     {
         w.WriteStartObject("worker");
         if (worker.Pid is { } pid)
@@ -89,7 +90,7 @@ internal static class AdminJson
         }
         w.WriteString("state", worker.State);
         w.WriteNumber("restarts", worker.Restarts);
-        w.WriteString("last_exit", worker.LastExit);
+        w.WriteString("last_exit", relative(worker.LastExit));
         if (worker.LastExitAt is { } at)
         {
             w.WriteString("last_exit_at", at);

@@ -10,4 +10,7 @@ internal static partial class AdminLog
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "Admin request {Method} {Path} failed")]
     public static partial void Failed(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "The control API at {Address} asks for no token: anyone who can reach this address can reload and unload servables")]
+    public static partial void NoToken(ILogger logger, string address);
 }

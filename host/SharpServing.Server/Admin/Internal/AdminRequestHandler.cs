@@ -12,7 +12,7 @@ namespace SharpServing.Server.Admin.Internal;
 /// Routes and answers one admin request. Control operations run to completion even when the client goes away (a
 /// half-done reload helps nobody); their outcome is in the status endpoint and the log.
 /// </summary>
-internal sealed class AdminRequestHandler(ReloadCoordinator coordinator, ILogger logger)
+internal sealed class AdminRequestHandler(ReloadCoordinator coordinator, AdminAccess access, ILogger logger)
 {
     private const string ContentType = "application/json";
 
@@ -30,7 +30,9 @@ internal sealed class AdminRequestHandler(ReloadCoordinator coordinator, ILogger
         AdminAnswer answer;
         try
         {
-            answer = await RouteAsync(method, segments);
+            answer = access.Check(context) is { } refusal
+                ? AdminAnswer.Error(refusal.Status, refusal.Message)
+                : await RouteAsync(method, segments);
         }
         catch (Exception ex)
         {
@@ -57,6 +59,12 @@ internal sealed class AdminRequestHandler(ReloadCoordinator coordinator, ILogger
 
     private async Task<AdminAnswer> RouteAsync(string method, string[] segments)
     {
+        // Names are checked before anything is looked up: nothing is made for a name no folder could have.
+        if (segments.Length > 0 && !ReloadCoordinator.IsServableName(segments[0]))
+        {
+            return AdminAnswer.Error(StatusCodes.Status400BadRequest,
+                "a servable name is 1 to 255 characters, does not start with '.' and has no '/', '\\' or control character");
+        }
         switch (segments)
         {
             case []:
@@ -102,7 +110,7 @@ internal sealed class AdminRequestHandler(ReloadCoordinator coordinator, ILogger
             w.WriteStartArray("servables");
             foreach (var servable in servables)
             {
-                AdminJson.WriteServable(w, servable);
+                AdminJson.WriteServable(w, servable, Relative(servable.Name));
             }
             w.WriteEndArray();
             w.WriteEndObject();
@@ -111,7 +119,7 @@ internal sealed class AdminRequestHandler(ReloadCoordinator coordinator, ILogger
 
     private AdminAnswer One(string name)
         => coordinator.GetServable(name) is { } servable
-            ? new AdminAnswer(StatusCodes.Status200OK, w => AdminJson.WriteServable(w, servable))
+            ? new AdminAnswer(StatusCodes.Status200OK, w => AdminJson.WriteServable(w, servable, Relative(name)))
             : NotFound(name);
 
     private async Task<AdminAnswer> ReloadAsync(string name)
@@ -128,7 +136,7 @@ internal sealed class AdminRequestHandler(ReloadCoordinator coordinator, ILogger
             w.WriteStartObject();
             if (result.Failures.Count > 0)
             {
-                w.WriteString("error_msg", result.Failures[0].Error);
+                w.WriteString("error_msg", Relative(name)(result.Failures[0].Error));
             }
             AdminJson.WriteNumbers(w, "loaded", result.Loaded);
             AdminJson.WriteNumbers(w, "unloaded", result.Unloaded);
@@ -137,11 +145,11 @@ internal sealed class AdminRequestHandler(ReloadCoordinator coordinator, ILogger
             {
                 w.WriteStartObject();
                 w.WriteNumber("version", failure.Version);
-                w.WriteString("error", failure.Error);
+                w.WriteString("error", Relative(name)(failure.Error));
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            AdminJson.WriteServableProperty(w, servable);
+            AdminJson.WriteServableProperty(w, servable, Relative(name));
             w.WriteEndObject();
         });
     }
@@ -162,7 +170,7 @@ internal sealed class AdminRequestHandler(ReloadCoordinator coordinator, ILogger
         }
         catch (ServableLoadException ex)
         {
-            return AdminAnswer.Error(StatusCodes.Status422UnprocessableEntity, ex.Message, coordinator.GetServable(name));
+            return AdminAnswer.Error(StatusCodes.Status422UnprocessableEntity, Relative(name)(ex.Message), coordinator.GetServable(name), relative: Relative(name));
         }
         return Servable(name);
     }
@@ -193,9 +201,23 @@ internal sealed class AdminRequestHandler(ReloadCoordinator coordinator, ILogger
         return new AdminAnswer(StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
-            AdminJson.WriteServableProperty(w, servable);
+            AdminJson.WriteServableProperty(w, servable, Relative(name));
             w.WriteEndObject();
         });
+    }
+
+    /// <summary>Rewrites paths under the servable's servables root to paths relative to it: status replies show no
+    /// absolute file paths.</summary>
+    private Func<string?, string?> Relative(string name)
+    {
+        var root = coordinator.ServablesRootOf(name);
+        if (root is null)
+        {
+            return text => text;
+        }
+        root = Path.TrimEndingDirectorySeparator(root);
+        var withSeparator = root + Path.DirectorySeparatorChar;
+        return text => text?.Replace(withSeparator, "", StringComparison.Ordinal).Replace(root, ".", StringComparison.Ordinal);
     }
 
     private static bool TryVersion(string text, out long version)

@@ -17,4 +17,10 @@ internal static partial class GrpcServerLog
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "gRPC handler of {Method} threw")]
     public static partial void HandlerFailed(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "gRPC call {Method} refused before it was read ({Bytes} bytes asked): {Reason}")]
+    public static partial void Refused(ILogger logger, string method, long bytes, string reason);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "gRPC call {Method} reset: its request message did not arrive within {TimeoutMs} ms")]
+    public static partial void BodyTimedOut(ILogger logger, string method, double timeoutMs);
 }

@@ -1,11 +1,15 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using SharpServing.Server.Hosting.Internal;
 
 namespace SharpServing.Server.Rest.Internal;
 
 /// <summary>
-/// Reads a request body into a pooled buffer with a bound: never more than the limit + 1 bytes are held, and a
-/// declared <c>Content-Length</c> over the limit is refused before any byte is read.
+/// Reads a request body into a pooled buffer with bounds: never more than the limit + 1 bytes are held, a declared
+/// <c>Content-Length</c> over the limit is refused before any byte is read, the body's bytes are taken from the server's
+/// request byte budget before they are buffered (the declared length at once, a chunked body as it arrives), the buffer
+/// grows as data arrives (nothing is reserved for a declared length), and the whole body must arrive within the request
+/// body timeout.
 /// </summary>
 internal static class RestBodyReader
 {
@@ -13,8 +17,12 @@ internal static class RestBodyReader
 
     private const int ReadChunk = 64 * 1024;
 
-    /// <summary>The body, or null with the error text (empty body, or over the limit).</summary>
-    public static async Task<(PooledByteBuffer? Body, string? Error)> ReadAsync(HttpContext context, long limit, CancellationToken cancellationToken)
+    /// <summary>What a body byte is charged: the body's buffer and what is parsed from it.</summary>
+    private const int BodyCharge = 2;
+
+    /// <summary>The body, or null with the error text (empty body, over the limit, over the budget).</summary>
+    public static async Task<(PooledByteBuffer? Body, string? Error)> ReadAsync(
+        HttpContext context, long limit, RequestCharge charge, TimeSpan bodyTimeout, CancellationToken cancellationToken)
     {
         // Our own bound replaces Kestrel's (30 MB by default), which would fail the read with a 413.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
@@ -31,17 +39,28 @@ internal static class RestBodyReader
         {
             return (null, TooLarge(limit));
         }
-        var capacity = (int)Math.Min(declared ?? ReadChunk, limit + 1);
-        var body = new PooledByteBuffer(capacity);
+        // The body's buffer and what is parsed from it.
+        if (declared is { } length && !charge.TryAdd(BodyCharge * length))
+        {
+            return (null, charge.Budget.RefusalMessage(BodyCharge * length));
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(bodyTimeout);
+        var body = new PooledByteBuffer(ReadChunk);
         try
         {
             while (true)
             {
                 var room = (int)Math.Min(ReadChunk, limit + 1 - body.Count);
-                var read = await request.Body.ReadAsync(body.GetMemory(room)[..room], cancellationToken);
+                var read = await request.Body.ReadAsync(body.GetMemory(room)[..room], timeout.Token);
                 if (read == 0)
                 {
                     break;
+                }
+                if (declared is null && !charge.TryAdd(BodyCharge * read))
+                {
+                    body.Dispose();
+                    return (null, charge.Budget.RefusalMessage(BodyCharge * read));
                 }
                 body.Advance(read);
                 if (body.Count > limit)
@@ -56,6 +75,13 @@ internal static class RestBodyReader
                 return (null, EmptyBody);
             }
             return (body, null);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // A body that does not arrive in time: the connection is closed (its rest could never be read in order).
+            body.Dispose();
+            context.Abort();
+            throw new OperationCanceledException("the request body did not arrive within the request body timeout", cancellationToken);
         }
         catch
         {

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using SharpServing.Engine;
+using SharpServing.Server.Hosting.Internal;
 
 namespace SharpServing.Server.Rest.Internal;
 
@@ -9,7 +10,7 @@ namespace SharpServing.Server.Rest.Internal;
 /// One RESTful request, in MindSpore Serving's check order: method, body (empty, size, JSON syntax), URL, request JSON,
 /// then prediction. Every answer is HTTP 200 with reason phrase <c>Client</c> and a JSON body.
 /// </summary>
-internal sealed class RestRequestHandler(IPredictor predictor, RestOptions options, ILogger logger)
+internal sealed class RestRequestHandler(IPredictor predictor, RestOptions options, ILogger logger, FrontEndLimits limits)
 {
     public const string ReasonPhrase = "Client";
     public const string ContentType = "application/json";
@@ -29,9 +30,11 @@ internal sealed class RestRequestHandler(IPredictor predictor, RestOptions optio
             responseFeature.ReasonPhrase = ReasonPhrase;
         }
         response.ContentType = ContentType;
+        // The request's bytes stay charged to the server's budget until its answer is written.
+        using var charge = new RequestCharge(limits.Budget);
         try
         {
-            var request = await ReadRequestAsync(context, target, cancellationToken);
+            var request = await ReadRequestAsync(context, target, charge, cancellationToken);
             if (request.Error is { } error)
             {
                 RestLog.RequestRejected(logger, target, error);
@@ -52,13 +55,14 @@ internal sealed class RestRequestHandler(IPredictor predictor, RestOptions optio
         }
     }
 
-    private async Task<(InferRequest? Request, string? Error)> ReadRequestAsync(HttpContext context, string target, CancellationToken cancellationToken)
+    private async Task<(InferRequest? Request, string? Error)> ReadRequestAsync(
+        HttpContext context, string target, RequestCharge charge, CancellationToken cancellationToken)
     {
         if (!HttpMethods.IsPost(context.Request.Method))
         {
             return (null, PostOnly);
         }
-        var (body, bodyError) = await RestBodyReader.ReadAsync(context, options.MaxMessageBytes, cancellationToken);
+        var (body, bodyError) = await RestBodyReader.ReadAsync(context, options.MaxMessageBytes, charge, limits.RequestBodyTimeout, cancellationToken);
         if (body is null)
         {
             return (null, bodyError);

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using SharpServing.Server.Admin;
+using SharpServing.Server.Hosting.Internal;
 
 namespace SharpServing.Server.V2.Internal;
 
@@ -8,7 +10,7 @@ namespace SharpServing.Server.V2.Internal;
 /// /v2/repository/models/{m}/load</c> and <c>.../unload</c>. It is mapped where the control API is, so the control API's
 /// access control covers it.
 /// </summary>
-internal sealed class V2RepositoryRestHandler(V2Frontend frontend, ILogger logger)
+internal sealed class V2RepositoryRestHandler(V2Frontend frontend, AdminAccess access, ILogger logger)
 {
     private const string Prefix = "/v2/repository";
 
@@ -20,6 +22,12 @@ internal sealed class V2RepositoryRestHandler(V2Frontend frontend, ILogger logge
             return false;
         }
         var segments = path[Prefix.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (access.Check(context) is { } refusal)
+        {
+            V2Log.Refused(logger, context.Request.Method, path, refusal.Status, refusal.Message);
+            await V2RestHandler.WriteJsonAsync(context, refusal.Status, w => V2JsonReply.Error(w, refusal.Message));
+            return true;
+        }
         try
         {
             if (!HttpMethods.IsPost(context.Request.Method))
@@ -30,7 +38,7 @@ internal sealed class V2RepositoryRestHandler(V2Frontend frontend, ILogger logge
             switch (segments)
             {
                 case ["index"]:
-                    var ready = await ReadReadyAsync(context);
+                    var ready = await ReadReadyAsync(context, FrontEndLimits.Default());
                     var index = frontend.Repository.Index(ready);
                     await V2RestHandler.WriteJsonAsync(context, 200, w =>
                     {
@@ -75,13 +83,15 @@ internal sealed class V2RepositoryRestHandler(V2Frontend frontend, ILogger logge
     }
 
     // The optional body {"ready": true}; bounded, like every body.
-    private static async Task<bool> ReadReadyAsync(HttpContext context)
+    private static async Task<bool> ReadReadyAsync(HttpContext context, FrontEndLimits limits)
     {
         if (context.Request.ContentLength is null or 0)
         {
             return false;
         }
-        var (body, _) = await SharpServing.Server.Rest.Internal.RestBodyReader.ReadAsync(context, 64 * 1024, context.RequestAborted);
+        using var charge = new RequestCharge(limits.Budget);
+        var (body, _) = await SharpServing.Server.Rest.Internal.RestBodyReader.ReadAsync(context, 64 * 1024, charge, limits.RequestBodyTimeout,
+            context.RequestAborted);
         if (body is null)
         {
             throw new V2Exception(V2Status.BadRequest, "the index request body must be a JSON object of at most 64 KiB");

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SharpServing.Protocol.Inference;
+using SharpServing.Server.Hosting;
+using SharpServing.Server.Hosting.Internal;
 using SharpServing.Server.Rest.Internal;
 
 namespace SharpServing.Server.V2.Internal;
@@ -13,7 +15,7 @@ namespace SharpServing.Server.V2.Internal;
 /// server metadata, model metadata, readiness, statistics and inference, with the binary tensor data extension.
 /// Errors are <c>{"error": "..."}</c> with 400, 404, 405, 500 or 503.
 /// </summary>
-internal sealed class V2RestHandler(V2Frontend frontend, long maxMessageBytes, ILogger logger)
+internal sealed class V2RestHandler(V2Frontend frontend, long maxMessageBytes, FrontEndLimits limits, ILogger logger)
 {
     public const string Protocol = "v2-rest";
     public const string HeaderLengthName = "Inference-Header-Content-Length";
@@ -124,10 +126,14 @@ internal sealed class V2RestHandler(V2Frontend frontend, long maxMessageBytes, I
         var cancellationToken = context.RequestAborted;
         // An unknown model or version answers 404 before its body is read.
         frontend.Catalog.Resolve(name, version);
-        var (body, bodyError) = await RestBodyReader.ReadAsync(context, maxMessageBytes, cancellationToken);
+        // The request's bytes stay charged to the server's budget until its answer is written.
+        using var charge = new RequestCharge(limits.Budget);
+        var (body, bodyError) = await RestBodyReader.ReadAsync(context, maxMessageBytes, charge, limits.RequestBodyTimeout, cancellationToken);
         if (body is null)
         {
-            throw new V2Exception(V2Status.BadRequest, bodyError!);
+            // Over the request byte budget is the server's state, not the request's fault: 503, try again later.
+            throw new V2Exception(bodyError!.StartsWith(RequestByteBudget.RefusalPrefix, StringComparison.Ordinal) ? V2Status.Unavailable : V2Status.BadRequest,
+                bodyError);
         }
         using (body)
         {

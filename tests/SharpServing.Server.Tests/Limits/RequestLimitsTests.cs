@@ -1,0 +1,200 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Grpc.Core;
+using SharpServing.Engine.Configuration;
+using SharpServing.Server.Hosting;
+using SharpServing.Server.Tests.Grpc;
+using SharpServing.Server.Tests.Reload;
+
+namespace SharpServing.Server.Tests.Limits;
+
+/// <summary>The request byte budget, body time limits, connection limit and metrics listener on the real server.</summary>
+public sealed class RequestLimitsTests : IDisposable
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
+    private readonly ReloadRepository _repository = new();
+
+    public RequestLimitsTests()
+    {
+        _repository.WriteScript("add", edit: 0);
+        _repository.AddVersion("add", 1);
+    }
+
+    public void Dispose() => _repository.Dispose();
+
+    [Fact]
+    public async Task A_small_gzip_message_that_inflates_past_the_budget_is_refused_with_RESOURCE_EXHAUSTED()
+    {
+        var configuration = new ServingConfiguration { ServablesRoot = _repository.Root };
+        configuration.Limits.MaxInflightMb = 8;
+        await using var server = await ReloadServer.StartAsync(configuration);
+        await server.Server.StartGrpcServerAsync(ListenAddress.Tcp(IPAddress.Loopback, 0), 100, CancellationToken.None).WaitAsync(s_timeout);
+        using var client = new RawGrpcClient(server.Server.Grpc!.EndPoint);
+
+        // 16 MiB of zeros compress to a few KiB: the length prefix is small, the inflated message is not.
+        var big = Wire.AddRequest(Wire.Instance(("x1", Wire.Numeric(Protocol.DataType.MsFloat32, new byte[16 << 20], 2, 2)),
+            ("x2", Wire.Filled(1, 2, 2))));
+        var framed = RawGrpcClient.Frame(big, gzip: true);
+        Assert.True(framed.Length < 1_000_000, $"{framed.Length} bytes");
+        var refused = await client.CallAsync(framed, configure: Gzip);
+        Assert.Equal(StatusCode.ResourceExhausted, refused.Status);
+        Assert.Contains("request bytes in flight would exceed the server's limit of 8388608 bytes", refused.Detail, StringComparison.Ordinal);
+
+        // Within the budget, gzip works, and everything taken was given back.
+        var ok = await client.CallAsync(RawGrpcClient.Frame(Wire.AddRequest(Wire.AddInstance(1)), gzip: true), configure: Gzip);
+        Assert.Equal(StatusCode.OK, ok.Status);
+        Assert.Empty(ok.Reply().ErrorMsg);
+        Assert.Equal(0, server.Server.RequestBudget.InFlight);
+    }
+
+    [Fact]
+    public async Task A_gzip_message_that_inflates_past_the_message_limit_is_refused()
+    {
+        await using var server = await ReloadServer.StartAsync(new ServingConfiguration { ServablesRoot = _repository.Root });
+        await server.Server.StartGrpcServerAsync(ListenAddress.Tcp(IPAddress.Loopback, 0), 1, CancellationToken.None).WaitAsync(s_timeout);
+        using var client = new RawGrpcClient(server.Server.Grpc!.EndPoint);
+
+        var big = Wire.AddRequest(Wire.Instance(("x1", Wire.Numeric(Protocol.DataType.MsFloat32, new byte[4 << 20], 2, 2))));
+        var refused = await client.CallAsync(RawGrpcClient.Frame(big, gzip: true), configure: Gzip);
+        Assert.Equal(StatusCode.ResourceExhausted, refused.Status);
+        Assert.Equal(0, server.Server.RequestBudget.InFlight);
+    }
+
+    [Fact]
+    public async Task A_RESTful_body_over_the_budget_is_refused_with_the_error_text_declared_or_chunked()
+    {
+        var configuration = new ServingConfiguration { ServablesRoot = _repository.Root };
+        configuration.Limits.MaxInflightMb = 1;
+        await using var server = await ReloadServer.StartAsync(configuration);
+        var body = "{\"instances\":[{\"x1\":\"" + new string('A', 1_500_000) + "\"}]}";
+
+        using (var declared = await server.Client.PostAsync("/model/add:add_common", new StringContent(body, Encoding.UTF8, "application/json")).WaitAsync(s_timeout))
+        {
+            Assert.StartsWith("{\"error_msg\":\"Serving Error: request bytes in flight would exceed the server's limit of 1048576 bytes",
+                await declared.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(body)));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/model/add:add_common") { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        using (var response = await server.Client.SendAsync(request).WaitAsync(s_timeout))
+        {
+            Assert.Contains("request bytes in flight would exceed", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        Assert.Null((await server.PredictAsync("add")).Error);
+        Assert.Equal(0, server.Server.RequestBudget.InFlight);
+    }
+
+    [Fact]
+    public async Task A_gRPC_body_that_stalls_after_its_length_prefix_is_reset_and_the_server_keeps_serving()
+    {
+        var configuration = new ServingConfiguration { ServablesRoot = _repository.Root };
+        configuration.Limits.RequestBodyTimeout = TimeSpan.FromSeconds(1);
+        await using var server = await ReloadServer.StartAsync(configuration);
+        await server.Server.StartGrpcServerAsync(ListenAddress.Tcp(IPAddress.Loopback, 0), 100, CancellationToken.None).WaitAsync(s_timeout);
+        using var client = new RawGrpcClient(server.Server.Grpc!.EndPoint);
+
+        var stalled = new Pipe();
+        await stalled.Writer.WriteAsync(new byte[] { 0, 0, 0, 0x10, 0 }); // announces 4096 bytes, sends none
+        using var request = RawGrpcClient.CreateRequest(RawGrpcClient.PredictPath, []);
+        request.Content = new StreamContent(stalled.Reader.AsStream());
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+        var ended = await Record.ExceptionAsync(async () =>
+        {
+            using var response = await client.SendAsync(request);
+            var result = await RawGrpcClient.ReadAsync(response);
+            Assert.NotEqual(StatusCode.OK, result.Status);
+        }).WaitAsync(s_timeout);
+        // The server resets the stream: the client sees its call fail (its body upload is cancelled, or the reply says so).
+        Assert.True(ended is null or HttpRequestException or IOException or OperationCanceledException, ended?.ToString());
+        Assert.IsNotType<TimeoutException>(ended);
+        await stalled.Writer.CompleteAsync();
+
+        var ok = await client.CallAsync(RawGrpcClient.Frame(Wire.AddRequest(Wire.AddInstance(1))));
+        Assert.Equal(StatusCode.OK, ok.Status);
+        Assert.Equal(0, server.Server.RequestBudget.InFlight);
+    }
+
+    [Fact]
+    public async Task A_RESTful_body_that_stalls_is_closed_and_the_server_keeps_serving()
+    {
+        var configuration = new ServingConfiguration { ServablesRoot = _repository.Root };
+        configuration.Limits.RequestBodyTimeout = TimeSpan.FromSeconds(1);
+        await using var server = await ReloadServer.StartAsync(configuration);
+
+        using var socket = new TcpClient();
+        await socket.ConnectAsync(IPAddress.Loopback, server.Server.Rest!.Port).WaitAsync(s_timeout);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("POST /model/add:add_common HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n{\"inst"));
+        var buffer = new byte[4096];
+        var closed = await Record.ExceptionAsync(async () =>
+        {
+            while (await stream.ReadAsync(buffer).AsTask().WaitAsync(s_timeout) > 0)
+            {
+            }
+        });
+        Assert.True(closed is null or IOException, closed?.ToString());
+        Assert.Null((await server.PredictAsync("add")).Error);
+        Assert.Equal(0, server.Server.RequestBudget.InFlight);
+    }
+
+    [Fact]
+    public async Task Connections_over_the_limit_are_closed_and_the_others_keep_serving()
+    {
+        var configuration = new ServingConfiguration { ServablesRoot = _repository.Root };
+        configuration.Limits.MaxConnections = 2;
+        await using var server = await ReloadServer.StartAsync(configuration);
+        var port = server.Server.Rest!.Port;
+        using var first = new TcpClient();
+        using var second = new TcpClient();
+        await first.ConnectAsync(IPAddress.Loopback, port).WaitAsync(s_timeout);
+        await second.ConnectAsync(IPAddress.Loopback, port).WaitAsync(s_timeout);
+        Assert.StartsWith("HTTP/1.1 200", await GetAsync(first), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 200", await GetAsync(second), StringComparison.Ordinal);
+
+        using var third = new TcpClient();
+        await third.ConnectAsync(IPAddress.Loopback, port).WaitAsync(s_timeout);
+        var answer = await Record.ExceptionAsync(async () => Assert.Equal("", await GetAsync(third)));
+        Assert.True(answer is null or IOException, answer?.ToString());
+
+        Assert.StartsWith("HTTP/1.1 200", await GetAsync(first), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_metrics_listener_of_its_own_serves_metrics_with_the_service_name_and_the_RESTful_listener_does_not()
+    {
+        var configuration = new ServingConfiguration { ServablesRoot = _repository.Root, MetricsAddress = $"127.0.0.1:{FreePort()}" };
+        await using var server = await ReloadServer.StartAsync(configuration);
+        Assert.Null((await server.PredictAsync("add")).Error);
+        using var metrics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.Server.Metrics!.Port}"), Timeout = s_timeout };
+
+        var text = await metrics.GetStringAsync("/metrics").WaitAsync(s_timeout);
+        Assert.Contains("sharpserving_request", text, StringComparison.Ordinal);
+        Assert.Contains("service_name=\"sharpserving\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("unknown_service", text, StringComparison.Ordinal);
+        using var onAdmin = await server.AdminClient.GetAsync("/metrics").WaitAsync(s_timeout);
+        Assert.Equal(HttpStatusCode.NotFound, onAdmin.StatusCode);
+        using var onRest = await server.Client.GetAsync("/metrics").WaitAsync(s_timeout);
+        Assert.Equal("""{"error_msg":"http message only support POST right now"}""", await onRest.Content.ReadAsStringAsync());
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void Gzip(HttpRequestMessage request) => request.Headers.TryAddWithoutValidation("grpc-encoding", "gzip");
+
+    /// <summary>A keep-alive request to the MindSpore path on a raw connection; the head of the answer, or "" once closed.</summary>
+    private static async Task<string> GetAsync(TcpClient client)
+    {
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /model/add:add_common HTTP/1.1\r\nHost: localhost\r\n\r\n")).AsTask().WaitAsync(s_timeout);
+        var buffer = new byte[4096];
+        var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(s_timeout);
+        return Encoding.ASCII.GetString(buffer, 0, read);
+    }
+}
