@@ -61,6 +61,7 @@ internal sealed class ModelBatcher : IDisposable
     /// <summary>Starts one batch loop per replica.</summary>
     public void Start()
     {
+        ExecutionMetrics.AddQueue(this);
         foreach (var replica in _replicas)
         {
             replica.Loop = Task.Run(() => RunLoopAsync(replica));
@@ -83,7 +84,6 @@ internal sealed class ModelBatcher : IDisposable
                 throw new WorkerStoppedException("The model no longer accepts work: its servable version is stopping.", e);
             }
         }
-        ExecutionMetrics.QueueLength.Add(1, _modelTag);
     }
 
     /// <summary>
@@ -242,6 +242,7 @@ internal sealed class ModelBatcher : IDisposable
     public void Dispose()
     {
         Volatile.Write(ref _disposed, true);
+        ExecutionMetrics.RemoveQueue(this);
         foreach (var replica in _replicas)
         {
             replica.Cancellation.Dispose();
@@ -325,7 +326,6 @@ internal sealed class ModelBatcher : IDisposable
     {
         while (batch.Count < _layout.BatchSize && reader.TryRead(out var item))
         {
-            ExecutionMetrics.QueueLength.Add(-1, _modelTag);
             ExecutionTelemetry.QueueWaited(item, _modelTag);
             if (item.CancellationToken.IsCancellationRequested)
             {
