@@ -187,8 +187,8 @@ public sealed class ServableExecutor : IAsyncDisposable
             limit = requested < TimeSpan.Zero ? TimeSpan.Zero : requested;
         }
         // On the system clock: the injected one drives batch delays (tests move it), a time limit is wall time.
-        var timeLimit = limit == Timeout.InfiniteTimeSpan ? default : RequestTimeLimit.Start(limit, cancellationToken);
-        var token = limit == Timeout.InfiniteTimeSpan ? cancellationToken : timeLimit.Token;
+        var timeLimit = limit == Timeout.InfiniteTimeSpan ? null : RequestTimeLimit.Start(limit, cancellationToken);
+        var token = timeLimit?.Token ?? cancellationToken;
         var ended = false;
         try
         {
@@ -205,7 +205,7 @@ public sealed class ServableExecutor : IAsyncDisposable
             ended = true;
             return reply;
         }
-        catch (OperationCanceledException) when (timeLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (timeLimit is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
         {
             ExecutionLog.RequestTimedOut(_logger, request.Servable, request.Method, (long)limit.TotalMilliseconds);
             var failure = ExecutionErrors.TimeLimitExceeded(ExecutionErrors.Spec(request.Servable, request.Method, request.Version), limit);
@@ -215,7 +215,7 @@ public sealed class ServableExecutor : IAsyncDisposable
         }
         finally
         {
-            timeLimit.End(reuse: ended);
+            timeLimit?.End(reuse: ended);
             lock (_gate)
             {
                 if (--_pending == 0 && _stopping)
