@@ -18,7 +18,7 @@ public sealed class Dispatcher : IPredictor
     private readonly IServableCatalog _catalog;
     private readonly int _maxEnqueuedRequests;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<(string Servable, string Method), StrongBox<int>> _pending = new();
+    private readonly ConcurrentDictionary<(string Servable, string Method), PendingRequests> _pending = new();
 
     /// <param name="catalog">Where published servable versions are found.</param>
     /// <param name="options">The queue limit (<see cref="ExecutionOptions.MaxEnqueuedRequests"/>), read once.</param>
@@ -39,33 +39,38 @@ public sealed class Dispatcher : IPredictor
         cancellationToken.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
         using var activity = ExecutionTelemetry.StartRequest(request);
-        var resolved = new StrongBox<long>(-1);
+        // The version number once servable and method resolve; -1 keeps made-up names out of metric tags.
+        long resolved = -1;
         try
         {
-            var reply = await PredictCoreAsync(request, resolved, cancellationToken);
-            ExecutionTelemetry.Complete(activity, request, resolved.Value, reply, started);
+            InferReply reply;
+            // A version not loaded (lazy loading, or unloaded to make room) loads on demand, waiting at most its load limit.
+            if (!_catalog.TryGetVersion(request.Servable, request.Version, out var version)
+                && (version = await _catalog.LoadOnDemandAsync(request.Servable, request.Version, cancellationToken)) is null)
+            {
+                reply = Refuse(request, ExecutionErrors.ServableNotAvailable(Spec(request)));
+            }
+            else if (!version.Methods.TryGetValue(request.Method, out var method))
+            {
+                reply = Refuse(request, ExecutionErrors.MethodNotAvailable(Spec(request)));
+            }
+            else
+            {
+                resolved = version.Number;
+                reply = await PredictCoreAsync(request, version, method, cancellationToken);
+            }
+            ExecutionTelemetry.Complete(activity, request, resolved, reply, started);
             return reply;
         }
         catch (OperationCanceledException)
         {
-            ExecutionTelemetry.Complete(activity, request, resolved.Value, reply: null, started);
+            ExecutionTelemetry.Complete(activity, request, resolved, reply: null, started);
             throw;
         }
     }
 
-    // resolved: set to the version number once servable and method resolve; -1 keeps made-up names out of metric tags.
-    private async Task<InferReply> PredictCoreAsync(InferRequest request, StrongBox<long> resolved, CancellationToken cancellationToken)
+    private async Task<InferReply> PredictCoreAsync(InferRequest request, ServableVersion version, MethodDefinition method, CancellationToken cancellationToken)
     {
-        if (!_catalog.TryGetVersion(request.Servable, request.Version, out var version)
-            && (version = await _catalog.LoadOnDemandAsync(request.Servable, request.Version, cancellationToken)) is null)
-        {
-            return Refuse(request, ExecutionErrors.ServableNotAvailable(Spec(request)));
-        }
-        if (!version.Methods.TryGetValue(request.Method, out var method))
-        {
-            return Refuse(request, ExecutionErrors.MethodNotAvailable(Spec(request)));
-        }
-        resolved.Value = version.Number;
         if (request.Instances.Count == 0)
         {
             return Refuse(request, ExecutionErrors.ZeroInstances(request.Servable, request.Method));
@@ -76,15 +81,14 @@ public sealed class Dispatcher : IPredictor
             return Refuse(request, error);
         }
 
-        var pending = _pending.GetOrAdd((request.Servable, request.Method), static _ => new StrongBox<int>());
-        if (Interlocked.Increment(ref pending.Value) > _maxEnqueuedRequests)
+        var pending = _pending.GetOrAdd((request.Servable, request.Method), static key => new PendingRequests(key.Servable, key.Method));
+        if (Interlocked.Increment(ref pending.Count) > _maxEnqueuedRequests)
         {
-            Interlocked.Decrement(ref pending.Value);
+            Interlocked.Decrement(ref pending.Count);
             ExecutionLog.QueueFull(_logger, request.Servable, request.Method, _maxEnqueuedRequests);
             return InferReply.Failure(ExecutionErrors.QueueFull(_maxEnqueuedRequests));
         }
-        var tags = Tags(request);
-        ExecutionMetrics.PendingRequests.Add(1, tags);
+        Interlocked.Increment(ref pending.Metric.Value);
         try
         {
             var reply = await version.Executor.ExecuteAsync(request, instances, cancellationToken);
@@ -95,11 +99,12 @@ public sealed class Dispatcher : IPredictor
                 && await ResolveAgainAsync(request, cancellationToken) is { } current && !ReferenceEquals(current, version))
             {
                 version = current;
-                if (!version.Methods.TryGetValue(request.Method, out method))
+                if (!version.Methods.TryGetValue(request.Method, out var published))
                 {
                     reply = InferReply.Failure(ExecutionErrors.MethodNotAvailable(Spec(request)));
                     break;
                 }
+                method = published;
                 if (CheckAll(request, method, instances) is { } invalid)
                 {
                     reply = InferReply.Failure(invalid);
@@ -107,14 +112,17 @@ public sealed class Dispatcher : IPredictor
                 }
                 reply = await version.Executor.ExecuteAsync(request, instances, cancellationToken);
             }
-            var outcome = reply.Error is null && !reply.HasInstanceErrors ? "ok" : "error";
-            ExecutionMetrics.Instances.Add(instances.Length, Tags(request, outcome));
+            if (ExecutionMetrics.Instances.Enabled)
+            {
+                var outcome = reply.Error is null && !reply.HasInstanceErrors ? "ok" : "error";
+                ExecutionMetrics.Instances.Add(instances.Length, Tags(request, outcome));
+            }
             return reply;
         }
         finally
         {
-            Interlocked.Decrement(ref pending.Value);
-            ExecutionMetrics.PendingRequests.Add(-1, tags);
+            Interlocked.Decrement(ref pending.Count);
+            Interlocked.Decrement(ref pending.Metric.Value);
         }
     }
 
@@ -164,8 +172,13 @@ public sealed class Dispatcher : IPredictor
 
     private static string Spec(InferRequest request) => ExecutionErrors.Spec(request.Servable, request.Method, request.Version);
 
-    private static TagList Tags(InferRequest request) => new() { { "servable", request.Servable }, { "method", request.Method } };
-
     private static TagList Tags(InferRequest request, string outcome)
         => new() { { "servable", request.Servable }, { "method", request.Method }, { "outcome", outcome } };
+
+    /// <summary>A method's requests in flight: this dispatcher's count (the queue limit) and the process-wide metric.</summary>
+    private sealed class PendingRequests(string servable, string method)
+    {
+        public int Count;
+        public readonly StrongBox<long> Metric = ExecutionMetrics.PendingCount(servable, method);
+    }
 }

@@ -199,17 +199,23 @@ public sealed class ServableExecutor : IAsyncDisposable
             limit = requested < TimeSpan.Zero ? TimeSpan.Zero : requested;
         }
         // On the system clock: the injected one drives batch delays (tests move it), a time limit is wall time.
-        using var timeLimit = limit == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(limit);
-        using var linked = timeLimit is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeLimit.Token);
-        var token = linked?.Token ?? cancellationToken;
+        var timeLimit = limit == Timeout.InfiniteTimeSpan ? null : RequestTimeLimit.Start(limit, cancellationToken);
+        var token = timeLimit?.Token ?? cancellationToken;
+        var ended = false;
         try
         {
+            InferReply reply;
             if (_remote is not null)
             {
-                return await _remote.ExecuteAsync(request, instances, token);
+                reply = await _remote.ExecuteAsync(request, instances, token);
             }
-            var state = new RequestState(request.Servable, request.Method, request.Version, instances, runner.Stages.Count, token);
-            return InferReply.Create(await runner.RunAsync(state, token));
+            else
+            {
+                var state = new RequestState(request.Servable, request.Method, request.Version, instances, runner.Stages.Count, token);
+                reply = InferReply.Create(await runner.RunAsync(state, token));
+            }
+            ended = true;
+            return reply;
         }
         catch (OperationCanceledException) when (timeLimit is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
         {
@@ -221,6 +227,7 @@ public sealed class ServableExecutor : IAsyncDisposable
         }
         finally
         {
+            timeLimit?.End(reuse: ended);
             lock (_gate)
             {
                 if (--_pending == 0 && _stopping)

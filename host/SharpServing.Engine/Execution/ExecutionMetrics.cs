@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace SharpServing.Engine.Execution;
 
@@ -23,9 +25,27 @@ internal static class ExecutionMetrics
     /// <summary>Instances executed, tagged with servable, method and outcome.</summary>
     public static Counter<long> Instances { get; } = s_meter.CreateCounter<long>("sharpserving.instances", "{instance}", "Instances executed.");
 
-    /// <summary>Requests accepted and not yet answered, tagged with servable and method.</summary>
-    public static UpDownCounter<long> PendingRequests { get; } =
-        s_meter.CreateUpDownCounter<long>("sharpserving.requests.pending", "{request}", "Requests accepted and not yet answered.");
+    private static readonly ConcurrentDictionary<(string Servable, string Method), StrongBox<long>> s_pending = new();
+
+    /// <summary>
+    /// Requests accepted and not yet answered, tagged with servable and method: read from <see cref="PendingCount"/>'s
+    /// counters when a listener collects, so a request costs two interlocked additions, not two measurements.
+    /// </summary>
+    public static ObservableUpDownCounter<long> PendingRequests { get; } = s_meter.CreateObservableUpDownCounter(
+        "sharpserving.requests.pending", ObservePending, "{request}", "Requests accepted and not yet answered.");
+
+    /// <summary>The process-wide count of pending requests of a method (the same box for every caller).</summary>
+    public static StrongBox<long> PendingCount(string servable, string method)
+        => s_pending.GetOrAdd((servable, method), static _ => new StrongBox<long>());
+
+    private static IEnumerable<Measurement<long>> ObservePending()
+    {
+        foreach (var ((servable, method), count) in s_pending)
+        {
+            yield return new Measurement<long>(Volatile.Read(ref count.Value),
+                new KeyValuePair<string, object?>("servable", servable), new KeyValuePair<string, object?>("method", method));
+        }
+    }
 
     /// <summary>Real (not padding) instances per model run, tagged with the model key.</summary>
     public static Histogram<int> BatchSize { get; } = s_meter.CreateHistogram<int>("sharpserving.batch.size", "{instance}", "Instances per model run.");
@@ -42,7 +62,27 @@ internal static class ExecutionMetrics
     public static Histogram<double> StageDuration { get; } =
         s_meter.CreateHistogram<double>("sharpserving.stage.duration", "s", "Wall time of one stage (C# or model) of a request.");
 
-    /// <summary>Instances waiting in model queues, tagged with the model key.</summary>
-    public static UpDownCounter<long> QueueLength { get; } =
-        s_meter.CreateUpDownCounter<long>("sharpserving.model.queue.length", "{instance}", "Instances waiting in a model's batching queue.");
+    private static readonly ConcurrentDictionary<ModelBatcher, byte> s_queues = new();
+
+    /// <summary>
+    /// Instances waiting in model queues, tagged with the model key: the queues' own counts, read when a listener collects
+    /// (nothing recorded per instance).
+    /// </summary>
+    public static ObservableUpDownCounter<long> QueueLength { get; } = s_meter.CreateObservableUpDownCounter(
+        "sharpserving.model.queue.length", ObserveQueues, "{instance}", "Instances waiting in a model's batching queue.");
+
+    /// <summary>Counts <paramref name="batcher"/>'s queues in <see cref="QueueLength"/> until <see cref="RemoveQueue"/>.</summary>
+    public static void AddQueue(ModelBatcher batcher) => s_queues.TryAdd(batcher, 0);
+
+    public static void RemoveQueue(ModelBatcher batcher) => s_queues.TryRemove(batcher, out _);
+
+    private static IEnumerable<Measurement<long>> ObserveQueues()
+    {
+        var byModel = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var batcher in s_queues.Keys)
+        {
+            byModel[batcher.Layout.Key] = byModel.GetValueOrDefault(batcher.Layout.Key) + batcher.QueuedCount;
+        }
+        return byModel.Select(m => new Measurement<long>(m.Value, new KeyValuePair<string, object?>("model", m.Key)));
+    }
 }

@@ -31,6 +31,11 @@ internal static class ExecutionTelemetry
     // did not resolve: then they are tagged "unknown", so names a client made up never become metric series.
     public static void Complete(Activity? activity, InferRequest request, long version, InferReply? reply, long started)
     {
+        // Metrics off and no span: nothing to classify or tag.
+        if (activity is null && !ExecutionMetrics.Requests.Enabled && !ExecutionMetrics.RequestDuration.Enabled)
+        {
+            return;
+        }
         var reason = Reason(reply);
         var outcome = reason switch { "success" => "ok", "cancelled" => "cancelled", _ => "error" };
         var resolved = version >= 0;
@@ -43,8 +48,8 @@ internal static class ExecutionTelemetry
             { "outcome", outcome },
             { "reason", reason },
         };
-        ExecutionMetrics.Requests.Add(1, tags);
-        ExecutionMetrics.RequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+        ExecutionMetrics.Requests.Add(1, in tags);
+        ExecutionMetrics.RequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, in tags);
         if (activity is not null)
         {
             activity.SetTag("sharpserving.version", version);
@@ -101,9 +106,14 @@ internal static class ExecutionTelemetry
     /// <summary>Records an instance's wait in a model queue, and its span when the instance was traced.</summary>
     public static void QueueWaited(ModelWorkItem item, KeyValuePair<string, object?> modelTag)
     {
+        var traced = item.Parent != default && Source.HasListeners();
+        if (!traced && !ExecutionMetrics.QueueWait.Enabled)
+        {
+            return;
+        }
         var waited = Stopwatch.GetElapsedTime(item.Enqueued);
         ExecutionMetrics.QueueWait.Record(waited.TotalSeconds, modelTag);
-        if (item.Parent != default && Source.HasListeners())
+        if (traced)
         {
             var now = DateTimeOffset.UtcNow;
             using var span = Source.StartActivity("queue wait", ActivityKind.Internal, item.Parent, startTime: now - waited);

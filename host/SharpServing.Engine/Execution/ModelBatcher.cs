@@ -23,7 +23,9 @@ internal sealed class ModelBatcher : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _abort = new();
-    private readonly Dictionary<int, long> _batchSizes = [];
+    // Runs by real instance count (index); a run never holds more than the batch size. Counted without a lock: every
+    // run of every replica (and of callers' threads) records here.
+    private readonly long[] _batchSizes;
     private readonly KeyValuePair<string, object?> _modelTag;
     private int _next;
     private int _running;
@@ -37,6 +39,7 @@ internal sealed class ModelBatcher : IDisposable
         _time = time;
         _logger = logger;
         _modelTag = new("model", _layout.Key);
+        _batchSizes = new long[_layout.BatchSize + 1];
         var capacity = Math.Max(1024, _layout.BatchSize * 8);
         _replicas = new Replica[model.Sessions.Count];
         for (var r = 0; r < _replicas.Length; r++)
@@ -61,6 +64,7 @@ internal sealed class ModelBatcher : IDisposable
     /// <summary>Starts one batch loop per replica.</summary>
     public void Start()
     {
+        ExecutionMetrics.AddQueue(this);
         foreach (var replica in _replicas)
         {
             replica.Loop = Task.Run(() => RunLoopAsync(replica));
@@ -83,7 +87,6 @@ internal sealed class ModelBatcher : IDisposable
                 throw new WorkerStoppedException("The model no longer accepts work: its servable version is stopping.", e);
             }
         }
-        ExecutionMetrics.QueueLength.Add(1, _modelTag);
     }
 
     /// <summary>
@@ -197,10 +200,15 @@ internal sealed class ModelBatcher : IDisposable
     {
         get
         {
-            lock (_batchSizes)
+            var sizes = new Dictionary<int, long>();
+            for (var size = 1; size < _batchSizes.Length; size++)
             {
-                return new Dictionary<int, long>(_batchSizes);
+                if (Volatile.Read(ref _batchSizes[size]) is > 0 and var runs)
+                {
+                    sizes[size] = runs;
+                }
             }
+            return sizes;
         }
     }
 
@@ -242,6 +250,7 @@ internal sealed class ModelBatcher : IDisposable
     public void Dispose()
     {
         Volatile.Write(ref _disposed, true);
+        ExecutionMetrics.RemoveQueue(this);
         foreach (var replica in _replicas)
         {
             replica.Cancellation.Dispose();
@@ -325,7 +334,6 @@ internal sealed class ModelBatcher : IDisposable
     {
         while (batch.Count < _layout.BatchSize && reader.TryRead(out var item))
         {
-            ExecutionMetrics.QueueLength.Add(-1, _modelTag);
             ExecutionTelemetry.QueueWaited(item, _modelTag);
             if (item.CancellationToken.IsCancellationRequested)
             {
@@ -423,10 +431,7 @@ internal sealed class ModelBatcher : IDisposable
     {
         ExecutionMetrics.RunDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _modelTag);
         ExecutionMetrics.BatchSize.Record(instances, _modelTag);
-        lock (_batchSizes)
-        {
-            _batchSizes[instances] = _batchSizes.GetValueOrDefault(instances) + 1;
-        }
+        Interlocked.Increment(ref _batchSizes[instances]);
     }
 
     private static void Fail(List<ModelWorkItem> batch, Exception exception)

@@ -102,7 +102,11 @@ internal static class ServeCommand
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
         }).SetMinimumLevel(level)
-            .AddFilter("Microsoft", level <= LogLevel.Debug ? level : LogLevel.Warning));
+            .AddFilter("Microsoft", level <= LogLevel.Debug ? level : LogLevel.Warning)
+            // ASP.NET Core starts an Activity per request whenever this category logs at any level (for its log scopes),
+            // tracing on or off; it logs only request starts and ends (Debug/Information) and startup failures, which
+            // reach the server as exceptions anyway.
+            .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", level <= LogLevel.Debug ? level : LogLevel.None));
 
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>

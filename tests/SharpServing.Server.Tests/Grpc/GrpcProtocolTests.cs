@@ -152,7 +152,23 @@ public sealed class GrpcProtocolTests : IAsyncLifetime
 
         var result = await _client.CallAsync(RawGrpcClient.Frame(nested));
 
-        Assert.NotEqual(StatusCode.OK, result.Status);
+        Assert.Equal(StatusCode.InvalidArgument, result.Status);
+        Assert.Empty(result.Messages);
+        Assert.Equal(0, _predictor.Calls);
+        await AssertServesAsync();
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x0A, 0x05, 0x01 })] // field 1 (servable_spec) claims 5 bytes, 1 follows
+    [InlineData(new byte[] { 0x0F })] // wire type 7 does not exist
+    [InlineData(new byte[] { 0x12, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F })] // field 2 (instances) with a negative length
+    [InlineData(new byte[] { 0x0C })] // an end-group tag with no group open
+    public async Task A_body_that_is_not_a_PredictRequest_is_invalid_argument_and_the_server_keeps_serving(byte[] body)
+    {
+        var result = await _client.CallAsync(RawGrpcClient.Frame(body));
+
+        Assert.Equal(StatusCode.InvalidArgument, result.Status);
+        Assert.StartsWith("The request is not a valid PredictRequest: ", result.Detail, StringComparison.Ordinal);
         Assert.Empty(result.Messages);
         Assert.Equal(0, _predictor.Calls);
         await AssertServesAsync();

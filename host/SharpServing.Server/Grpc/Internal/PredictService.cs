@@ -8,7 +8,7 @@ namespace SharpServing.Server.Grpc.Internal;
 /// MindSpore Serving's <c>MSService.Predict</c> over an <see cref="IPredictor"/>. Application errors travel in the reply
 /// with status OK; a cancelled call (client gone, deadline passed) sends nothing. One instance serves every call.
 /// </summary>
-internal sealed class PredictService(IPredictor predictor) : MSService.MSServiceBase
+internal sealed class PredictService(IPredictor predictor) : PredictServiceBase
 {
     public override async Task<PredictReply> Predict(PredictRequest request, ServerCallContext context)
     {

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using SharpServing.Engine;
 
@@ -13,8 +15,11 @@ internal sealed class ObservedPredictor : IPredictor
 {
     private static readonly Meter s_meter = new(ServerTelemetry.ServerMeterName);
 
-    private static readonly UpDownCounter<long> s_bytesInFlight = s_meter.CreateUpDownCounter<long>(
-        "sharpserving.request.bytes.in_flight", "By", "Request tensor bytes accepted and not yet answered.");
+    // Per protocol; read when a listener collects, so a request costs two interlocked additions, not two measurements.
+    private static readonly ConcurrentDictionary<string, StrongBox<long>> s_bytesByProtocol = new(StringComparer.Ordinal);
+
+    private static readonly ObservableUpDownCounter<long> s_bytesInFlight = s_meter.CreateObservableUpDownCounter(
+        "sharpserving.request.bytes.in_flight", ObserveBytesInFlight, "By", "Request tensor bytes accepted and not yet answered.");
 
     private readonly IPredictor _inner;
     private readonly ILogger? _accessLog;
@@ -28,8 +33,8 @@ internal sealed class ObservedPredictor : IPredictor
     public async Task<InferReply> PredictAsync(InferRequest request, CancellationToken cancellationToken)
     {
         var bytesIn = BytesIn(request);
-        var tag = new KeyValuePair<string, object?>("protocol", request.Protocol);
-        s_bytesInFlight.Add(bytesIn, tag);
+        var inFlight = s_bytesByProtocol.GetOrAdd(request.Protocol, static _ => new StrongBox<long>());
+        Interlocked.Add(ref inFlight.Value, bytesIn);
         var started = Stopwatch.GetTimestamp();
         InferReply? reply = null;
         try
@@ -39,7 +44,7 @@ internal sealed class ObservedPredictor : IPredictor
         }
         finally
         {
-            s_bytesInFlight.Add(-bytesIn, tag);
+            Interlocked.Add(ref inFlight.Value, -bytesIn);
             if (_accessLog is not null && _accessLog.IsEnabled(LogLevel.Information))
             {
                 var status = reply is null ? "cancelled" : reply.Error is { } error ? error.Code.ToString() : reply.HasInstanceErrors ? "InstanceErrors" : "Success";
@@ -49,6 +54,17 @@ internal sealed class ObservedPredictor : IPredictor
                 AccessLog.Request(_accessLog, request.Servable, request.Method, request.Version, request.Protocol, status,
                     durationMs, bytesIn, bytesOut, traceId);
             }
+        }
+    }
+
+    /// <summary>The instrument (created with the type, read by the meter provider's collection).</summary>
+    internal static ObservableUpDownCounter<long> BytesInFlight => s_bytesInFlight;
+
+    private static IEnumerable<Measurement<long>> ObserveBytesInFlight()
+    {
+        foreach (var (protocol, bytes) in s_bytesByProtocol)
+        {
+            yield return new Measurement<long>(Volatile.Read(ref bytes.Value), new KeyValuePair<string, object?>("protocol", protocol));
         }
     }
 
