@@ -41,13 +41,17 @@ public sealed class LazyLoadingTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_budget_for_two_of_three_servables_answers_every_request_and_unloads_the_least_recently_used()
     {
+        var admin = $"127.0.0.1:{FreePort.Next()}";
         await using var server = await ServerProcess.ServeAsync(
-            ["--servables", _root.Combine("servables"), "--lazy-load", "--loaded-memory-budget-mb", "5"], startupTimeout: s_timeout);
+            ["--servables", _root.Combine("servables"), "--lazy-load", "--loaded-memory-budget-mb", "5", "--admin", admin], startupTimeout: s_timeout);
         using var client = new HttpClient { BaseAddress = new Uri($"http://{server.RestAddress}"), Timeout = s_timeout };
+        // The status is the control API's, on its own (loopback) listener.
+        using var control = new HttpClient { BaseAddress = new Uri($"http://{admin}"), Timeout = s_timeout };
+        await server.WaitForLineAsync($"Serving: control API listening on {admin}", s_timeout);
         var modelBytes = new FileInfo(_root.Combine("servables", "dense_a", "1", "dense.onnx")).Length;
 
         // Nothing is loaded at the start; the replica is ready all the same (each servable loads on demand).
-        var start = await StatusAsync(client);
+        var start = await StatusAsync(control);
         Assert.Equal(0, start.GetProperty("loaded_memory_bytes").GetInt64());
         Assert.Equal(5L * 1024 * 1024, start.GetProperty("loaded_memory_budget_bytes").GetInt64());
         foreach (var name in s_servables)
@@ -76,7 +80,7 @@ public sealed class LazyLoadingTests(ITestOutputHelper output) : IDisposable
                     Assert.True(Math.Abs(y[j] - expected[j]) < 1e-3, $"{name} y[{j}] = {y[j]}, expected {expected[j]}");
                 }
                 answered++;
-                var status = await StatusAsync(client);
+                var status = await StatusAsync(control);
                 var loaded = s_servables.Where(s => Version(status, s).GetProperty("state").GetString() == "available").ToList();
                 Assert.Contains(name, loaded);
                 Assert.True(loaded.Count <= 2, $"after {name}: {loaded.Count} loaded: {string.Join(", ", loaded)}");

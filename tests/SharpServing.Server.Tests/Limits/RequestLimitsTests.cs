@@ -193,8 +193,31 @@ public sealed class RequestLimitsTests : IDisposable
     {
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /model/add:add_common HTTP/1.1\r\nHost: localhost\r\n\r\n")).AsTask().WaitAsync(s_timeout);
+        // One whole response: the answer may arrive in several segments (the chunked body's last chunk on its own).
         var buffer = new byte[4096];
-        var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(s_timeout);
-        return Encoding.ASCII.GetString(buffer, 0, read);
+        var text = new StringBuilder();
+        while (!IsComplete(text.ToString()))
+        {
+            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(s_timeout);
+            if (read == 0)
+            {
+                break;
+            }
+            text.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+        return text.ToString();
+    }
+
+    private static bool IsComplete(string response)
+    {
+        var end = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (end < 0)
+        {
+            return false;
+        }
+        var match = System.Text.RegularExpressions.Regex.Match(response[..end], @"(?im)^content-length:\s*(\d+)");
+        return match.Success
+            ? response.Length - end - 4 >= int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            : response.EndsWith("0\r\n\r\n", StringComparison.Ordinal);
     }
 }

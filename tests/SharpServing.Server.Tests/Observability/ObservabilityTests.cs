@@ -138,13 +138,7 @@ public sealed class ObservabilityTests : IDisposable
         request.Headers.TryAddWithoutValidation("traceparent", $"00-{traceId}-{parent}-01");
         using var response = await server.Client.SendAsync(request).WaitAsync(ReloadServer.Timeout);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        tracer.ForceFlush(10_000);
-
-        Activity[] ours;
-        lock (spans)
-        {
-            ours = [.. spans.Where(s => s.TraceId == traceId)];
-        }
+        var ours = await SpansOfAsync(tracer, spans, traceId);
         var http = Assert.Single(ours, s => s.Source.Name == "Microsoft.AspNetCore");
         Assert.Equal(parent, http.ParentSpanId);
         var predict = Assert.Single(ours, s => s.Source.Name == "SharpServing.Engine" && s.OperationName == "predict");
@@ -237,13 +231,7 @@ public sealed class ObservabilityTests : IDisposable
             new global::Grpc.Core.Metadata { { "traceparent", $"00-{traceId}-{parent}-01" } },
             deadline: DateTime.UtcNow.Add(ReloadServer.Timeout)).ResponseAsync.WaitAsync(ReloadServer.Timeout);
         Assert.NotEmpty(reply.ErrorMsg);
-        tracer.ForceFlush(10_000);
-
-        Activity[] ours;
-        lock (spans)
-        {
-            ours = [.. spans.Where(s => s.TraceId == traceId)];
-        }
+        var ours = await SpansOfAsync(tracer, spans, traceId);
         var call = Assert.Single(ours, s => s.Source.Name == "Microsoft.AspNetCore");
         Assert.Equal(parent, call.ParentSpanId);
         var predict = Assert.Single(ours, s => s.OperationName == "predict");
@@ -278,6 +266,29 @@ public sealed class ObservabilityTests : IDisposable
         using var response = await server.Client.SendAsync(request).WaitAsync(ReloadServer.Timeout);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadAsStringAsync().WaitAsync(ReloadServer.Timeout);
+    }
+
+    /// <summary>
+    /// The spans of <paramref name="traceId"/> once ASP.NET Core's request span is among them: that span ends when the
+    /// server has finished the response, which may be just after the client has read it.
+    /// </summary>
+    private static async Task<Activity[]> SpansOfAsync(TracerProvider tracer, List<Activity> spans, ActivityTraceId traceId)
+    {
+        var deadline = DateTime.UtcNow + ReloadServer.Timeout;
+        while (true)
+        {
+            tracer.ForceFlush(10_000);
+            Activity[] ours;
+            lock (spans)
+            {
+                ours = [.. spans.Where(s => s.TraceId == traceId)];
+            }
+            if (ours.Any(s => s.Source.Name == "Microsoft.AspNetCore") || DateTime.UtcNow > deadline)
+            {
+                return ours;
+            }
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>The engine's and ASP.NET Core's spans, collected into <paramref name="spans"/>.</summary>
