@@ -34,12 +34,13 @@ internal static class GrpcBodyAdmission
                 return;
             }
             using var charge = new RequestCharge(limits.Budget);
-            using var bodyTimeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            bodyTimeout.CancelAfter(limits.RequestBodyTimeout);
+            // The body timeout's timer is made only when the message has not all arrived with the request's first data
+            // (a small unary message usually has): no timer per call on the common path.
+            CancellationTokenSource? bodyTimeout = null;
             var reader = context.Request.BodyReader;
             try
             {
-                var prefix = await reader.ReadAtLeastAsync(PrefixSize, bodyTimeout.Token);
+                var prefix = await ReadAtLeastAsync(reader, PrefixSize, ref bodyTimeout, context, limits);
                 var length = prefix.Buffer.Length < PrefixSize ? -1 : ReadLength(prefix.Buffer);
                 reader.AdvanceTo(prefix.Buffer.Start, prefix.Buffer.End);
                 // Too short to be a message, or over the message limit: grpc-dotnet answers it in its own words.
@@ -51,7 +52,7 @@ internal static class GrpcBodyAdmission
                         Refuse(context, logger, method.FullName, MessageCharge * length, limits.Budget.RefusalMessage(MessageCharge * length));
                         return;
                     }
-                    var message = await reader.ReadAtLeastAsync(PrefixSize + (int)length, bodyTimeout.Token);
+                    var message = await ReadAtLeastAsync(reader, PrefixSize + (int)length, ref bodyTimeout, context, limits);
                     var refusal = message.Buffer.Length >= PrefixSize + length
                         ? AdmitInflation(context, message.Buffer.Slice(0, PrefixSize + length), charge, maxMessageSize)
                         : null;
@@ -69,16 +70,52 @@ internal static class GrpcBodyAdmission
                 context.Abort();
                 return;
             }
-            RequestCharge.Current = charge;
+            finally
+            {
+                bodyTimeout?.Dispose();
+            }
+            // Only a compressed message needs the charge found from the decompression stream (an async-local costs a
+            // copy of the execution context on every call that sets it).
+            var compressed = context.Request.Headers.ContainsKey("grpc-encoding");
+            if (compressed)
+            {
+                RequestCharge.Current = charge;
+            }
             try
             {
                 await next(context);
             }
             finally
             {
-                RequestCharge.Current = null;
+                if (compressed)
+                {
+                    RequestCharge.Current = null;
+                }
             }
         });
+    }
+
+    /// <summary>
+    /// What the body holds once it has at least <paramref name="minimum"/> bytes (or ended): at once when it has already
+    /// arrived, else awaited within the request body timeout, whose timer is made on the first wait.
+    /// </summary>
+    private static ValueTask<System.IO.Pipelines.ReadResult> ReadAtLeastAsync(
+        System.IO.Pipelines.PipeReader reader, int minimum, ref CancellationTokenSource? timeout, HttpContext context, FrontEndLimits limits)
+    {
+        if (reader.TryRead(out var result))
+        {
+            if (result.Buffer.Length >= minimum || result.IsCompleted || result.IsCanceled)
+            {
+                return new ValueTask<System.IO.Pipelines.ReadResult>(result);
+            }
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+        if (timeout is null)
+        {
+            timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            timeout.CancelAfter(limits.RequestBodyTimeout);
+        }
+        return reader.ReadAtLeastAsync(minimum, timeout.Token);
     }
 
     /// <summary>What a message's bytes are charged: the buffer it arrives in and the parsed message.</summary>
