@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SharpServing.Server.Hosting.Internal;
 
 namespace SharpServing.Server.Hosting;
 
@@ -15,13 +16,11 @@ namespace SharpServing.Server.Hosting;
 /// </summary>
 public sealed class SideListener : IAsyncDisposable
 {
-    private static readonly TimeSpan s_shutdownTimeout = TimeSpan.FromSeconds(5);
-    private readonly WebApplication _app;
-    private int _stopped;
+    private readonly StoppableApp _app;
 
     private SideListener(WebApplication app, string address, EndPoint localEndPoint)
     {
-        _app = app;
+        _app = new StoppableApp(app);
         Address = address;
         LocalEndPoint = localEndPoint;
     }
@@ -91,23 +90,7 @@ public sealed class SideListener : IAsyncDisposable
 
     /// <summary>Stops accepting, lets requests in flight finish (at most 5 s or until <paramref name="cancellationToken"/>
     /// fires), releases the listener. Later calls do nothing.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (Interlocked.Exchange(ref _stopped, 1) != 0)
-        {
-            return;
-        }
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(s_shutdownTimeout);
-            await _app.StopAsync(timeout.Token);
-        }
-        finally
-        {
-            await _app.DisposeAsync();
-        }
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);

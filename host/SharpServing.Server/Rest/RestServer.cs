@@ -1,18 +1,17 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using SharpServing.Server.Hosting.Internal;
 
 namespace SharpServing.Server.Rest;
 
 /// <summary>A running RESTful server (see <see cref="RestServerHost"/>). Disposing it stops it.</summary>
 public sealed class RestServer : IAsyncDisposable
 {
-    private static readonly TimeSpan s_shutdownTimeout = TimeSpan.FromSeconds(5);
-    private readonly WebApplication _app;
-    private int _stopped;
+    private readonly StoppableApp _app;
 
     internal RestServer(WebApplication app, string address, EndPoint localEndPoint)
     {
-        _app = app;
+        _app = new StoppableApp(app);
         Address = address;
         LocalEndPoint = localEndPoint;
     }
@@ -30,23 +29,7 @@ public sealed class RestServer : IAsyncDisposable
     /// Stops accepting connections, waits for requests in flight (at most 5 s, or until
     /// <paramref name="cancellationToken"/> fires), then releases the server. Later calls do nothing.
     /// </summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (Interlocked.Exchange(ref _stopped, 1) != 0)
-        {
-            return;
-        }
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(s_shutdownTimeout);
-            await _app.StopAsync(timeout.Token);
-        }
-        finally
-        {
-            await _app.DisposeAsync();
-        }
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
