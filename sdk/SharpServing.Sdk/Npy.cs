@@ -63,17 +63,26 @@ public static class Npy
         long count = 1;
         foreach (var dim in header.Shape)
         {
-            count = checked(count * dim);
+            if (dim != 0 && count > Array.MaxLength / dim)
+            {
+                throw new NotSupportedException($"The .npy array's shape holds more than {Array.MaxLength} elements.");
+            }
+            count *= dim;
         }
         if (header.FortranOrder && header.Shape.Count(d => d > 1) > 1)
         {
             throw new NotSupportedException(
                 "The .npy array is in Fortran (column-major) order, which is not supported; save it with numpy.ascontiguousarray(a) first.");
         }
-        var byteCount = count * dtype.ItemSize;
+        var byteCount = count * dtype.ItemSize; // count ≤ Array.MaxLength and ItemSize ≤ int.MaxValue: no overflow
         if (byteCount > Array.MaxLength)
         {
             throw new NotSupportedException($"The .npy array holds {byteCount} bytes; a tensor holds at most {Array.MaxLength}.");
+        }
+        if (stream.CanSeek && stream.Length - stream.Position < byteCount)
+        {
+            // Checked before the array is allocated, so a header that claims gigabytes costs nothing.
+            throw new InvalidDataException("The .npy file is truncated: it ends inside the array data.");
         }
         var data = new byte[byteCount];
         ReadExactly(stream, data, "the array data");

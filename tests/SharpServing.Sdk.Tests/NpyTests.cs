@@ -197,6 +197,19 @@ public sealed class NpyTests
             () => Read(WithHeader("{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (1,), }"))).Message, StringComparison.Ordinal);
         Assert.Throws<InvalidDataException>(() => Read(WithHeader("{'descr': '<i4', 'shape': (1,), }")));
         Assert.Throws<InvalidDataException>(() => Read(WithHeader("{'descr': '<i4', 'fortran_order': False, 'shape': (-1,), }")));
+
+        // Found by afl-fuzz: a zero-width string dtype with a huge shape made one item per element out of no bytes.
+        Assert.Contains("0 bytes", Assert.Throws<InvalidDataException>(
+            () => Read(WithHeader("{'descr': '=U0', 'fortran_order': False, 'shape': (111111111111111111), }"))).Message, StringComparison.Ordinal);
+        Assert.Contains("0 bytes", Assert.Throws<InvalidDataException>(
+            () => Read(WithHeader("{'descr': '|S0', 'fortran_order': False, 'shape': (3,), }"))).Message, StringComparison.Ordinal);
+        // A header that claims far more data than the file holds fails before the array is allocated.
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(
+            () => Read(WithHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (100000000,), }"))).Message, StringComparison.Ordinal);
+        // Element counts that overflow 64 bits.
+        Assert.Throws<NotSupportedException>(
+            () => Read(WithHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }")));
+        Assert.Throws<NotSupportedException>(() => Read(WithHeader("{'descr': '<U999999999', 'fortran_order': False, 'shape': (1,), }")));
     }
 
     private static string NpyName(DataType type) => type switch

@@ -32,6 +32,12 @@ internal readonly record struct NpyDType(DataType DataType, int ItemSize, bool B
         {
             throw Unsupported(descr);
         }
+        if (size == 0)
+        {
+            // numpy never writes a zero-width string dtype ('U0', 'S0'); its items would take no bytes, so the shape alone
+            // would say how many empty items to make.
+            throw new InvalidDataException($"The .npy dtype '{descr}' has items of 0 bytes.");
+        }
         var type = (rest[0], size) switch
         {
             ('b', 1) => DataType.Bool,
@@ -51,7 +57,11 @@ internal readonly record struct NpyDType(DataType DataType, int ItemSize, bool B
             _ => throw Unsupported(descr),
         };
         // A 'U' item is size code points of UTF-32.
-        var itemSize = type == DataType.String ? checked(size * 4) : size;
+        if (type == DataType.String && size > int.MaxValue / 4)
+        {
+            throw Unsupported(descr);
+        }
+        var itemSize = type == DataType.String ? size * 4 : size;
         return new NpyDType(type, itemSize, bigEndian && (type == DataType.String || type.ItemSize() > 1));
     }
 
