@@ -15,6 +15,9 @@ public static class ErrorQuote
 
     private const string Ellipsis = "...";
 
+    /// <summary>The longest JSON reader message an error text carries (320 characters).</summary>
+    private const int MaxReaderMessageLength = 320;
+
     /// <summary>The text, or its first <see cref="MaxLength"/> characters and <c>...</c> (never half a surrogate pair).</summary>
     public static string Text(ReadOnlySpan<char> text)
     {
@@ -55,5 +58,22 @@ public static class ErrorQuote
             text.Append(dims[i].ToString(CultureInfo.InvariantCulture));
         }
         return Text(text.Append(']').ToString());
+    }
+
+    /// <summary>
+    /// A JSON reader's message with the request text it quotes (an invalid literal such as <c>'fal…' is an invalid JSON
+    /// literal</c> carries everything the reader consumed) cut to a short quote, so the error never echoes the body.
+    /// </summary>
+    public static string JsonReaderMessage(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var open = message.IndexOf('\'', StringComparison.Ordinal);
+        var close = open < 0 ? -1 : message.IndexOf("' is ", open + 1, StringComparison.Ordinal);
+        if (close - open - 1 > MaxLength)
+        {
+            message = string.Concat(message.AsSpan(0, open + 1), Text(message.AsSpan(open + 1, close - open - 1)), message.AsSpan(close));
+        }
+        // Any other long message keeps its start: the reader's words and position come first.
+        return message.Length <= MaxReaderMessageLength ? message : string.Concat(message.AsSpan(0, MaxReaderMessageLength), Ellipsis);
     }
 }

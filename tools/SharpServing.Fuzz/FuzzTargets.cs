@@ -2,6 +2,8 @@ using System.Text;
 using SharpServing.Engine.Configuration;
 using SharpServing.Imaging;
 using SharpServing.Server.Rest.Internal;
+using SharpServing.Server.V2;
+using SharpServing.Server.V2.Internal;
 
 namespace SharpServing.Fuzz;
 
@@ -21,7 +23,7 @@ public static class FuzzTargets
     private static readonly string s_configBase = Path.Combine(Path.GetTempPath(), "sharpserving-fuzz-config");
 
     /// <summary>The target names, in the order the documentation lists them.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["rest", "url", "b64", "npy", "image", "config"];
+    public static IReadOnlyList<string> Names { get; } = ["rest", "url", "b64", "npy", "image", "config", "v2"];
 
     /// <summary>Runs one input through the named target.</summary>
     /// <exception cref="ArgumentException">The target name is unknown.</exception>
@@ -46,6 +48,9 @@ public static class FuzzTargets
                 break;
             case "config":
                 Configuration(data);
+                break;
+            case "v2":
+                V2Request(data);
                 break;
             default:
                 throw new ArgumentException($"Unknown fuzzing target '{target}'; the targets are {string.Join(", ", Names)}.", nameof(target));
@@ -125,6 +130,29 @@ public static class FuzzTargets
         }
         catch (ServingConfigurationException)
         {
+        }
+    }
+
+    /// <summary>
+    /// An Open Inference Protocol REST request body with the binary tensor extension: the first two bytes (little-endian)
+    /// are the JSON part's length, as <c>Inference-Header-Content-Length</c> gives it (cut to what follows), the rest is
+    /// the JSON part and then the binary part. <see cref="V2Exception"/> (a 400 answer), as documented.
+    /// </summary>
+    public static void V2Request(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 2)
+        {
+            return;
+        }
+        var body = data[2..].ToArray();
+        var jsonLength = Math.Min(data[0] | (data[1] << 8), body.Length);
+        try
+        {
+            V2JsonRequest.Parse(body.AsMemory(0, jsonLength), body.AsMemory(jsonLength));
+        }
+        catch (V2Exception e)
+        {
+            CheckLength(e.Message, "V2 request");
         }
     }
 

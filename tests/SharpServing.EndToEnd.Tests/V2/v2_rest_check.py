@@ -200,6 +200,13 @@ error("add.add_common", {"inputs": [x1, x2], "outputs": [{"name": "z"}]}, 400, "
 error("add.add_common", b'{"inputs": [', 400, "invalid JSON")
 error("add.add_common", b'[1]', 400, "the request body must be a JSON object")
 error("add.add_common", b'{"inputs": []}', 400, "Cannot find input x1")
+# A string that is not valid UTF-8, or holds a lone surrogate escape, is the client's bad JSON (400), not a server error.
+error("add.add_common", b'{"id": "\xb0", "inputs": []}', 400, "invalid JSON")
+error("add.add_common", b'{"inputs": [{"name": "x\\ud800", "shape": [1], "datatype": "FP32", "data": [1]}]}', 400, "invalid JSON")
+# An invalid literal followed by a long body: the reader's message quotes what it consumed, cut short.
+document, _ = infer("add.add_common", b'{"inputs": [t' + b'x' * 20000 + b']}', 400)
+check("an invalid literal is quoted short", document["error"].startswith("invalid JSON") and len(document["error"]) < 512,
+      len(document["error"]))
 error("nothing", {"inputs": []}, 404, "Request servable(nothing) method() , servable is not available")
 error("add.add_common", b'{"inputs": []}', 400, "Inference-Header-Content-Length '99' is not a length within the 14 bytes of the body",
       headers={"Inference-Header-Content-Length": "99"})

@@ -20,6 +20,7 @@ public sealed class RandomInputTests
             "\"instances\"", "\"b64\"", "\"type\"", "\"shape\"", "\"str\"", "\"fp16\"", "\"int64\"", "\"AAAA\"", "\\u0000", "\\ud800",
             "/model/", "/version/", ":", "?", "4294967295", "'descr': '<f4'", "'shape': (", "'fortran_order': True", "\"servables\"",
             "\"device_ids\"", "\"name\"", "\"dec_key\"", "IHDR", "IDAT", "IEND",
+            "\"inputs\"", "\"datatype\"", "\"BYTES\"", "\"FP16\"", "\"binary_data_size\"", "\"binary_data_output\"", "\"data\"",
         }.Select(System.Text.Encoding.UTF8.GetBytes),
         [0x00], [0xFF], [0x80], [0xC0, 0x80], [0xFF, 0xD8, 0xFF], [0xFF, 0xD9], [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'],
         [0x7F, 0xFF, 0xFF, 0xFF], [0xFF, 0xFF, 0xFF, 0x7F], [0x00, 0x00, 0x00, 0x80],

@@ -10,7 +10,6 @@ namespace SharpServing.Server.Rest.Internal;
 internal static class JsonText
 {
     /// <summary>The longest JSON reader message a reply carries.</summary>
-    private const int MaxMessageLength = 320;
 
     /// <summary>A number token is a float when it has a fraction or an exponent (specification 6.4).</summary>
     public static bool IsFloat(ReadOnlySpan<byte> number) => number.IndexOfAny((byte)'.', (byte)'e', (byte)'E') >= 0;
@@ -57,23 +56,6 @@ internal static class JsonText
     /// <summary>The request error for a float token beyond float32's range (quoted short).</summary>
     public static string FloatOutOfRange(ReadOnlySpan<byte> number)
         => $"json value, float {ErrorQuote.Utf8(number)} is out of the range of float32";
-
-    /// <summary>
-    /// A JSON reader message with the request text it quotes (an invalid literal such as <c>'fal…' is an invalid JSON
-    /// literal</c> carries everything the reader consumed) cut to a short quote, so the error never echoes the body.
-    /// </summary>
-    public static string QuoteInputs(string message)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        var open = message.IndexOf('\'', StringComparison.Ordinal);
-        var close = open < 0 ? -1 : message.IndexOf("' is ", open + 1, StringComparison.Ordinal);
-        if (close - open - 1 > ErrorQuote.MaxLength)
-        {
-            message = string.Concat(message.AsSpan(0, open + 1), ErrorQuote.Text(message.AsSpan(open + 1, close - open - 1)), message.AsSpan(close));
-        }
-        // Any other long message keeps its start: the reader's words and position come first.
-        return message.Length <= MaxMessageLength ? message : string.Concat(message.AsSpan(0, MaxMessageLength), "...");
-    }
 
     /// <summary>A float token as the nearest double (overflow gives ±infinity).</summary>
     public static double ParseDouble(ReadOnlySpan<byte> number)

@@ -67,7 +67,7 @@ internal static class RestRequestParser
         }
         catch (JsonException e)
         {
-            return RestParseResult.IllegalJson(JsonText.QuoteInputs(e.Message));
+            return RestParseResult.IllegalJson(ErrorQuote.JsonReaderMessage(e.Message));
         }
     }
 

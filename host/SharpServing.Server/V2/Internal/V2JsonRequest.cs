@@ -77,7 +77,13 @@ internal sealed class V2JsonRequest
         }
         catch (JsonException e)
         {
-            throw new V2Exception(V2Status.BadRequest, $"invalid JSON: {e.Message}");
+            throw new V2Exception(V2Status.BadRequest, $"invalid JSON: {ErrorQuote.JsonReaderMessage(e.Message)}");
+        }
+        catch (InvalidOperationException e)
+        {
+            // The reader's GetString and the like throw this for a string that is not valid UTF-8 or holds a lone
+            // surrogate escape: the client's text, not the server's state.
+            throw new V2Exception(V2Status.BadRequest, $"invalid JSON: {ErrorQuote.JsonReaderMessage(e.Message)}");
         }
         return request;
     }

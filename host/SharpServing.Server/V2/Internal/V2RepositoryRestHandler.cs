@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using SharpServing.Engine;
 using SharpServing.Server.Admin;
 using SharpServing.Server.Hosting.Internal;
 
@@ -106,7 +107,7 @@ internal sealed class V2RepositoryRestHandler(V2Frontend frontend, AdminAccess a
             }
             catch (System.Text.Json.JsonException e)
             {
-                throw new V2Exception(V2Status.BadRequest, $"invalid JSON: {e.Message}");
+                throw new V2Exception(V2Status.BadRequest, $"invalid JSON: {ErrorQuote.JsonReaderMessage(e.Message)}");
             }
         }
     }
