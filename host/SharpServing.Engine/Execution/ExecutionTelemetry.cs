@@ -81,7 +81,7 @@ internal static class ExecutionTelemetry
             ExecutionMetrics.StageDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new TagList
             {
                 { "method", stage.Method },
-                { "stage", stage.Definition.Index },
+                { "stage", StageIndexTag(stage.Definition.Index) },
                 { "kind", stage is ModelStageRunner ? "model" : "function" },
                 { "tag", stage.Tag },
             });
@@ -150,6 +150,11 @@ internal static class ExecutionTelemetry
 
     // Version numbers repeat across requests: cache the few texts instead of formatting each time.
     private static readonly string[] s_versionTexts = [.. Enumerable.Range(0, 64).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    // Stage indexes as tag values, boxed once instead of on every record.
+    private static readonly object[] s_stageIndexes = [.. Enumerable.Range(0, 64).Select(i => (object)i)];
+
+    private static object StageIndexTag(int index) => (uint)index < (uint)s_stageIndexes.Length ? s_stageIndexes[index] : index;
 
     private static string VersionText(long version)
         => version < s_versionTexts.Length ? s_versionTexts[version] : version.ToString(System.Globalization.CultureInfo.InvariantCulture);

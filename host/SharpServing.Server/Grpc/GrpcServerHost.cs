@@ -211,6 +211,8 @@ public sealed class GrpcServerHost : IAsyncDisposable
             });
         });
         var app = builder.Build();
+        GrpcMethodEndpoints.Use(app);
+        app.UseRouting();
         StreamingCallsEndOnStop.Use(app);
         GrpcBodyAdmission.Use(app, limits, maxMessageSize, loggerFactory.CreateLogger<GrpcServerHost>());
         app.MapGrpcService<PredictService>();

@@ -25,74 +25,129 @@ internal static class GrpcBodyAdmission
 
     public static void Use(IApplicationBuilder app, FrontEndLimits limits, int maxMessageSize, ILogger logger)
     {
-        app.Use(async (context, next) =>
+        app.Use((context, next) =>
         {
             var method = context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method;
-            if (method is null || method.Type is MethodType.ClientStreaming or MethodType.DuplexStreaming)
-            {
-                await next(context);
-                return;
-            }
-            using var charge = new RequestCharge(limits.Budget);
-            // The body timeout's timer is made only when the message has not all arrived with the request's first data
-            // (a small unary message usually has): no timer per call on the common path.
-            CancellationTokenSource? bodyTimeout = null;
-            var reader = context.Request.BodyReader;
-            try
-            {
-                var prefix = await ReadAtLeastAsync(reader, PrefixSize, ref bodyTimeout, context, limits);
-                var length = prefix.Buffer.Length < PrefixSize ? -1 : ReadLength(prefix.Buffer);
-                reader.AdvanceTo(prefix.Buffer.Start, prefix.Buffer.End);
-                // Too short to be a message, or over the message limit: grpc-dotnet answers it in its own words.
-                if (length >= 0 && length <= maxMessageSize)
-                {
-                    // The message's buffer and its parsed copy.
-                    if (!charge.TryAdd(MessageCharge * length))
-                    {
-                        Refuse(context, logger, method.FullName, MessageCharge * length, limits.Budget.RefusalMessage(MessageCharge * length));
-                        return;
-                    }
-                    var message = await ReadAtLeastAsync(reader, PrefixSize + (int)length, ref bodyTimeout, context, limits);
-                    var refusal = message.Buffer.Length >= PrefixSize + length
-                        ? AdmitInflation(context, message.Buffer.Slice(0, PrefixSize + length), charge, maxMessageSize)
-                        : null;
-                    reader.AdvanceTo(message.Buffer.Start, message.Buffer.End);
-                    if (refusal is not null)
-                    {
-                        Refuse(context, logger, method.FullName, -1, refusal);
-                        return;
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-            {
-                GrpcServerLog.BodyTimedOut(logger, method.FullName, limits.RequestBodyTimeout.TotalMilliseconds);
-                context.Abort();
-                return;
-            }
-            finally
-            {
-                bodyTimeout?.Dispose();
-            }
-            // Only a compressed message needs the charge found from the decompression stream (an async-local costs a
-            // copy of the execution context on every call that sets it).
-            var compressed = context.Request.Headers.ContainsKey("grpc-encoding");
+            return method is null || method.Type is MethodType.ClientStreaming or MethodType.DuplexStreaming
+                ? next(context)
+                : AdmitAsync(context, next, method, limits, maxMessageSize, logger);
+        });
+    }
+
+    private static async Task AdmitAsync(
+        HttpContext context, RequestDelegate next, IMethod method, FrontEndLimits limits, int maxMessageSize, ILogger logger)
+    {
+        using var charge = new RequestCharge(limits.Budget);
+        var reader = context.Request.BodyReader;
+        // Common: the whole message arrived with the request's first data. One look at the body; nothing marked examined,
+        // so grpc-dotnet's read returns the same bytes at once.
+        var arrived = TryAdmitArrived(context, reader, charge, maxMessageSize, out var refusal);
+        if (refusal is not null)
+        {
+            Refuse(context, logger, method.FullName, refusal.Value.Bytes, refusal.Value.Message);
+            return;
+        }
+        if (!arrived && !await AdmitAsync(context, reader, method, charge, limits, maxMessageSize, logger))
+        {
+            return;
+        }
+        // Only a compressed message needs the charge found from the decompression stream (an async-local costs a copy of
+        // the execution context on every call that sets it).
+        var compressed = context.Request.Headers.ContainsKey("grpc-encoding");
+        if (compressed)
+        {
+            RequestCharge.Current = charge;
+        }
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
             if (compressed)
             {
-                RequestCharge.Current = charge;
+                RequestCharge.Current = null;
             }
-            try
+        }
+    }
+
+    /// <summary>
+    /// Admits the message when it has already arrived whole (true; <paramref name="refusal"/> set when it is refused);
+    /// false when more is to come, and nothing was charged.
+    /// </summary>
+    private static bool TryAdmitArrived(
+        HttpContext context, System.IO.Pipelines.PipeReader reader, RequestCharge charge, int maxMessageSize,
+        out (long Bytes, string Message)? refusal)
+    {
+        refusal = null;
+        if (!reader.TryRead(out var result))
+        {
+            return false;
+        }
+        var buffer = result.Buffer;
+        var length = buffer.Length < PrefixSize ? -1 : ReadLength(buffer);
+        // Too short to be a message, or over the message limit: grpc-dotnet answers it in its own words.
+        var admitted = length > maxMessageSize || (length >= 0 && buffer.Length >= PrefixSize + length);
+        if (admitted && length <= maxMessageSize)
+        {
+            if (!charge.TryAdd(MessageCharge * length))
             {
-                await next(context);
+                refusal = (MessageCharge * length, charge.Budget.RefusalMessage(MessageCharge * length));
             }
-            finally
+            else if (AdmitInflation(context, buffer.Slice(0, PrefixSize + length), charge, maxMessageSize) is { } inflation)
             {
-                if (compressed)
+                refusal = (-1, inflation);
+            }
+        }
+        reader.AdvanceTo(buffer.Start);
+        return admitted;
+    }
+
+    /// <summary>The message that has not all arrived: charged from its prefix, then awaited within the request body timeout.
+    /// False when the call was answered (refused, or reset for the timeout).</summary>
+    private static async Task<bool> AdmitAsync(
+        HttpContext context, System.IO.Pipelines.PipeReader reader, IMethod method, RequestCharge charge, FrontEndLimits limits,
+        int maxMessageSize, ILogger logger)
+    {
+        // The body timeout's timer is made only when the message has to be waited for.
+        CancellationTokenSource? bodyTimeout = null;
+        try
+        {
+            var prefix = await ReadAtLeastAsync(reader, PrefixSize, ref bodyTimeout, context, limits);
+            var length = prefix.Buffer.Length < PrefixSize ? -1 : ReadLength(prefix.Buffer);
+            reader.AdvanceTo(prefix.Buffer.Start, prefix.Buffer.End);
+            // Too short to be a message, or over the message limit: grpc-dotnet answers it in its own words.
+            if (length >= 0 && length <= maxMessageSize)
+            {
+                // The message's buffer and its parsed copy.
+                if (!charge.TryAdd(MessageCharge * length))
                 {
-                    RequestCharge.Current = null;
+                    Refuse(context, logger, method.FullName, MessageCharge * length, limits.Budget.RefusalMessage(MessageCharge * length));
+                    return false;
+                }
+                var message = await ReadAtLeastAsync(reader, PrefixSize + (int)length, ref bodyTimeout, context, limits);
+                var refusal = message.Buffer.Length >= PrefixSize + length
+                    ? AdmitInflation(context, message.Buffer.Slice(0, PrefixSize + length), charge, maxMessageSize)
+                    : null;
+                reader.AdvanceTo(message.Buffer.Start, message.Buffer.End);
+                if (refusal is not null)
+                {
+                    Refuse(context, logger, method.FullName, -1, refusal);
+                    return false;
                 }
             }
-        });
+            return true;
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            GrpcServerLog.BodyTimedOut(logger, method.FullName, limits.RequestBodyTimeout.TotalMilliseconds);
+            context.Abort();
+            return false;
+        }
+        finally
+        {
+            bodyTimeout?.Dispose();
+        }
     }
 
     /// <summary>

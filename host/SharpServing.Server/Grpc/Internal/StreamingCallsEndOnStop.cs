@@ -15,16 +15,19 @@ internal static class StreamingCallsEndOnStop
     public static void Use(WebApplication app)
     {
         var stopping = app.Lifetime.ApplicationStopping;
-        app.Use(async (context, next) =>
+        app.Use((context, next) =>
         {
-            if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not { Method.Type: not MethodType.Unary })
-            {
-                await next(context);
-                return;
-            }
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-            context.RequestAborted = linked.Token;
-            await next(context);
+            // Unary calls (every Predict) pass straight through: no async frame of their own.
+            return context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is { Method.Type: not MethodType.Unary }
+                ? EndOnStopAsync(context, next, stopping)
+                : next(context);
         });
+    }
+
+    private static async Task EndOnStopAsync(HttpContext context, RequestDelegate next, CancellationToken stopping)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        context.RequestAborted = linked.Token;
+        await next(context);
     }
 }
