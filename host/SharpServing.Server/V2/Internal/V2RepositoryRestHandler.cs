@@ -8,9 +8,9 @@ namespace SharpServing.Server.V2.Internal;
 /// <summary>
 /// The model repository extension over REST: <c>POST /v2/repository/index</c>, <c>POST
 /// /v2/repository/models/{m}/load</c> and <c>.../unload</c>. It is mapped where the control API is, so the control API's
-/// access control covers it.
+/// access control covers it. The index body is charged to the server's request byte budget (<paramref name="limits"/>).
 /// </summary>
-internal sealed class V2RepositoryRestHandler(V2Frontend frontend, AdminAccess access, ILogger logger)
+internal sealed class V2RepositoryRestHandler(V2Frontend frontend, AdminAccess access, FrontEndLimits limits, ILogger logger)
 {
     private const string Prefix = "/v2/repository";
 
@@ -38,7 +38,7 @@ internal sealed class V2RepositoryRestHandler(V2Frontend frontend, AdminAccess a
             switch (segments)
             {
                 case ["index"]:
-                    var ready = await ReadReadyAsync(context, FrontEndLimits.Default());
+                    var ready = await ReadReadyAsync(context, limits);
                     var index = frontend.Repository.Index(ready);
                     await V2RestHandler.WriteJsonAsync(context, 200, w =>
                     {
