@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SharpServing.Server.Admin;
+using SharpServing.Server.Hosting;
 using SharpServing.Server.Hosting.Internal;
 
 namespace SharpServing.Server.V2.Internal;
@@ -90,11 +91,14 @@ internal sealed class V2RepositoryRestHandler(V2Frontend frontend, AdminAccess a
             return false;
         }
         using var charge = new RequestCharge(limits.Budget);
-        var (body, _) = await SharpServing.Server.Rest.Internal.RestBodyReader.ReadAsync(context, 64 * 1024, charge, limits.RequestBodyTimeout,
+        var (body, error) = await SharpServing.Server.Rest.Internal.RestBodyReader.ReadAsync(context, 64 * 1024, charge, limits.RequestBodyTimeout,
             context.RequestAborted);
         if (body is null)
         {
-            throw new V2Exception(V2Status.BadRequest, "the index request body must be a JSON object of at most 64 KiB");
+            // Over the request byte budget is the server's state, not the request's fault: 503, as for inference.
+            throw error is not null && error.StartsWith(RequestByteBudget.RefusalPrefix, StringComparison.Ordinal)
+                ? new V2Exception(V2Status.Unavailable, error)
+                : new V2Exception(V2Status.BadRequest, "the index request body must be a JSON object of at most 64 KiB");
         }
         using (body)
         {
