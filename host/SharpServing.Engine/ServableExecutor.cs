@@ -64,7 +64,8 @@ public sealed class ServableExecutor : IAsyncDisposable
         var methods = new Dictionary<string, MethodRunner>(StringComparer.Ordinal);
         foreach (var method in version.Methods.Values)
         {
-            methods[method.Name] = new MethodRunner(method, [.. method.Stages.Select(s => CreateStage(method, s, workers))]);
+            var statistics = MethodStatistics.For(_servable, method.Name, _version);
+            methods[method.Name] = new MethodRunner(method, [.. method.Stages.Select(s => CreateStage(method, s, workers, statistics))], statistics);
             _timeLimits[method.Name] = options.TimeLimitOf(method);
         }
         _methods = methods;
@@ -193,6 +194,7 @@ public sealed class ServableExecutor : IAsyncDisposable
             }
             _pending++;
         }
+        var accepted = System.Diagnostics.Stopwatch.GetTimestamp();
         var limit = _timeLimits[request.Method];
         if (request.Timeout is { } requested && requested != Timeout.InfiniteTimeSpan && (limit == Timeout.InfiniteTimeSpan || requested < limit))
         {
@@ -212,7 +214,7 @@ public sealed class ServableExecutor : IAsyncDisposable
             else
             {
                 var state = new RequestState(request.Servable, request.Method, request.Version, instances, runner.Stages.Count, token);
-                reply = InferReply.Create(await runner.RunAsync(state, token));
+                reply = InferReply.Create(await runner.RunAsync(state, accepted, token));
             }
             ended = true;
             return reply;
@@ -308,9 +310,9 @@ public sealed class ServableExecutor : IAsyncDisposable
             ? batcher
             : throw new InvalidOperationException($"Model({model.Key}).call() failed: the model is not declared");
 
-    private StageRunner CreateStage(MethodDefinition method, StageDefinition stage, WorkerPool workers) => stage switch
+    private StageRunner CreateStage(MethodDefinition method, StageDefinition stage, WorkerPool workers, MethodStatistics statistics) => stage switch
     {
-        ModelStage model => new ModelStageRunner(model, method.Name, Batcher(model.Model, model.Subgraph)),
+        ModelStage model => new ModelStageRunner(model, method.Name, Batcher(model.Model, model.Subgraph), statistics),
         FunctionStage { BatchSize: null } function => new FunctionStageRunner(function, _servable, method.Name, workers, _logger),
         FunctionStage function => CreateBatchStage(method, function, workers),
         _ => throw new InvalidOperationException($"Stage {stage.Index} of method {method.Name} is of an unknown kind {stage.GetType().Name}."),

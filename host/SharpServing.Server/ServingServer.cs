@@ -351,7 +351,7 @@ public sealed class ServingServer : IAsyncDisposable
                 app =>
                 {
                     AdminEndpoints.Map(app, Reload, access, logger);
-                    V2.MapRepositoryRest(app, access, logger);
+                    V2.MapRepositoryRest(app, access, _limits, logger);
                 }, cancellationToken);
             if (_admin.LocalEndPoint is System.Net.IPEndPoint bound)
             {
@@ -451,7 +451,7 @@ public sealed class ServingServer : IAsyncDisposable
         if (_publicAdminAccess is not null)
         {
             AdminEndpoints.Map(app, Reload, _publicAdminAccess, logger);
-            V2.MapRepositoryRest(app, _publicAdminAccess, logger);
+            V2.MapRepositoryRest(app, _publicAdminAccess, _limits, logger);
         }
         V2.MapRest(app, maxMessageBytes, _limits, logger);
     }

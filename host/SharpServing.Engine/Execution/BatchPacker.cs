@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 
 namespace SharpServing.Engine.Execution;
 
@@ -69,11 +70,12 @@ internal static class BatchPacker
 
     /// <summary>
     /// Runs checked, mutually compatible instances (at most the batch size) as one batch; returns one output array per
-    /// instance, in order.
+    /// instance, in order, and in <paramref name="timing"/> when each phase ended (set only when the run succeeds).
     /// </summary>
     public static Tensor[][] Run(ModelLayout layout, IModelSession session, IReadOnlyList<Tensor[]> instances, IReadOnlyList<long[][]> shapes,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, out RunTiming timing)
     {
+        var started = Stopwatch.GetTimestamp();
         var count = instances.Count;
         var rows = layout.FixedBatch ? layout.BatchSize : count;
         var inputs = new Tensor[layout.Inputs.Count];
@@ -89,8 +91,12 @@ internal static class BatchPacker
                 }
             }
             var outputs = new Tensor[layout.OutputBatched.Count];
+            var packed = Stopwatch.GetTimestamp();
             session.Run(inputs, outputs, cancellationToken);
-            return Split(layout, outputs, count, rows);
+            var ran = Stopwatch.GetTimestamp();
+            var results = Split(layout, outputs, count, rows);
+            timing = new RunTiming(started, packed, ran, Stopwatch.GetTimestamp());
+            return results;
         }
         finally
         {

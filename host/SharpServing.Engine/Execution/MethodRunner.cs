@@ -1,35 +1,95 @@
+using System.Diagnostics;
+
 namespace SharpServing.Engine.Execution;
 
 /// <summary>
 /// Runs one registered method: the instances of a request go through the stages in order, each stage taking its values
 /// from the method inputs or earlier stages' outputs. Instances fail independently: a failed instance skips the rest.
+/// A request whose instances all succeed counts its durations in the method's statistics (docs/kserve-v2.md): queue,
+/// compute input (C# stages before the first model stage), compute infer (model stages and C# stages between them; every
+/// stage of a method without models), compute output (C# stages after the last model stage, collecting the outputs).
 /// </summary>
-internal sealed class MethodRunner(MethodDefinition definition, StageRunner[] stages)
+internal sealed class MethodRunner
 {
-    public MethodDefinition Definition { get; } = definition;
+    private readonly StageRunner[] _stages;
+    private readonly MethodStatistics _statistics;
+    // The positions of the first and last model stage; -1 without model stages.
+    private readonly int _firstModel;
+    private readonly int _lastModel;
 
-    public IReadOnlyList<StageRunner> Stages => stages;
+    public MethodRunner(MethodDefinition definition, StageRunner[] stages, MethodStatistics statistics)
+    {
+        Definition = definition;
+        _stages = stages;
+        _statistics = statistics;
+        _firstModel = Array.FindIndex(stages, s => s is ModelStageRunner);
+        _lastModel = Array.FindLastIndex(stages, s => s is ModelStageRunner);
+    }
+
+    public MethodDefinition Definition { get; }
+
+    public IReadOnlyList<StageRunner> Stages => _stages;
 
     /// <summary>Runs the instances; returns one result per instance, in order.</summary>
+    /// <param name="state">The request's instances.</param>
+    /// <param name="accepted">When the version accepted the request (a <see cref="Stopwatch"/> timestamp): its queue time starts there.</param>
+    /// <param name="cancellationToken">The request's cancellation.</param>
     /// <exception cref="OperationCanceledException">The request was cancelled.</exception>
-    public async ValueTask<InstanceResult[]> RunAsync(RequestState state, CancellationToken cancellationToken)
+    public async ValueTask<InstanceResult[]> RunAsync(RequestState state, long accepted, CancellationToken cancellationToken)
     {
-        foreach (var stage in stages)
+        long queue = 0, input = 0, infer = 0, output = 0;
+        var previous = accepted;
+        for (var position = 0; position < _stages.Length; position++)
         {
+            var stage = _stages[position];
             cancellationToken.ThrowIfCancellationRequested();
             var alive = state.Alive();
             if (alive.Length == 0)
             {
                 break;
             }
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            using var activity = ExecutionTelemetry.StartStage(stage, alive.Length);
-            var run = stage.RunAsync(state, alive);
-            if (!run.IsCompletedSuccessfully)
+            var started = Stopwatch.GetTimestamp();
+            if (position == 0)
             {
-                // A cancelled request stops waiting at once, even for a C# stage that does not watch the token; the stage's
-                // worker slot stays taken until its code returns.
-                await run.AsTask().WaitAsync(cancellationToken);
+                queue += started - previous;
+            }
+            using var activity = ExecutionTelemetry.StartStage(stage, alive.Length);
+            if (stage is ModelStageRunner model)
+            {
+                var run = model.RunModelAsync(state, alive);
+                // A cancelled request stops waiting at once (see below).
+                var runs = run.IsCompletedSuccessfully ? run.Result : await run.AsTask().WaitAsync(cancellationToken);
+                var ended = Stopwatch.GetTimestamp();
+                input += runs.Input;
+                infer += runs.Infer;
+                output += runs.Output;
+                queue += Math.Max(0, ended - started - runs.Total);
+                previous = ended;
+            }
+            else
+            {
+                var run = stage.RunAsync(state, alive);
+                if (!run.IsCompletedSuccessfully)
+                {
+                    // A cancelled request stops waiting at once, even for a C# stage that does not watch the token; the stage's
+                    // worker slot stays taken until its code returns.
+                    await run.AsTask().WaitAsync(cancellationToken);
+                }
+                var ended = Stopwatch.GetTimestamp();
+                var elapsed = ended - started;
+                if (_firstModel < 0 || (position > _firstModel && position < _lastModel))
+                {
+                    infer += elapsed;
+                }
+                else if (position < _firstModel)
+                {
+                    input += elapsed;
+                }
+                else
+                {
+                    output += elapsed;
+                }
+                previous = ended;
             }
             ExecutionTelemetry.StageDone(stage, started);
         }
@@ -37,6 +97,10 @@ internal sealed class MethodRunner(MethodDefinition definition, StageRunner[] st
         // Every stage has returned and the outputs hold no request memory: it goes back to the pool. (A request that
         // failed or was cancelled leaves it to the garbage collector: an abandoned stage may still use it.)
         state.MemoryIfUsed?.Release();
+        if (!state.AnyFailed)
+        {
+            _statistics.RecordRequest(queue, input, infer, output + (Stopwatch.GetTimestamp() - previous));
+        }
         return results;
     }
 

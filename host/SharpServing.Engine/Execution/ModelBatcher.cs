@@ -92,13 +92,15 @@ internal sealed class ModelBatcher : IDisposable
     /// <summary>
     /// Runs checked instances of one request as one batch on the caller's thread, when that is what the batch loop would
     /// do: no batch delay, the instances fit one run, and a replica is idle with nothing queued. Returns null when it
-    /// declines (queue them instead); else each instance's outputs.
+    /// declines (queue them instead); else each instance's outputs, and the run's <paramref name="timing"/>.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="WorkerStoppedException">The version stopped the run.</exception>
     /// <exception cref="Exception">The run failed (every instance fails with it).</exception>
-    public Tensor[][]? TryRunInline(IReadOnlyList<Tensor[]> inputs, IReadOnlyList<long[][]> shapes, CancellationToken cancellationToken)
+    public Tensor[][]? TryRunInline(IReadOnlyList<Tensor[]> inputs, IReadOnlyList<long[][]> shapes, CancellationToken cancellationToken,
+        out RunTiming timing)
     {
+        timing = default;
         if (_delay > TimeSpan.Zero || _completed || inputs.Count > _layout.BatchSize)
         {
             return null;
@@ -131,7 +133,7 @@ internal sealed class ModelBatcher : IDisposable
                 {
                     cancellation.Watch(cancellationToken);
                     cancellation.Seal();
-                    return Run(replica, inputs, shapes, cancellation.Token);
+                    return Run(replica, inputs, shapes, cancellation.Token, out timing);
                 }
                 finally
                 {
@@ -188,7 +190,7 @@ internal sealed class ModelBatcher : IDisposable
             }
             var started = Stopwatch.GetTimestamp();
             using var activity = ExecutionTelemetry.StartModelRun(_layout.Key, end - start, default);
-            results.AddRange(BatchPacker.Run(_layout, replica.Session, batch, shapes[start..end], linked.Token));
+            results.AddRange(BatchPacker.Run(_layout, replica.Session, batch, shapes[start..end], linked.Token, out _));
             Record(end - start, started);
             start = end;
         }
@@ -365,9 +367,11 @@ internal sealed class ModelBatcher : IDisposable
                 cancellation.Watch(batch[i].CancellationToken);
             }
             cancellation.Seal();
-            var outputs = Run(replica, inputs, shapes, cancellation.Token, batch[0].Parent);
+            var outputs = Run(replica, inputs, shapes, cancellation.Token, out var timing, batch[0].Parent);
+            RecordMethods(batch, timing);
             for (var i = 0; i < batch.Count; i++)
             {
+                batch[i].Timing = timing;
                 batch[i].SetOutputs(outputs[i]);
             }
         }
@@ -392,7 +396,7 @@ internal sealed class ModelBatcher : IDisposable
     /// <exception cref="OperationCanceledException">Every request of the run was cancelled.</exception>
     /// <exception cref="WorkerStoppedException">The version stopped the run.</exception>
     private Tensor[][] Run(Replica replica, IReadOnlyList<Tensor[]> inputs, IReadOnlyList<long[][]> shapes, CancellationToken token,
-        ActivityContext parent = default)
+        out RunTiming timing, ActivityContext parent = default)
     {
         using var activity = ExecutionTelemetry.StartModelRun(_layout.Key, inputs.Count, parent);
         if (_abort.IsCancellationRequested)
@@ -403,7 +407,7 @@ internal sealed class ModelBatcher : IDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var outputs = BatchPacker.Run(_layout, replica.Session, inputs, shapes, token);
+            var outputs = BatchPacker.Run(_layout, replica.Session, inputs, shapes, token, out timing);
             Record(inputs.Count, started);
             return outputs;
         }
@@ -432,6 +436,24 @@ internal sealed class ModelBatcher : IDisposable
         ExecutionMetrics.RunDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _modelTag);
         ExecutionMetrics.BatchSize.Record(instances, _modelTag);
         Interlocked.Increment(ref _batchSizes[instances]);
+    }
+
+    /// <summary>Counts the run once in the statistics of each method with instances in it.</summary>
+    private static void RecordMethods(List<ModelWorkItem> batch, in RunTiming timing)
+    {
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var statistics = batch[i].Statistics;
+            var seen = false;
+            for (var j = 0; j < i && !seen; j++)
+            {
+                seen = ReferenceEquals(batch[j].Statistics, statistics);
+            }
+            if (!seen)
+            {
+                statistics.RecordBatch(batch.Count, timing);
+            }
+        }
     }
 
     private static void Fail(List<ModelWorkItem> batch, Exception exception)

@@ -3,14 +3,23 @@ namespace SharpServing.Engine.Execution;
 /// <summary>
 /// Runs a model stage: checks each instance against the model (byte size, data type; a misfit fails alone, code 2),
 /// then runs the rest on the caller's thread when the model is idle (<see cref="ModelBatcher.TryRunInline"/>), else
-/// queues them on the model's batching queue, where they share runs with other requests' instances.
+/// queues them on the model's batching queue, where they share runs with other requests' instances. Each run counts
+/// once in the method's batch statistics; the time of the runs that held the request's instances is the stage's result.
 /// </summary>
-internal sealed class ModelStageRunner(ModelStage stage, string method, ModelBatcher batcher)
+internal sealed class ModelStageRunner(ModelStage stage, string method, ModelBatcher batcher, MethodStatistics statistics)
     : StageRunner(stage, stage.Tag ?? $"Model '{stage.Model.Key}'", method)
 {
     public ModelBatcher Batcher { get; } = batcher;
 
     public override ValueTask RunAsync(RequestState state, int[] alive)
+    {
+        var run = RunModelAsync(state, alive);
+        return run.IsCompletedSuccessfully ? ValueTask.CompletedTask : new ValueTask(run.AsTask());
+    }
+
+    /// <summary>As <see cref="RunAsync"/>; the result is the time the request's instances spent in model runs (zero for
+    /// instances that failed).</summary>
+    public ValueTask<ModelTime> RunModelAsync(RequestState state, int[] alive)
     {
         var inputs = new Tensor[alive.Length][];
         var shapes = new long[alive.Length][][];
@@ -40,7 +49,7 @@ internal sealed class ModelStageRunner(ModelStage stage, string method, ModelBat
         }
         if (count == 0)
         {
-            return ValueTask.CompletedTask;
+            return default;
         }
         var instances = alive;
         if (checkedInstances is not null)
@@ -51,11 +60,12 @@ internal sealed class ModelStageRunner(ModelStage stage, string method, ModelBat
         }
         var token = state.CancellationToken;
         Tensor[][]? outputs;
+        RunTiming timing;
         try
         {
             // A run on the request's own thread serves this request alone: its large outputs are the request's memory.
             using var memory = RequestMemory.Enter(state);
-            outputs = Batcher.TryRunInline(inputs, shapes, token);
+            outputs = Batcher.TryRunInline(inputs, shapes, token, out timing);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -64,12 +74,12 @@ internal sealed class ModelStageRunner(ModelStage stage, string method, ModelBat
         catch (WorkerStoppedException)
         {
             FailAll(state, instances, ExecutionErrors.ServableNotAvailable(state.Spec, ErrorCode.WorkerUnavailable));
-            return ValueTask.CompletedTask;
+            return default;
         }
         catch (Exception e)
         {
             FailAll(state, instances, Failure(e));
-            return ValueTask.CompletedTask;
+            return default;
         }
         if (outputs is null)
         {
@@ -79,16 +89,17 @@ internal sealed class ModelStageRunner(ModelStage stage, string method, ModelBat
         {
             state.SetOutputs(instances[n], Definition.Index, outputs[n]);
         }
-        return ValueTask.CompletedTask;
+        statistics.RecordBatch(instances.Length, timing);
+        return new ValueTask<ModelTime>(new ModelTime().Add(timing));
     }
 
-    private async ValueTask QueueAsync(RequestState state, int[] instances, Tensor[][] inputs, long[][][] shapes)
+    private async ValueTask<ModelTime> QueueAsync(RequestState state, int[] instances, Tensor[][] inputs, long[][][] shapes)
     {
         var token = state.CancellationToken;
         var items = new ModelWorkItem?[instances.Length];
         for (var n = 0; n < instances.Length; n++)
         {
-            var item = new ModelWorkItem(inputs[n], shapes[n], token);
+            var item = new ModelWorkItem(inputs[n], shapes[n], statistics, token);
             try
             {
                 await Batcher.EnqueueAsync(item, token);
@@ -127,6 +138,35 @@ internal sealed class ModelStageRunner(ModelStage stage, string method, ModelBat
                 state.Fail(instance, Failure(e));
             }
         }
+        return RunsOf(items);
+    }
+
+    /// <summary>The time of the runs that computed <paramref name="items"/>, each run once (several of a request's
+    /// instances may share a run).</summary>
+    private static ModelTime RunsOf(ModelWorkItem?[] items)
+    {
+        if (items.Length == 1)
+        {
+            return items[0] is { Completion.IsCompletedSuccessfully: true } item ? new ModelTime().Add(item.Timing) : default;
+        }
+        var runs = new List<RunTiming>(items.Length);
+        foreach (var item in items)
+        {
+            if (item is { Completion.IsCompletedSuccessfully: true })
+            {
+                runs.Add(item.Timing);
+            }
+        }
+        runs.Sort(static (a, b) => a.Started.CompareTo(b.Started));
+        var time = new ModelTime();
+        for (var r = 0; r < runs.Count; r++)
+        {
+            if (r == 0 || runs[r].Started != runs[r - 1].Started)
+            {
+                time = time.Add(runs[r]);
+            }
+        }
+        return time;
     }
 
     private static void FailAll(RequestState state, int[] instances, ServingError error)

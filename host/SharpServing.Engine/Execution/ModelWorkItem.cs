@@ -1,7 +1,7 @@
 namespace SharpServing.Engine.Execution;
 
 /// <summary>One checked instance waiting in a model's queue, and where its outputs go (the item is its own completion).</summary>
-internal sealed class ModelWorkItem(Tensor[] inputs, long[][] shapes, CancellationToken cancellationToken)
+internal sealed class ModelWorkItem(Tensor[] inputs, long[][] shapes, MethodStatistics statistics, CancellationToken cancellationToken)
     : TaskCompletionSource<Tensor[]>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     public Tensor[] Inputs { get; } = inputs;
@@ -17,6 +17,12 @@ internal sealed class ModelWorkItem(Tensor[] inputs, long[][] shapes, Cancellati
 
     /// <summary>The request's token: a cancelled item never reaches the model.</summary>
     public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    /// <summary>The statistics of the method the instance runs for: its runs count in the method's batch statistics.</summary>
+    public MethodStatistics Statistics { get; } = statistics;
+
+    /// <summary>The run that computed the outputs; set by the batch loop before <see cref="SetOutputs"/>.</summary>
+    public RunTiming Timing { get; set; }
 
     /// <summary>Completes with the instance's outputs, faults with the batch's failure, or is cancelled.</summary>
     public Task<Tensor[]> Completion => Task;

@@ -54,6 +54,9 @@ internal sealed class RequestState : IRequestMemorySource
     /// <summary>The request's memory if any stage used it, else null.</summary>
     public RequestMemory? MemoryIfUsed => Volatile.Read(ref _memory);
 
+    /// <summary>Whether any instance has failed.</summary>
+    public bool AnyFailed => Volatile.Read(ref _failed) != 0;
+
     public ServingError? Error(int instance) => Volatile.Read(ref _errors)?[instance];
 
     /// <summary>The instances that have not failed, in order. The same array while no instance fails: do not change it.</summary>

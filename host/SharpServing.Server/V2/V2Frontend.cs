@@ -89,10 +89,16 @@ public sealed class V2Frontend : IDisposable
     /// <summary>Adds the repository extension's paths (<c>/v2/repository/...</c>) behind <paramref name="access"/>, the
     /// control API's access rules; mapped where the control API is.</summary>
     public IApplicationBuilder MapRepositoryRest(IApplicationBuilder app, AdminAccess access, ILogger? logger = null)
+        => MapRepositoryRest(app, access, FrontEndLimits.Default(), logger);
+
+    /// <summary>As above, with the server's limits: the index request's body is charged to its request byte budget and
+    /// must arrive within its request body timeout.</summary>
+    internal IApplicationBuilder MapRepositoryRest(IApplicationBuilder app, AdminAccess access, FrontEndLimits limits, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(access);
-        var handler = new V2RepositoryRestHandler(this, access, logger ?? NullLogger.Instance);
+        ArgumentNullException.ThrowIfNull(limits);
+        var handler = new V2RepositoryRestHandler(this, access, limits, logger ?? NullLogger.Instance);
         app.Use(async (context, next) =>
         {
             if (!await handler.TryHandleAsync(context))

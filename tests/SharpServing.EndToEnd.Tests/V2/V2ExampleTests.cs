@@ -7,7 +7,7 @@ namespace SharpServing.EndToEnd.Tests.V2;
 public sealed class V2ExampleTests(SharedServer shared)
 {
     [Fact]
-    public async Task Add_ocr_face_detect_and_vad_answer_over_V2_as_over_MindSpore_Serving_protocol()
+    public async Task Add_ocr_face_detect_and_vad_answer_over_V2_as_over_MindSpore_Serving_protocol_and_ocr_shows_its_stage_times()
     {
         using var folder = new TempDirectory();
         await V2Server.GenerateStubsAsync(folder.Path);
@@ -27,5 +27,6 @@ public sealed class V2ExampleTests(SharedServer shared)
         // Grace Hopper's face: the face_detect README's box is (166, 141)-(369, 343).
         Assert.Matches(@"^face_detect \[1, 4\] 1[5-7]\d 1[3-5]\d 3[6-7]\d 3[3-5]\d 0\.9\d$", lines[3]);
         Assert.Equal("vad [32] equal", lines[4]);
+        Assert.Equal("ocr statistics True True", lines[5]);
     }
 }

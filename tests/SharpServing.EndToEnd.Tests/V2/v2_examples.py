@@ -73,3 +73,9 @@ mindspore = subprocess.run(["curl", "-s", "--max-time", "120", "--data-binary", 
                            input=json.dumps({"instances": [{"audio": audio.tolist()}]}).encode(), capture_output=True, check=True).stdout
 expected = np.array(json.loads(mindspore)["instances"][0]["probability"], np.float32)
 print("vad", outputs["probability"][1], "equal" if np.array_equal(v2, expected) else f"different {v2} {expected}")
+
+# ocr.recognize's statistics over gRPC: its C# stages before (decoding) and after (boxes, cls, rec) its model stage (det)
+# show in compute_input and compute_output; det's runs in batch_stats. (Other tests may use the shared server too.)
+stats = stub.ModelStatistics(pb.ModelStatisticsRequest(name="ocr.recognize"), timeout=60).model_stats[0]
+durations = [stats.inference_stats.queue, stats.inference_stats.compute_input, stats.inference_stats.compute_infer, stats.inference_stats.compute_output]
+print("ocr statistics", all(d.count >= 1 and d.ns > 0 for d in durations), sum(b.compute_infer.count for b in stats.batch_stats) >= 1)

@@ -241,6 +241,35 @@ success = stats["model_stats"][0]["inference_stats"]["success"]
 fail = stats["model_stats"][0]["inference_stats"]["fail"]
 check("statistics count the successes and failures", success["count"] >= 2 and success["ns"] > 0 and fail["count"] >= 5, stats)
 get_json("/v2/models/stats", 200, "statistics_response")
+
+# Statistics of N requests: counts of N; every duration positive; queue and compute within the total; one run each.
+DURATIONS = ["queue", "compute_input", "compute_infer", "compute_output"]
+
+
+def add_stats():
+    return get_json("/v2/models/add.add_common/stats", 200, "statistics_response")["model_stats"][0]
+
+
+before = add_stats()
+N = 20
+for i in range(N):
+    infer("add.add_common", {"inputs": [{"name": "x1", "shape": [2, 2], "datatype": "FP32", "data": [i, 1, 2, 3]},
+                                        {"name": "x2", "shape": [2, 2], "datatype": "FP32", "data": [1, 1, 1, 1]}]})
+after = add_stats()
+delta = {k: {f: after["inference_stats"][k][f] - before["inference_stats"][k][f] for f in ("count", "ns")}
+         for k in ["success", "fail"] + DURATIONS}
+check("statistics count N requests in success and every duration", all(delta[k]["count"] == N for k in ["success"] + DURATIONS)
+      and delta["fail"]["count"] == 0, delta)
+check("statistics: every duration of N requests is positive", all(delta[k]["ns"] > 0 for k in DURATIONS), delta)
+check("statistics: queue and compute are within the total", sum(delta[k]["ns"] for k in DURATIONS) <= delta["success"]["ns"], delta)
+runs = {b["batch_size"]: b["compute_infer"]["count"] for b in after["batch_stats"]}
+runs_before = {b["batch_size"]: b["compute_infer"]["count"] for b in before["batch_stats"]}
+check("statistics: batch_stats count each run (add runs each request alone)", runs.get(1, 0) - runs_before.get(1, 0) == N
+      and after["execution_count"] - before["execution_count"] == N, (before, after))
+check("statistics: a batch entry's durations count its runs", all(
+    b[k]["count"] == b["compute_infer"]["count"] and b["compute_infer"]["ns"] > 0 for b in after["batch_stats"] for k in ("compute_input", "compute_output")),
+    after["batch_stats"])
+
 code, _, body = repository("/v2/repository/index", {})
 index = json.loads(body)
 check("the repository index is 200", code == 200, (code, body))

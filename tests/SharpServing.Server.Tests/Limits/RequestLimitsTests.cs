@@ -87,6 +87,62 @@ public sealed class RequestLimitsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_V2_repository_index_body_is_charged_to_the_server_budget()
+    {
+        const string token = "index-budget-token";
+        var tokenFile = Path.Combine(_repository.Root, ".token");
+        await File.WriteAllTextAsync(tokenFile, token);
+        var configuration = new ServingConfiguration { ServablesRoot = _repository.Root };
+        configuration.Limits.MaxInflightMb = 1;
+        configuration.Admin.Address = AdminConfiguration.Public;
+        configuration.Admin.TokenFile = tokenFile;
+        await using var server = await ReloadServer.StartAsync(configuration);
+
+        // A body that stalls holds its declared length (twice: buffer and parse) of the 1 MiB budget: 1,000,000 bytes.
+        using (var socket = new TcpClient())
+        {
+            await socket.ConnectAsync(IPAddress.Loopback, server.Server.Rest!.Port).WaitAsync(s_timeout);
+            await socket.GetStream().WriteAsync(Encoding.ASCII.GetBytes(
+                "POST /model/add:add_common HTTP/1.1\r\nHost: localhost\r\nContent-Length: 500000\r\n\r\n{\"inst"));
+            await UntilAsync(() => server.Server.RequestBudget.InFlight == 1_000_000, "the stalled body is charged");
+
+            // An index body of 40 KB no longer fits.
+            using var refused = await IndexAsync(server, token).WaitAsync(s_timeout);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("request bytes in flight would exceed the server's limit of 1048576 bytes", await refused.Content.ReadAsStringAsync(),
+                StringComparison.Ordinal);
+        }
+
+        // The stalled request gone, it fits again, and everything taken was given back.
+        await UntilAsync(() => server.Server.RequestBudget.InFlight == 0, "the stalled body's charge is given back");
+        using var indexed = await IndexAsync(server, token).WaitAsync(s_timeout);
+        Assert.Equal(HttpStatusCode.OK, indexed.StatusCode);
+        Assert.Contains("\"name\":\"add.add_common\"", await indexed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, server.Server.RequestBudget.InFlight);
+    }
+
+    private static Task<HttpResponseMessage> IndexAsync(ReloadServer server, string token)
+    {
+        var body = "{\"ready\":true,\"pad\":\"" + new string('A', 40_000) + "\"}";
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v2/repository/index") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return server.Client.SendAsync(request);
+    }
+
+    private static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + s_timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting until {what}.");
+            }
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
     public async Task A_gRPC_body_that_stalls_after_its_length_prefix_is_reset_and_the_server_keeps_serving()
     {
         var configuration = new ServingConfiguration { ServablesRoot = _repository.Root };

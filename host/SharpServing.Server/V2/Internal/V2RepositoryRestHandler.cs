@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using SharpServing.Engine;
 using SharpServing.Server.Admin;
+using SharpServing.Server.Hosting;
 using SharpServing.Server.Hosting.Internal;
 
 namespace SharpServing.Server.V2.Internal;
@@ -9,9 +10,9 @@ namespace SharpServing.Server.V2.Internal;
 /// <summary>
 /// The model repository extension over REST: <c>POST /v2/repository/index</c>, <c>POST
 /// /v2/repository/models/{m}/load</c> and <c>.../unload</c>. It is mapped where the control API is, so the control API's
-/// access control covers it.
+/// access control covers it. The index body is charged to the server's request byte budget (<paramref name="limits"/>).
 /// </summary>
-internal sealed class V2RepositoryRestHandler(V2Frontend frontend, AdminAccess access, ILogger logger)
+internal sealed class V2RepositoryRestHandler(V2Frontend frontend, AdminAccess access, FrontEndLimits limits, ILogger logger)
 {
     private const string Prefix = "/v2/repository";
 
@@ -39,7 +40,7 @@ internal sealed class V2RepositoryRestHandler(V2Frontend frontend, AdminAccess a
             switch (segments)
             {
                 case ["index"]:
-                    var ready = await ReadReadyAsync(context, FrontEndLimits.Default());
+                    var ready = await ReadReadyAsync(context, limits);
                     var index = frontend.Repository.Index(ready);
                     await V2RestHandler.WriteJsonAsync(context, 200, w =>
                     {
@@ -91,11 +92,14 @@ internal sealed class V2RepositoryRestHandler(V2Frontend frontend, AdminAccess a
             return false;
         }
         using var charge = new RequestCharge(limits.Budget);
-        var (body, _) = await SharpServing.Server.Rest.Internal.RestBodyReader.ReadAsync(context, 64 * 1024, charge, limits.RequestBodyTimeout,
+        var (body, error) = await SharpServing.Server.Rest.Internal.RestBodyReader.ReadAsync(context, 64 * 1024, charge, limits.RequestBodyTimeout,
             context.RequestAborted);
         if (body is null)
         {
-            throw new V2Exception(V2Status.BadRequest, "the index request body must be a JSON object of at most 64 KiB");
+            // Over the request byte budget is the server's state, not the request's fault: 503, as for inference.
+            throw error is not null && error.StartsWith(RequestByteBudget.RefusalPrefix, StringComparison.Ordinal)
+                ? new V2Exception(V2Status.Unavailable, error)
+                : new V2Exception(V2Status.BadRequest, "the index request body must be a JSON object of at most 64 KiB");
         }
         using (body)
         {

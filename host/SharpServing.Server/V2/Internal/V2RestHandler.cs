@@ -206,6 +206,15 @@ internal sealed class V2RestHandler(V2Frontend frontend, long maxMessageBytes, F
             Duration(w, "compute_output", s.ComputeOutput);
             w.WriteEndObject();
             w.WriteStartArray("batch_stats");
+            foreach (var batch in model.BatchStats)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("batch_size", batch.BatchSize);
+                Duration(w, "compute_input", batch.ComputeInput);
+                Duration(w, "compute_infer", batch.ComputeInfer);
+                Duration(w, "compute_output", batch.ComputeOutput);
+                w.WriteEndObject();
+            }
             w.WriteEndArray();
             w.WriteEndObject();
         }

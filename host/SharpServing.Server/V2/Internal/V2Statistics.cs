@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using SharpServing.Engine;
 using SharpServing.Protocol.Inference;
 
 namespace SharpServing.Server.V2.Internal;
@@ -7,8 +8,8 @@ namespace SharpServing.Server.V2.Internal;
 /// <summary>
 /// The statistics extension from what the engine measures: a <see cref="MeterListener"/> on the engine's
 /// <c>sharpserving.request.duration</c> gives each model's (servable, method, version) successes and failures with their
-/// cumulative time. The queue and compute durations stay zero: the engine measures them per ONNX model and per stage,
-/// without the servable, so they cannot be told apart per V2 model (docs/kserve-v2.md).
+/// cumulative time; the engine's <see cref="MethodStatistics"/> of the method give the queue and compute durations of
+/// its successful requests and its batch statistics (docs/kserve-v2.md).
 /// </summary>
 internal sealed class V2Statistics : IDisposable
 {
@@ -37,14 +38,16 @@ internal sealed class V2Statistics : IDisposable
         {
             foreach (var (key, counters) in _models.OrderBy(p => p.Key))
             {
-                reply.ModelStats.Add(counters.ToProto($"{key.Servable}.{key.Method}", key.Version));
+                var parsed = long.Parse(key.Version, System.Globalization.CultureInfo.InvariantCulture);
+                reply.ModelStats.Add(counters.ToProto($"{key.Servable}.{key.Method}", key.Version,
+                    MethodStatistics.Find(key.Servable, key.Method, parsed)));
             }
             return reply;
         }
         var model = _catalog.Resolve(name, version);
         var number = model.Version.Number.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var found = _models.TryGetValue((model.Servable, model.Method.Name, number), out var c) ? c : new Counters();
-        reply.ModelStats.Add(found.ToProto(name, number));
+        reply.ModelStats.Add(found.ToProto(name, number, MethodStatistics.Find(model.Servable, model.Method.Name, model.Version.Number)));
         return reply;
     }
 
@@ -94,28 +97,50 @@ internal sealed class V2Statistics : IDisposable
             Volatile.Write(ref _last, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         }
 
-        public ModelStatistics ToProto(string name, string version)
+        /// <param name="name">The model's name as asked.</param>
+        /// <param name="version">Its version number.</param>
+        /// <param name="engine">The method's durations and batches; null before its first request ran (or for a version in
+        /// a worker process, whose engine measures them there).</param>
+        public ModelStatistics ToProto(string name, string version, MethodStatistics? engine)
         {
             var success = (ulong)Volatile.Read(ref _success);
-            return new ModelStatistics
+            var computed = (ulong)(engine?.Count ?? 0);
+            var batches = engine?.Batches ?? [];
+            var statistics = new ModelStatistics
             {
                 Name = name,
                 Version = version,
                 LastInference = (ulong)Volatile.Read(ref _last),
                 InferenceCount = success,
-                ExecutionCount = success,
+                // The model runs, or one execution per request for a method without model stages.
+                ExecutionCount = batches.Count > 0 ? (ulong)batches.Sum(b => b.Count) : success,
                 InferenceStats = new InferStatistics
                 {
                     Success = new StatisticDuration { Count = success, Ns = (ulong)Volatile.Read(ref _successNs) },
                     Fail = new StatisticDuration { Count = (ulong)Volatile.Read(ref _fail), Ns = (ulong)Volatile.Read(ref _failNs) },
-                    Queue = new StatisticDuration(),
-                    ComputeInput = new StatisticDuration(),
-                    ComputeInfer = new StatisticDuration(),
-                    ComputeOutput = new StatisticDuration(),
+                    Queue = Duration(computed, engine?.QueueNanoseconds),
+                    ComputeInput = Duration(computed, engine?.ComputeInputNanoseconds),
+                    ComputeInfer = Duration(computed, engine?.ComputeInferNanoseconds),
+                    ComputeOutput = Duration(computed, engine?.ComputeOutputNanoseconds),
                     CacheHit = new StatisticDuration(),
                     CacheMiss = new StatisticDuration(),
                 },
             };
+            foreach (var batch in batches)
+            {
+                var runs = (ulong)batch.Count;
+                statistics.BatchStats.Add(new InferBatchStatistics
+                {
+                    BatchSize = (ulong)batch.BatchSize,
+                    ComputeInput = Duration(runs, batch.ComputeInputNanoseconds),
+                    ComputeInfer = Duration(runs, batch.ComputeInferNanoseconds),
+                    ComputeOutput = Duration(runs, batch.ComputeOutputNanoseconds),
+                });
+            }
+            return statistics;
         }
+
+        private static StatisticDuration Duration(ulong count, long? nanoseconds)
+            => new() { Count = count, Ns = (ulong)Math.Max(0, nanoseconds ?? 0) };
     }
 }
