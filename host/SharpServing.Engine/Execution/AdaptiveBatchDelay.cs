@@ -11,7 +11,8 @@ namespace SharpServing.Engine.Execution;
 /// instance (less is about what handing an instance to the batch loop costs). Then the batch waits for more instances,
 /// at most what a full batch saves over running its instances one by one, never more than <see cref="MaxWait"/>.
 /// The estimates are moving averages updated without a lock from every thread: a lost update only makes them a little
-/// older.
+/// older. Run times fall fast and rise slowly, so a run slowed by something else (a first run's setup, a preempted
+/// thread) does not make the model look worth waiting for.
 /// </remarks>
 internal sealed class AdaptiveBatchDelay(int batchSize)
 {
@@ -24,8 +25,12 @@ internal sealed class AdaptiveBatchDelay(int batchSize)
     /// <summary>Share of recent arrivals that found the model busy from which the load counts as concurrent.</summary>
     private const double ConcurrentShare = 0.25;
 
-    // Weight of one new sample in the moving averages: about the last eight arrivals or runs count.
+    // Weight of one new sample in the moving average of arrivals: about the last eight count.
     private const double Weight = 1.0 / 8;
+
+    // Weights of a run time below and above its moving average.
+    private const double FallWeight = 1.0 / 2;
+    private const double RiseWeight = 1.0 / 16;
 
     private readonly int _batchSize = batchSize;
     private double _overlap;
@@ -46,11 +51,11 @@ internal sealed class AdaptiveBatchDelay(int batchSize)
         var seconds = duration.TotalSeconds;
         if (instances == 1)
         {
-            Update(ref _singleRun, seconds);
+            UpdateRun(ref _singleRun, seconds);
         }
         else
         {
-            Update(ref _batchedRun, seconds / instances);
+            UpdateRun(ref _batchedRun, seconds / instances);
         }
     }
 
@@ -79,9 +84,9 @@ internal sealed class AdaptiveBatchDelay(int batchSize)
         return TimeSpan.FromSeconds(Math.Min(saving * _batchSize, MaxWait.TotalSeconds));
     }
 
-    private static void Update(ref double average, double sample)
+    private static void UpdateRun(ref double average, double sample)
     {
         var old = Volatile.Read(ref average);
-        Volatile.Write(ref average, double.IsNaN(old) ? sample : old + ((sample - old) * Weight));
+        Volatile.Write(ref average, double.IsNaN(old) ? sample : old + ((sample - old) * (sample < old ? FallWeight : RiseWeight)));
     }
 }
