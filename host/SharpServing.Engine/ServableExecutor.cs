@@ -124,6 +124,19 @@ public sealed class ServableExecutor : IAsyncDisposable
             : throw new ArgumentException($"{model} subgraph {subgraph} is not a model of {_servable} version {_version}.", nameof(model));
     }
 
+    /// <summary>
+    /// How many times a model subgraph's batch loop waited for more instances on its own (the adaptive batch delay,
+    /// <see cref="ModelOptions.AdaptiveBatchDelay"/>). For tests and benchmarks.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="model"/> is not a model of this version.</exception>
+    public long GetAdaptiveWaits(Model model, int subgraph = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return _batchers.TryGetValue((model, subgraph), out var batcher)
+            ? batcher.AdaptiveWaits
+            : throw new ArgumentException($"{model} subgraph {subgraph} is not a model of {_servable} version {_version}.", nameof(model));
+    }
+
     /// <summary>The batch size a model subgraph runs with (its first dimension, its maximum for a dynamic one, or 1).</summary>
     /// <exception cref="ArgumentException"><paramref name="model"/> is not a model of this version.</exception>
     public int GetBatchSize(Model model, int subgraph = 0)

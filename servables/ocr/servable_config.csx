@@ -4,6 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Numerics;
 using System.Text;
 using SharpServing;
 using SharpServing.Imaging;
@@ -310,9 +311,9 @@ static class Ocr
         var pending = new Stack<int>();
         var region = new List<int>();
         var boxes = new List<Point[]>();
-        for (var start = 0; start < map.Length; start++)
+        for (var start = NextText(map, 0); start < map.Length; start = NextText(map, start + 1))
         {
-            if (seen[start] || map[start] <= DetThreshold)
+            if (seen[start])
             {
                 continue;
             }
@@ -369,6 +370,26 @@ static class Ocr
             }
         }
         return boxes;
+    }
+
+    // The first pixel at or after `from` whose text probability is above DetThreshold, or map.Length. Most of a page is
+    // background: comparing a vector of pixels at a time skips it without a branch per pixel.
+    private static int NextText(ReadOnlySpan<float> map, int from)
+    {
+        var i = from;
+        var threshold = new Vector<float>(DetThreshold);
+        for (; i <= map.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            if (Vector.GreaterThanAny(new Vector<float>(map[i..]), threshold))
+            {
+                break;
+            }
+        }
+        while (i < map.Length && !(map[i] > DetThreshold))
+        {
+            i++;
+        }
+        return i;
     }
 
     // Grown by the unclip distance, the boxes of words in large print overlap their neighbours on the line, and each

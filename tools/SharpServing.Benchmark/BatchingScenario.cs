@@ -21,12 +21,13 @@ internal static class BatchingScenario
         var outputs = line.Int("dense-out", 1024, 1, 1 << 16);
         var delay = line.Milliseconds("batch-delay-ms", TimeSpan.Zero);
         var instances = line.Int("instances", 1, 1, 65536);
+        var adaptive = !line.Flag("no-adaptive-delay");
         var model = ModelFixtures.ModelFixtures.Dense(inputs, outputs);
         using var server = await context.ServerAsync(() =>
         {
             var folder = context.NewTempFolder();
-            WriteServable(folder, "dense_batched", model, maxBatch, delay, context.SessionOptions.AllowSpinning == true);
-            WriteServable(folder, "dense_single", model, 1, delay, context.SessionOptions.AllowSpinning == true);
+            WriteServable(folder, "dense_batched", model, maxBatch, delay, context.SessionOptions.AllowSpinning == true, adaptive);
+            WriteServable(folder, "dense_single", model, 1, delay, context.SessionOptions.AllowSpinning == true, adaptive);
             return folder;
         });
         var batched = Payload.Floats("dense_batched", "predict", instances, "x", [inputs]);
@@ -47,7 +48,8 @@ internal static class BatchingScenario
     }
 
     /// <summary>The servable: one method, predict(x) -> y, the model as its only stage.</summary>
-    internal static void WriteServable(string folder, string name, byte[] model, int maxBatchSize, TimeSpan batchDelay, bool spinning)
+    internal static void WriteServable(string folder, string name, byte[] model, int maxBatchSize, TimeSpan batchDelay, bool spinning,
+        bool adaptiveDelay = true)
     {
         var version = Directory.CreateDirectory(Path.Combine(folder, name, "1")).FullName;
         ModelFixtures.ModelFixtures.WriteTo(Path.Combine(version, "model.onnx"), model);
@@ -56,7 +58,7 @@ internal static class BatchingScenario
             using System;
             using SharpServing;
 
-            var model = DeclareModel("model.onnx", options: new ModelOptions { MaxBatchSize = {{maxBatchSize}}, BatchDelay = TimeSpan.FromMilliseconds({{delayMs}}), AllowSpinning = {{(spinning ? "true" : "false")}} });
+            var model = DeclareModel("model.onnx", options: new ModelOptions { MaxBatchSize = {{maxBatchSize}}, BatchDelay = TimeSpan.FromMilliseconds({{delayMs}}), AdaptiveBatchDelay = {{(adaptiveDelay ? "true" : "false")}}, AllowSpinning = {{(spinning ? "true" : "false")}} });
             RegisterMethod("predict", outputs: ["y"], x => AddStage(model, x));
 
             """);

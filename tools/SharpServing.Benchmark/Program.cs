@@ -22,6 +22,7 @@ internal static class Program
           batching   64 concurrent requests, MaxBatchSize 32 vs 1, each vs the Dense model in process at the batch size formed
                      --concurrency 64  --instances 1  --max-batch 32  --batch-delay-ms 0  --dense-in 1024 --dense-out 1024
                      --spin (ORT threads spin between runs, served and in process; default: they sleep, as servables do)
+                     --no-adaptive-delay (with --batch-delay-ms 0: AdaptiveBatchDelay = false, never wait)
           cuda       add and the OCR detector (640x640) in process on CPU, then on CUDA when a GPU is usable (else says why)
                      --device-id 0  (build with SHARPSERVING_CUDA=1 ./bench.sh cuda for the CUDA provider)
           all        add, batching, ocr

@@ -11,7 +11,8 @@ namespace SharpServing.Engine.Execution;
 /// </summary>
 /// <remarks>
 /// Fast path: with no batch delay, a request whose instances fit one run and that finds a replica idle (nothing queued,
-/// no run in progress) runs them on its own thread, as the batch loop would have run them, without two thread hops.
+/// no run in progress) runs them on its own thread, as the batch loop would have run them, without two thread hops,
+/// unless the model's <see cref="AdaptiveBatchDelay"/> says to wait for more (concurrent load, and batching saves).
 /// A replica runs one batch at a time: the loop and the fast path both hold the replica's run permit while they take
 /// instances and run them, so under contention instances queue and share runs as before.
 /// </remarks>
@@ -20,6 +21,7 @@ internal sealed class ModelBatcher : IDisposable
     private readonly ModelLayout _layout;
     private readonly Replica[] _replicas;
     private readonly TimeSpan _delay;
+    private readonly AdaptiveBatchDelay? _adaptive;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _abort = new();
@@ -40,6 +42,10 @@ internal sealed class ModelBatcher : IDisposable
         _logger = logger;
         _modelTag = new("model", _layout.Key);
         _batchSizes = new long[_layout.BatchSize + 1];
+        if (_delay == TimeSpan.Zero && model.Model.Options.AdaptiveBatchDelay && _layout.BatchSize > 1)
+        {
+            _adaptive = new AdaptiveBatchDelay(_layout.BatchSize);
+        }
         var capacity = Math.Max(1024, _layout.BatchSize * 8);
         _replicas = new Replica[model.Sessions.Count];
         for (var r = 0; r < _replicas.Length; r++)
@@ -55,8 +61,11 @@ internal sealed class ModelBatcher : IDisposable
 
     public ModelLayout Layout => _layout;
 
-    /// <summary>The batch delay (zero: take what is queued, never wait).</summary>
+    /// <summary>The configured batch delay (zero: none; the adaptive delay decides, if on).</summary>
     public TimeSpan Delay => _delay;
+
+    /// <summary>Waits the adaptive batch delay started (zero when it is off or never waited).</summary>
+    public long AdaptiveWaits => _adaptive?.Waits ?? 0;
 
     /// <summary>Completes when every batch loop has ended and no run on a caller's thread is left.</summary>
     public Task Completion => CompleteAsync();
@@ -91,8 +100,9 @@ internal sealed class ModelBatcher : IDisposable
 
     /// <summary>
     /// Runs checked instances of one request as one batch on the caller's thread, when that is what the batch loop would
-    /// do: no batch delay, the instances fit one run, and a replica is idle with nothing queued. Returns null when it
-    /// declines (queue them instead); else each instance's outputs, and the run's <paramref name="timing"/>.
+    /// do: no batch delay, the instances fit one run, a replica is idle with nothing queued, and the adaptive delay does
+    /// not ask to wait for more. Returns null when it declines (queue them instead); else each instance's outputs, and the
+    /// run's <paramref name="timing"/>.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="WorkerStoppedException">The version stopped the run.</exception>
@@ -125,7 +135,16 @@ internal sealed class ModelBatcher : IDisposable
                 // Checked again under the permit: a queued instance goes first, and a stopping batcher runs nothing new.
                 if (replica.Channel.Reader.Count != 0 || _completed)
                 {
+                    _adaptive?.Arrived(busy: true);
                     return null;
+                }
+                if (_adaptive is { } adaptive)
+                {
+                    adaptive.Arrived(busy: false);
+                    if (adaptive.Wait(starting: false) > TimeSpan.Zero)
+                    {
+                        return null;
+                    }
                 }
                 var cancellation = replica.Cancellation;
                 cancellation.Begin();
@@ -145,6 +164,7 @@ internal sealed class ModelBatcher : IDisposable
                 replica.Permit.Release();
             }
         }
+        _adaptive?.Arrived(busy: true);
         return null;
     }
 
@@ -290,9 +310,11 @@ internal sealed class ModelBatcher : IDisposable
                     carried = null;
                 }
                 Fill(reader, batch, ref carried);
-                if (_delay > TimeSpan.Zero && carried is null && batch.Count > 0 && batch.Count < _layout.BatchSize)
+                if (carried is null && batch.Count > 0 && batch.Count < _layout.BatchSize
+                    && (_delay > TimeSpan.Zero ? _delay : _adaptive?.Wait(starting: true) ?? TimeSpan.Zero) is var wait
+                    && wait > TimeSpan.Zero)
                 {
-                    carried = await WaitForMoreAsync(reader, batch);
+                    carried = await WaitForMoreAsync(reader, batch, wait);
                 }
                 if (batch.Count == 0)
                 {
@@ -312,13 +334,13 @@ internal sealed class ModelBatcher : IDisposable
         }
     }
 
-    private async Task<ModelWorkItem?> WaitForMoreAsync(ChannelReader<ModelWorkItem> reader, List<ModelWorkItem> batch)
+    private async Task<ModelWorkItem?> WaitForMoreAsync(ChannelReader<ModelWorkItem> reader, List<ModelWorkItem> batch, TimeSpan delay)
     {
         var started = _time.GetTimestamp();
         ModelWorkItem? carried = null;
         while (batch.Count < _layout.BatchSize && carried is null)
         {
-            var remaining = _delay - _time.GetElapsedTime(started);
+            var remaining = delay - _time.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
             {
                 break;
@@ -433,7 +455,9 @@ internal sealed class ModelBatcher : IDisposable
 
     private void Record(int instances, long started)
     {
-        ExecutionMetrics.RunDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _modelTag);
+        var duration = Stopwatch.GetElapsedTime(started);
+        ExecutionMetrics.RunDuration.Record(duration.TotalSeconds, _modelTag);
+        _adaptive?.Ran(instances, duration);
         ExecutionMetrics.BatchSize.Record(instances, _modelTag);
         Interlocked.Increment(ref _batchSizes[instances]);
     }

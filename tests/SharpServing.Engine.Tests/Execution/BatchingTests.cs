@@ -258,4 +258,132 @@ public sealed class BatchingTests(ITestOutputHelper output)
         Assert.True(sizes.Keys.All(k => k <= 32));
         Assert.True(sizes.Values.Sum() - warm <= 16);
     }
+
+    /// <summary>
+    /// Method <c>m(x)</c> over a dense layer whose weights (8 MiB) outweigh one instance: a run of one costs nearly what a
+    /// run of many does, so batching saves model time. No batch delay is configured. <paramref name="gate"/>, if given,
+    /// holds the first run until released (the model is busy while later requests arrive).
+    /// </summary>
+    private static TestServable DenseServable(ModelOptions? options = null, TimeProvider? time = null, StageGate? gate = null)
+        => Create(b =>
+        {
+            var declared = b.DeclareModel("dense.onnx", options: options);
+            b.RegisterMethod("m", ["y"], x => b.AddStage(declared, x));
+        }, _ =>
+        {
+            var session = OrtSession.FromBytes(Fixtures.Dense(DenseInputs, DenseOutputs));
+            return gate is null ? session : new GatedSession(session, gate);
+        }, time: time);
+
+    private const int DenseInputs = 2048;
+    private const int DenseOutputs = 1024;
+
+    private static Dictionary<string, RequestInput> DenseInstance(int i)
+    {
+        var x = new float[DenseInputs];
+        x[i % DenseInputs] = 1;
+        return Instance(("x", Floats(x, DenseInputs)));
+    }
+
+    /// <summary>Row <paramref name="i"/> of the weights: the reply to <see cref="DenseInstance"/>(i).</summary>
+    private static void AssertDenseRow(InferReply reply, int i)
+        => ReplyAssert.Floats(ReplyAssert.Success(reply, 1)[0]["y"], [DenseOutputs],
+            [.. Enumerable.Range(0, DenseOutputs).Select(j => Fixtures.DenseWeight(i, j))]);
+
+    [Fact]
+    public async Task Under_concurrent_load_requests_that_find_the_model_idle_wait_for_each_other_without_a_configured_delay()
+    {
+        var time = new ManualTimeProvider();
+        var gate = new StageGate();
+        await using var servable = DenseServable(time: time, gate: gate);
+        var model = servable.Models[0];
+
+        // 64 concurrent single-instance requests: the first runs at once and is held; the other 63 arrive while the model
+        // is busy and queue.
+        var first = Task.Run(() => servable.PredictAsync("m", DenseInstance(0)));
+        await gate.Entered.WaitAsync(TestTimeout);
+        var rest = Enumerable.Range(1, 63).Select(i => Task.Run(() => servable.PredictAsync("m", DenseInstance(i)))).ToArray();
+        await Eventually.True(() => servable.Executor.GetQueuedCount(model) == 63, "63 requests queue behind the held run");
+        gate.Release();
+        AssertDenseRow(await first.WaitAsync(TestTimeout), 0);
+        // A full batch of 32 runs at once; the 31 left wait for more (no delay is configured), until the clock says enough.
+        await time.WaitForTimersCreatedAsync(1).WaitAsync(TestTimeout);
+        time.Advance(Engine.Execution.AdaptiveBatchDelay.MaxWait);
+        for (var i = 0; i < rest.Length; i++)
+        {
+            AssertDenseRow(await rest[i].WaitAsync(TestTimeout), i + 1);
+        }
+        Assert.Equal(new Dictionary<int, long> { [1] = 1, [32] = 1, [31] = 1 }, servable.Executor.GetBatchSizes(model));
+
+        // Still under concurrent load by the recent arrivals: a request that finds the model idle waits for company, and
+        // the next one joins its run.
+        var a = servable.PredictAsync("m", DenseInstance(100));
+        await time.WaitForTimersCreatedAsync(2).WaitAsync(TestTimeout);
+        var b = servable.PredictAsync("m", DenseInstance(101));
+        await time.WaitForTimersCreatedAsync(3).WaitAsync(TestTimeout);   // took b, waits on for the rest of the bound
+        time.Advance(Engine.Execution.AdaptiveBatchDelay.MaxWait);
+        AssertDenseRow(await a.WaitAsync(TestTimeout), 100);
+        AssertDenseRow(await b.WaitAsync(TestTimeout), 101);
+
+        Assert.Equal(new Dictionary<int, long> { [1] = 1, [2] = 1, [32] = 1, [31] = 1 }, servable.Executor.GetBatchSizes(model));
+        Assert.Equal(2, servable.Executor.GetAdaptiveWaits(model));
+    }
+
+    [Fact]
+    public async Task A_lone_client_runs_single_instances_and_never_waits()
+    {
+        await using var servable = DenseServable();
+
+        for (var i = 0; i < 40; i++)
+        {
+            AssertDenseRow(await servable.PredictAsync("m", DenseInstance(i)).WaitAsync(TestTimeout), i);
+        }
+
+        Assert.Equal(new Dictionary<int, long> { [1] = 40 }, servable.Executor.GetBatchSizes(servable.Models[0]));
+        Assert.Equal(0, servable.Executor.GetAdaptiveWaits(servable.Models[0]));
+    }
+
+    [Fact]
+    public async Task With_the_adaptive_delay_off_queued_instances_run_at_once()
+    {
+        var gate = new StageGate();
+        await using var servable = DenseServable(new ModelOptions { AdaptiveBatchDelay = false }, gate: gate);
+        var model = servable.Models[0];
+
+        var first = Task.Run(() => servable.PredictAsync("m", DenseInstance(0)));
+        await gate.Entered.WaitAsync(TestTimeout);
+        var rest = Enumerable.Range(1, 40).Select(i => Task.Run(() => servable.PredictAsync("m", DenseInstance(i)))).ToArray();
+        await Eventually.True(() => servable.Executor.GetQueuedCount(model) == 40, "40 requests queue behind the held run");
+        gate.Release();
+
+        // No clock is driven here: with the adaptive delay off, the 8 left after a full batch run without waiting.
+        AssertDenseRow(await first.WaitAsync(TestTimeout), 0);
+        for (var i = 0; i < rest.Length; i++)
+        {
+            AssertDenseRow(await rest[i].WaitAsync(TestTimeout), i + 1);
+        }
+        Assert.Equal(new Dictionary<int, long> { [1] = 1, [32] = 1, [8] = 1 }, servable.Executor.GetBatchSizes(model));
+        Assert.Equal(0, servable.Executor.GetAdaptiveWaits(model));
+    }
+
+    /// <summary>A real session whose first run waits at <see cref="StageGate"/> (then runs as usual).</summary>
+    private sealed class GatedSession(IModelSession inner, StageGate gate) : IModelSession
+    {
+        private int _runs;
+
+        public IReadOnlyList<ModelValueInfo> Inputs => inner.Inputs;
+
+        public IReadOnlyList<ModelValueInfo> Outputs => inner.Outputs;
+
+        public void Run(IReadOnlyList<Tensor> inputs, Tensor[] outputs, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _runs) == 1)
+            {
+                gate.Pass(inputs[0]);
+            }
+            inner.Run(inputs, outputs, cancellationToken);
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
 }
