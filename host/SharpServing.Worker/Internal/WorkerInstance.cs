@@ -84,6 +84,9 @@ internal sealed class WorkerInstance : IAsyncDisposable
         {
             start.ArgumentList.Add(argument);
         }
+        // The worker's only socket is the server's connection, whose reader loop never blocks (it hands each request to
+        // the thread pool): its reads may complete on the socket event thread, one thread wake-up less per request.
+        start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
         if (decKey is not null)
         {
             start.Environment[WorkerProtocol.DecKeyVariable] = Convert.ToHexString(decKey);
