@@ -129,8 +129,9 @@ internal sealed class WorkerConnection : IAsyncDisposable
                 }
             }
         }
-        catch (IOException ex)
+        catch (Exception ex)
         {
+            // The boundary of the connection, as in the reader.
             Close($"the connection failed: {ex.Message}");
         }
         await _writer.CompleteAsync();
@@ -182,8 +183,9 @@ internal sealed class WorkerConnection : IAsyncDisposable
             why = $"it broke the protocol: {ex.Message}";
             _broken(why);
         }
-        catch (IOException ex)
+        catch (Exception ex)
         {
+            // The boundary of the connection: whatever ends the reader fails the calls in flight, none waits forever.
             why = $"the connection failed: {ex.Message}";
         }
         Close(why);
