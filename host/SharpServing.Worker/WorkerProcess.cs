@@ -1,8 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SharpServing.Engine;
 using SharpServing.Engine.Configuration;
@@ -14,7 +10,7 @@ namespace SharpServing.Worker;
 
 /// <summary>
 /// The worker side (<c>sharpserving worker ...</c>, started by the server, never by hand): loads one servable version
-/// with its own engine, serves it over gRPC on a unix socket, says <see cref="WorkerProtocol.ReadyLine"/>, and exits when
+/// with its own engine, serves it on a unix socket (<see cref="WorkerFrames"/>), says <see cref="WorkerProtocol.ReadyLine"/>, and exits when
 /// its standard input closes (the server stopped it, or the server is gone: a worker never outlives it).
 /// </summary>
 public static class WorkerProcess
@@ -49,34 +45,14 @@ public static class WorkerProcess
         var version = manager.Versions[0];
         var dispatcher = new Dispatcher(manager, new ExecutionOptions { MaxEnqueuedRequests = configuration.MaxEnqueuedRequests }, loggerFactory);
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.ListenUnixSocket(options.Socket, listen => listen.Protocols = HttpProtocols.Http2);
-            // The server checks message sizes; one request may carry large tensors.
-            kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 100_000;
-            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 * 1024 * 1024;
-            kestrel.Limits.Http2.InitialStreamWindowSize = 8 * 1024 * 1024;
-            kestrel.Limits.Http2.MaxFrameSize = 1024 * 1024;
-        });
-        builder.Services.AddGrpc(grpc =>
-        {
-            grpc.MaxReceiveMessageSize = null;
-            grpc.MaxSendMessageSize = null;
-        });
-        builder.Services.AddSingleton(new WorkerService(version, dispatcher));
-        await using var app = builder.Build();
-        app.MapGrpcService<WorkerService>();
         File.Delete(options.Socket);
-        await app.StartAsync();
-        await Console.Out.WriteLineAsync(WorkerProtocol.ReadyLine);
-        await Console.Out.FlushAsync();
-
-        await parentGone;
-        await app.StopAsync(CancellationToken.None);
+        await using (var endpoint = new WorkerEndpoint(options.Socket, new WorkerService(version, dispatcher), loggerFactory.CreateLogger(typeof(WorkerProcess))))
+        {
+            endpoint.Start();
+            await Console.Out.WriteLineAsync(WorkerProtocol.ReadyLine);
+            await Console.Out.FlushAsync();
+            await parentGone;
+        }
         File.Delete(options.Socket);
         return 0;
     }

@@ -67,11 +67,16 @@ internal static class TensorMessages
         return instance;
     }
 
+    /// <exception cref="ArgumentException">The message does not describe a valid instance.</exception>
     public static InstanceResult ToResult(Instance instance)
     {
         if (instance.ErrorCode != 0 || instance.Tensors.Count == 0 && instance.ErrorMessage.Length > 0)
         {
             return InstanceResult.Failure(new ServingError((ErrorCode)instance.ErrorCode, instance.ErrorMessage));
+        }
+        if (instance.Names.Count != instance.Tensors.Count)
+        {
+            throw new ArgumentException($"{instance.Names.Count} output names for {instance.Tensors.Count} tensors");
         }
         var outputs = new KeyValuePair<string, Tensor>[instance.Tensors.Count];
         for (var i = 0; i < outputs.Length; i++)

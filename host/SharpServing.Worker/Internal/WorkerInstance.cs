@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text.Json;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using SharpServing.Engine.Loading;
 using SharpServing.Worker.Protocol;
@@ -9,7 +7,7 @@ using SharpServing.Worker.Protocol;
 namespace SharpServing.Worker.Internal;
 
 /// <summary>
-/// One running worker process and the gRPC channel to its unix socket. Its standard input stays open for its whole life:
+/// One running worker process and the connection to its unix socket. Its standard input stays open for its whole life:
 /// closing it stops the worker, and so does the server's death.
 /// </summary>
 internal sealed class WorkerInstance : IAsyncDisposable
@@ -27,7 +25,7 @@ internal sealed class WorkerInstance : IAsyncDisposable
     private readonly TaskCompletionSource _outputClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Queue<string> _tail = new();
     private readonly Lock _gate = new();
-    private GrpcChannel? _channel;
+    private WorkerConnection? _connection;
     private string? _killCause;
     private long _readyAt;
 
@@ -44,7 +42,8 @@ internal sealed class WorkerInstance : IAsyncDisposable
 
     public string Socket { get; }
 
-    public ServableWorker.ServableWorkerClient Client { get; private set; } = null!;
+    /// <summary>The connection to the worker (set once it is ready).</summary>
+    public WorkerConnection Connection => _connection!;
 
     /// <summary>The exit code, once the process has ended.</summary>
     public Task<int> Exited => _exited.Task;
@@ -85,6 +84,9 @@ internal sealed class WorkerInstance : IAsyncDisposable
         {
             start.ArgumentList.Add(argument);
         }
+        // The worker's only socket is the server's connection, whose reader loop never blocks (it hands each request to
+        // the thread pool): its reads may complete on the socket event thread, one thread wake-up less per request.
+        start.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
         if (decKey is not null)
         {
             start.Environment[WorkerProtocol.DecKeyVariable] = Convert.ToHexString(decKey);
@@ -116,9 +118,10 @@ internal sealed class WorkerInstance : IAsyncDisposable
                 throw new ServableLoadException(servable, version, ready);
             }
             worker._readyAt = Stopwatch.GetTimestamp();
-            worker.Connect();
-            var description = await worker.Client.DescribeAsync(new DescribeRequest(), deadline: DateTime.UtcNow.AddSeconds(30),
-                cancellationToken: cancellationToken);
+            using var describeLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            describeLimit.CancelAfter(TimeSpan.FromSeconds(30));
+            worker._connection = await WorkerConnection.ConnectAsync(socket, worker.OnBroken, describeLimit.Token);
+            var description = await worker._connection.DescribeAsync(describeLimit.Token);
             var elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             WorkerLog.Started(logger, servable, description.Version, worker.Pid, elapsedMs);
             return (worker, description);
@@ -129,11 +132,13 @@ internal sealed class WorkerInstance : IAsyncDisposable
             throw new ServableLoadException(servable, version,
                 $"Start servable failed, servable '{servable}': its worker process (pid {worker.Pid}) was not ready within {readyTimeout.TotalSeconds:0} s");
         }
-        catch (Grpc.Core.RpcException ex)
+        catch (Exception ex) when (ex is WorkerProtocolException or System.Net.Sockets.SocketException
+            || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             await worker.DisposeAsync();
+            var why = ex is OperationCanceledException ? "not within 30 s" : ex.Message;
             throw new ServableLoadException(servable, version,
-                $"Start servable failed, servable '{servable}': its worker process (pid {worker.Pid}) did not answer: {ex.Status.Detail}");
+                $"Start servable failed, servable '{servable}': its worker process (pid {worker.Pid}) did not answer: {why}");
         }
         catch
         {
@@ -176,7 +181,10 @@ internal sealed class WorkerInstance : IAsyncDisposable
             Kill("was killed because it did not stop in time");
             await ((Task)_exited.Task).WaitAsync(s_stopTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-        _channel?.Dispose();
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
         _process.Dispose();
         try
         {
@@ -188,37 +196,10 @@ internal sealed class WorkerInstance : IAsyncDisposable
         }
     }
 
-    private void Connect()
+    private void OnBroken(string why)
     {
-        var path = Socket;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-            EnableMultipleHttp2Connections = true,
-            InitialHttp2StreamWindowSize = 8 * 1024 * 1024,
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-        };
-        _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            DisposeHttpClient = true,
-            MaxReceiveMessageSize = null,
-            MaxSendMessageSize = null,
-        });
-        Client = new ServableWorker.ServableWorkerClient(_channel);
+        WorkerLog.Killing(_logger, _servable, _version, Pid, why);
+        Kill($"was killed because {why}");
     }
 
     private void OnOutput(string? line)

@@ -34,4 +34,10 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 1208, Level = LogLevel.Error,
         Message = "A worker status handler of servable {Servable} version {Version} failed.")]
     public static partial void StatusHandlerFailed(ILogger logger, Exception exception, string servable, long version);
+
+    [LoggerMessage(EventId = 1209, Level = LogLevel.Error, Message = "The server's connection to this worker failed: {Reason}.")]
+    public static partial void ConnectionFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Error, Message = "A request to method {Method} failed in the worker.")]
+    public static partial void RequestFailed(ILogger logger, Exception exception, string method);
 }

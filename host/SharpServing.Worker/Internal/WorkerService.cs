@@ -1,4 +1,3 @@
-using Grpc.Core;
 using SharpServing.Engine;
 using SharpServing.Worker.Protocol;
 
@@ -6,9 +5,9 @@ namespace SharpServing.Worker.Internal;
 
 /// <summary>The worker's side of the protocol: runs requests on the worker's own engine, whose batchers batch the
 /// concurrent requests the server forwards.</summary>
-internal sealed class WorkerService(ServableVersion version, IPredictor predictor) : ServableWorker.ServableWorkerBase
+internal sealed class WorkerService(ServableVersion version, IPredictor predictor)
 {
-    public override Task<DescribeReply> Describe(DescribeRequest request, ServerCallContext context)
+    public DescribeReply Describe()
     {
         var reply = new DescribeReply { Version = version.Number, Directory = version.Directory };
         foreach (var method in version.Methods.Values.OrderBy(m => m.Name, StringComparer.Ordinal))
@@ -18,10 +17,10 @@ internal sealed class WorkerService(ServableVersion version, IPredictor predicto
             info.Outputs.AddRange(method.Outputs);
             reply.Methods.Add(info);
         }
-        return Task.FromResult(reply);
+        return reply;
     }
 
-    public override async Task<PredictReply> Predict(PredictRequest request, ServerCallContext context)
+    public async Task<PredictReply> PredictAsync(PredictRequest request, CancellationToken cancellationToken)
     {
         if (!version.Methods.TryGetValue(request.Method, out var method))
         {
@@ -49,7 +48,7 @@ internal sealed class WorkerService(ServableVersion version, IPredictor predicto
             }
             instances[i] = inputs;
         }
-        var result = await predictor.PredictAsync(new InferRequest(request.Servable, request.Method, request.Version, instances), context.CancellationToken);
+        var result = await predictor.PredictAsync(new InferRequest(request.Servable, request.Method, request.Version, instances), cancellationToken);
         var reply = new PredictReply();
         if (result.Error is { } error)
         {

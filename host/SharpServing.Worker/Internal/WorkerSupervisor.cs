@@ -1,5 +1,4 @@
 using System.Globalization;
-using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using SharpServing.Engine;
 using SharpServing.Engine.Configuration;
@@ -88,20 +87,20 @@ internal sealed class WorkerSupervisor : IVersionProcess
         PredictReply reply;
         try
         {
-            reply = await worker.Client.PredictAsync(message, cancellationToken: limit?.Token ?? cancellationToken);
+            reply = await worker.Connection.PredictAsync(message, limit?.Token ?? cancellationToken);
         }
-        catch (RpcException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw new OperationCanceledException(cancellationToken);
         }
-        catch (RpcException) when (limit is { IsCancellationRequested: true })
+        catch (OperationCanceledException) when (limit is { IsCancellationRequested: true })
         {
             var ms = _options.RequestTimeLimit!.Value.TotalMilliseconds.ToString(CultureInfo.InvariantCulture);
             var cause = $"was killed because a request to method '{request.Method}' ran longer than the time limit of {ms} ms";
             Kill(worker, cause);
             return Failure($"its worker process (pid {worker.Pid}) {cause}; it is being restarted");
         }
-        catch (RpcException ex)
+        catch (WorkerProtocolException ex)
         {
             int code;
             try
@@ -111,7 +110,7 @@ internal sealed class WorkerSupervisor : IVersionProcess
             catch (TimeoutException)
             {
                 return InferReply.Failure(new ServingError(ErrorCode.SystemError,
-                    $"Servable '{_servable}' version {_version}: its worker process (pid {worker.Pid}) failed the request: {ex.Status.Detail}"));
+                    $"Servable '{_servable}' version {_version}: its worker process (pid {worker.Pid}) failed the request: {ex.Message}"));
             }
             return Failure($"its worker process (pid {worker.Pid}) {worker.KillCause ?? WorkerProtocol.DescribeExit(code)}; it is being restarted");
         }
@@ -119,10 +118,22 @@ internal sealed class WorkerSupervisor : IVersionProcess
         {
             return InferReply.Failure(new ServingError((ErrorCode)reply.ErrorCode, reply.ErrorMessage));
         }
+        // The worker's reply is checked like any input: it runs code the server does not trust.
+        if (reply.Instances.Count != instances.Length)
+        {
+            return InvalidReply(worker, $"{reply.Instances.Count} instances for a request of {instances.Length}");
+        }
         var results = new InstanceResult[reply.Instances.Count];
         for (var i = 0; i < results.Length; i++)
         {
-            results[i] = TensorMessages.ToResult(reply.Instances[i]);
+            try
+            {
+                results[i] = TensorMessages.ToResult(reply.Instances[i]);
+            }
+            catch (ArgumentException ex)
+            {
+                return InvalidReply(worker, $"instance {i}: {ex.Message}");
+            }
         }
         return InferReply.Create(results);
     }
@@ -164,6 +175,10 @@ internal sealed class WorkerSupervisor : IVersionProcess
         WorkerLog.Killing(_logger, _servable, _version, worker.Pid, cause);
         worker.Kill(cause);
     }
+
+    private InferReply InvalidReply(WorkerInstance worker, string what)
+        => InferReply.Failure(new ServingError(ErrorCode.SystemError,
+            $"Servable '{_servable}' version {_version}: its worker process (pid {worker.Pid}) sent an invalid reply: {what}"));
 
     private InferReply Failure(string what)
         => InferReply.Failure(new ServingError(ErrorCode.WorkerUnavailable, $"Servable '{_servable}' version {_version} is not available: {what}"));
