@@ -153,8 +153,9 @@ internal sealed class WorkerConnection : IAsyncDisposable
                         throw new WorkerProtocolException($"a message of unknown kind {(byte)kind}");
                     }
                     // A reply to a call that was cancelled meanwhile is dropped; its id is never used again.
-                    if (_calls.TryRemove(id, out var call))
+                    if (_calls.TryGetValue(id, out var call))
                     {
+                        // The call stays in the table until its reply is read, so a bad reply fails it with the rest in Close.
                         if (kind != call.ReplyKind)
                         {
                             throw new WorkerProtocolException($"a reply of kind {(byte)kind} to a request that takes {(byte)call.ReplyKind}");
@@ -168,7 +169,10 @@ internal sealed class WorkerConnection : IAsyncDisposable
                         {
                             throw new WorkerProtocolException($"an unreadable reply: {ex.Message}", ex);
                         }
-                        call.TrySetResult(reply);
+                        if (_calls.TryRemove(id, out _))
+                        {
+                            call.TrySetResult(reply);
+                        }
                     }
                 }
                 _reader.AdvanceTo(buffer.Start, buffer.End);
