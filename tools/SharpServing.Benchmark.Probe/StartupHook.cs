@@ -53,8 +53,9 @@ internal static class StartupHook
     /// <summary>
     /// The JSON line: <c>{"allocated":N,"heap":N,"committed":N,"load_contexts":N,"gen0":N,"gen1":N,"gen2":N,
     /// "batches":{"model":{"size":runs}},"run_seconds":{"model":S}}</c>. heap and committed are the GC's managed heap
-    /// after the last collection and the memory it holds committed; load_contexts counts the live load contexts (the
-    /// default one included), so a replaced servable version that is never collected shows as a count that grows.
+    /// after the last collection and the memory it holds committed; load_contexts counts the load contexts not yet
+    /// unloaded (the default one included): a replaced servable version whose context is never unloaded shows as a
+    /// count that grows (one unloaded but not yet collected is no longer counted; the unload tests check that).
     /// </summary>
     internal static string Snapshot()
     {
