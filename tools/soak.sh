@@ -6,7 +6,8 @@
 # watcher (no control API): odd reloads copy a new add version folder in (under a dot name, then renamed, so it
 # appears whole), even ones edit ocr's servable_config.csx (recompiled, models loaded again). Four load streams run
 # the whole time: add.add_common and ocr.detect (a JPEG photo), each over gRPC and over REST (tools/SharpServing.Benchmark
-# load). Exit status: 0 when every request succeeded and the server is still up.
+# load). The resident memory is logged every minute. Exit status: 0 when every request succeeded and the server is
+# still up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -69,6 +70,7 @@ load rest-ocr --rest "$rest" --payload "bytes:image:$image" --servable ocr --met
 
 start=$SECONDS
 rss_minute_1=""
+rss_minutes=()
 reloads=0
 next_reload=$reload_every
 version=1
@@ -76,6 +78,10 @@ while (( SECONDS - start < seconds )); do
   sleep 1
   elapsed=$((SECONDS - start))
   kill -0 "$server_pid" 2>/dev/null || { echo "the server exited during the soak" >&2; tail -50 "$work/server.log" >&2; exit 1; }
+  if (( elapsed >= 60 * (${#rss_minutes[@]} + 1) )); then
+    rss_minutes+=("$(rss_kb)")
+    ss_log "minute ${#rss_minutes[@]}: resident memory $(( ${rss_minutes[-1]} / 1024 )) MiB, $reloads reloads"
+  fi
   if [[ -z "$rss_minute_1" ]] && (( elapsed >= 60 )); then rss_minute_1=$(rss_kb); fi
   if (( elapsed >= next_reload )); then
     reloads=$((reloads + 1))

@@ -16,6 +16,7 @@ namespace SharpServing.OnnxRuntime;
 /// </remarks>
 public sealed class OrtSession : IModelSession
 {
+    private static int s_open;
     private readonly InferenceSession _session;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
@@ -43,7 +44,12 @@ public sealed class OrtSession : IModelSession
         _outputNames = [.. Outputs.Select(o => o.Name)];
         _inputsByName = Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);
         _outputsByName = Outputs.ToDictionary(o => o.Name, StringComparer.Ordinal);
+        Interlocked.Increment(ref s_open);
     }
+
+    /// <summary>The sessions of this process that are open now: opened and not yet closed (a disposed session closes when
+    /// its last run returns). A count that grows across reloads is a leak.</summary>
+    public static int OpenCount => Volatile.Read(ref s_open);
 
     /// <inheritdoc />
     public IReadOnlyList<ModelValueInfo> Inputs { get; }
@@ -143,7 +149,7 @@ public sealed class OrtSession : IModelSession
                 return;  // the last run closes it
             }
         }
-        _session.Dispose();
+        Close();
     }
 
     private static OrtSession Open(ModelSessionOptions? options, Func<SessionOptions, InferenceSession> create)
@@ -235,7 +241,16 @@ public sealed class OrtSession : IModelSession
                 return;
             }
         }
+        Close();
+    }
+
+    /// <summary>Closes the native session (once: after the last run of a disposed session) and gives the freed native
+    /// memory back to the system.</summary>
+    private void Close()
+    {
         _session.Dispose();
+        Interlocked.Decrement(ref s_open);
+        NativeHeap.Trim();
     }
 
     private static void CheckNames(IReadOnlyList<string> names, string parameter)

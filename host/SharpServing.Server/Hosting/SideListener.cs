@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using SharpServing.Server.Hosting.Internal;
 
 namespace SharpServing.Server.Hosting;
 
@@ -14,25 +13,12 @@ namespace SharpServing.Server.Hosting;
 /// A small HTTP listener of its own beside the inference front ends: the admin listener (control API) and the metrics
 /// listener. TCP or a unix socket; HTTP/1.1 on cleartext, HTTP/1.1 and HTTP/2 over TLS. Disposing it stops it.
 /// </summary>
-public sealed class SideListener : IAsyncDisposable
+public sealed class SideListener : StartedListener
 {
-    private readonly StoppableApp _app;
-
     private SideListener(WebApplication app, string address, EndPoint localEndPoint)
+        : base(app, address, localEndPoint)
     {
-        _app = new StoppableApp(app);
-        Address = address;
-        LocalEndPoint = localEndPoint;
     }
-
-    /// <summary>The address as given, or the bound address when port 0 was asked for.</summary>
-    public string Address { get; }
-
-    /// <summary>The bound endpoint (with the actual port), or the unix socket.</summary>
-    public EndPoint LocalEndPoint { get; }
-
-    /// <summary>The bound TCP port; 0 for a unix socket.</summary>
-    public int Port => LocalEndPoint is IPEndPoint ip ? ip.Port : 0;
 
     /// <summary>Binds <paramref name="address"/> and serves what <paramref name="map"/> adds; anything else is 404.</summary>
     /// <exception cref="ServerStartException">The address cannot be bound; the message names <paramref name="what"/>.</exception>
@@ -87,11 +73,4 @@ public sealed class SideListener : IAsyncDisposable
         var text = address.Port == 0 && !address.IsUnixSocket ? local.ToString()! : address.Text;
         return new SideListener(app, text, local);
     }
-
-    /// <summary>Stops accepting, lets requests in flight finish (at most 5 s or until <paramref name="cancellationToken"/>
-    /// fires), releases the listener. Later calls do nothing.</summary>
-    public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
-
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
 }
