@@ -31,9 +31,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
     {
         _socket = socket;
         _broken = broken;
-        var stream = new NetworkStream(socket, ownsSocket: false);
-        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024));
-        _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024));
+        (_reader, _writer) = WorkerFrames.OpenPipes(socket);
         _reading = Task.Run(ReadLoopAsync, CancellationToken.None);
         _writing = Task.Run(WriteLoopAsync, CancellationToken.None);
     }
@@ -68,17 +66,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
     {
         Close("the connection was closed");
         _outgoing.Writer.TryComplete();
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-            // Already disconnected.
-        }
-        await _reading;
-        await _writing;
-        _socket.Dispose();
+        await WorkerFrames.CloseAsync(_socket, _reading, _writing);
     }
 
     private async Task<IMessage> CallAsync(FrameKind kind, IMessage? message, FrameKind replyKind, MessageParser parser,

@@ -89,9 +89,7 @@ internal sealed class WorkerEndpoint : IAsyncDisposable
         {
             _endpoint = endpoint;
             _socket = socket;
-            var stream = new NetworkStream(socket, ownsSocket: false);
-            _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024));
-            _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024));
+            (_reader, _writer) = WorkerFrames.OpenPipes(socket);
         }
 
         public void Start()
@@ -100,20 +98,7 @@ internal sealed class WorkerEndpoint : IAsyncDisposable
             _writing = Task.Run(WriteLoopAsync, CancellationToken.None);
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                _socket.Shutdown(SocketShutdown.Both);
-            }
-            catch (SocketException)
-            {
-                // Already disconnected.
-            }
-            await _reading;
-            await _writing;
-            _socket.Dispose();
-        }
+        public async ValueTask DisposeAsync() => await WorkerFrames.CloseAsync(_socket, _reading, _writing);
 
         private async Task ReadLoopAsync()
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using Google.Protobuf;
 
 namespace SharpServing.Worker.Internal;
@@ -57,5 +58,29 @@ internal static class WorkerFrames
         payload = buffer.Slice(HeaderSize, length);
         buffer = buffer.Slice(HeaderSize + length);
         return true;
+    }
+
+    /// <summary>The reader and writer both ends put over their connected socket (the socket stays theirs to close).</summary>
+    public static (PipeReader Reader, PipeWriter Writer) OpenPipes(Socket socket)
+    {
+        var stream = new NetworkStream(socket, ownsSocket: false);
+        return (PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024)),
+            PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 16 * 1024)));
+    }
+
+    /// <summary>Shuts the socket down both ways, waits for the end's reader and writer loops to finish, then closes it.</summary>
+    public static async Task CloseAsync(Socket socket, Task reading, Task writing)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Already disconnected.
+        }
+        await reading;
+        await writing;
+        socket.Dispose();
     }
 }
