@@ -54,15 +54,8 @@ internal sealed class V2GrpcService(V2Frontend frontend) : GRPCInferenceService.
             inputs[i] = new V2InferInput(tensor.Name, raw ? FromRaw(tensor, request.RawInputContents[i]) : V2GrpcContents.ToInput(tensor));
         }
         var requested = request.Outputs.Count == 0 ? null : request.Outputs.Select(o => o.Name).ToList();
-        V2InferResult result;
-        try
-        {
-            result = await frontend.Inference.InferAsync(request.ModelName, request.ModelVersion, inputs, requested, Protocol, context.CancellationToken);
-        }
-        catch (V2Exception e)
-        {
-            throw ToRpc(e);
-        }
+        var result = await RunAsync(
+            () => frontend.Inference.InferAsync(request.ModelName, request.ModelVersion, inputs, requested, Protocol, context.CancellationToken));
         var reply = new ModelInferResponse { ModelName = result.ModelName, ModelVersion = result.ModelVersion, Id = request.Id };
         foreach (var (name, tensor) in result.Outputs)
         {
@@ -84,7 +77,7 @@ internal sealed class V2GrpcService(V2Frontend frontend) : GRPCInferenceService.
     public override Task<ModelStatisticsResponse> ModelStatistics(ModelStatisticsRequest request, ServerCallContext context)
         => Task.FromResult(Run(() => frontend.Statistics.ToProto(request.Name, request.Version)));
 
-    public override async Task<RepositoryIndexResponse> RepositoryIndex(RepositoryIndexRequest request, ServerCallContext context)
+    public override Task<RepositoryIndexResponse> RepositoryIndex(RepositoryIndexRequest request, ServerCallContext context)
     {
         Authorize(context);
         var reply = new RepositoryIndexResponse();
@@ -95,35 +88,20 @@ internal sealed class V2GrpcService(V2Frontend frontend) : GRPCInferenceService.
                 Name = entry.Name, Version = entry.Version, State = entry.State, Reason = entry.Reason,
             });
         }
-        await Task.CompletedTask;
-        return reply;
+        return Task.FromResult(reply);
     }
 
     public override async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
     {
         Authorize(context);
-        try
-        {
-            await frontend.Repository.LoadAsync(request.ModelName, context.CancellationToken);
-        }
-        catch (V2Exception e)
-        {
-            throw ToRpc(e);
-        }
+        await RunAsync(() => frontend.Repository.LoadAsync(request.ModelName, context.CancellationToken));
         return new RepositoryModelLoadResponse();
     }
 
     public override async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context)
     {
         Authorize(context);
-        try
-        {
-            await frontend.Repository.UnloadAsync(request.ModelName, context.CancellationToken);
-        }
-        catch (V2Exception e)
-        {
-            throw ToRpc(e);
-        }
+        await RunAsync(() => frontend.Repository.UnloadAsync(request.ModelName, context.CancellationToken));
         return new RepositoryModelUnloadResponse();
     }
 
@@ -159,6 +137,30 @@ internal sealed class V2GrpcService(V2Frontend frontend) : GRPCInferenceService.
         try
         {
             return call();
+        }
+        catch (V2Exception e)
+        {
+            throw ToRpc(e);
+        }
+    }
+
+    private static async Task RunAsync(Func<Task> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (V2Exception e)
+        {
+            throw ToRpc(e);
+        }
+    }
+
+    private static async Task<T> RunAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
         }
         catch (V2Exception e)
         {
