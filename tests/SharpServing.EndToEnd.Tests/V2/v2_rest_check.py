@@ -225,6 +225,11 @@ huge_shape = {"inputs": [{"name": "x", "shape": [1 << 40, 1 << 40], "datatype": 
 error("echo", huge_shape, 400, "Instances input x check failed, detail: Tensor check failed: input data size 8 invalid")
 deep = b'{"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": ' + b"[" * 100 + b"1" + b"]" * 100 + b"}]}"
 error("echo", deep, 400, "invalid JSON")
+# Numbers the datatype cannot hold are errors, not infinities (FP16's largest is 65504).
+error("echo", {"inputs": [{"name": "x", "shape": [1], "datatype": "FP16", "data": [100000.0]}]}, 400,
+      "input 'x': an element of 'data' is not a FP16 value")
+error("echo", {"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1e39]}]}, 400,
+      "input 'x': an element of 'data' is not a FP32 value")
 code, head, _ = curl("GET", "/v2/models/echo/infer")
 check("GET on infer is 405 with Allow: POST", code == 405 and head.get("allow") == "POST", (code, head))
 code, _, _ = curl("POST", "/v2/models/echo/infer", b"")

@@ -106,7 +106,8 @@ internal static class V2JsonData
                 BinaryPrimitives.WriteUInt64LittleEndian(to, u64);
                 break;
             case DataType.Float16:
-                Expect(reader.TryGetDouble(out var f16), name, type);
+                // A JSON number is finite: one that becomes infinity is out of FP16's range, as for FP32.
+                Expect(reader.TryGetDouble(out var f16) && Half.IsFinite((Half)f16), name, type);
                 BinaryPrimitives.WriteHalfLittleEndian(to, (Half)f16);
                 break;
             case DataType.Float32:
