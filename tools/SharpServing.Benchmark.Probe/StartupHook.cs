@@ -51,10 +51,11 @@ internal static class StartupHook
     }
 
     /// <summary>
-    /// The JSON line: <c>{"allocated":N,"heap":N,"committed":N,"load_contexts":N,"gen0":N,"gen1":N,"gen2":N,
+    /// The JSON line: <c>{"allocated":N,"heap":N,"committed":N,"load_contexts":N,"gen0":N,"work_items":N,"lock_contentions":N,"gen1":N,"gen2":N,
     /// "batches":{"model":{"size":runs}},"run_seconds":{"model":S}}</c>. heap and committed are the GC's managed heap
     /// after the last collection and the memory it holds committed; load_contexts counts the load contexts not yet
-    /// unloaded (the default one included): a replaced servable version whose context is never unloaded shows as a
+    /// unloaded (the default one included); work_items counts the thread pool's completed work items (hand-offs between
+    /// threads): a replaced servable version whose context is never unloaded shows as a
     /// count that grows (one unloaded but not yet collected is no longer counted; the unload tests check that).
     /// </summary>
     internal static string Snapshot()
@@ -63,7 +64,8 @@ internal static class StartupHook
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"{{\"allocated\":{GC.GetTotalAllocatedBytes(precise: true)},\"heap\":{gc.HeapSizeBytes},");
         text.Append(CultureInfo.InvariantCulture, $"\"committed\":{gc.TotalCommittedBytes},\"load_contexts\":{System.Runtime.Loader.AssemblyLoadContext.All.Count()},");
-        text.Append(CultureInfo.InvariantCulture, $"\"gen0\":{GC.CollectionCount(0)},");
+        text.Append(CultureInfo.InvariantCulture, $"\"gen0\":{GC.CollectionCount(0)},\"work_items\":{ThreadPool.CompletedWorkItemCount},");
+        text.Append(CultureInfo.InvariantCulture, $"\"lock_contentions\":{Monitor.LockContentionCount},");
         text.Append(CultureInfo.InvariantCulture, $"\"gen1\":{GC.CollectionCount(1)},\"gen2\":{GC.CollectionCount(2)},\"batches\":{{");
         var first = true;
         foreach (var model in s_batches.GroupBy(b => b.Key.Model))
