@@ -69,7 +69,9 @@ public sealed class Dispatcher : IPredictor
         }
     }
 
-    private async Task<InferReply> PredictCoreAsync(InferRequest request, ServableVersion version, MethodDefinition method, CancellationToken cancellationToken)
+    // Pooled: a request that waits (a queued model stage) reuses a state machine box instead of allocating one.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<InferReply> PredictCoreAsync(InferRequest request, ServableVersion version, MethodDefinition method, CancellationToken cancellationToken)
     {
         if (request.Instances.Count == 0)
         {

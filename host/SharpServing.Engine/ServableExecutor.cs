@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine.Execution;
@@ -195,6 +196,7 @@ public sealed class ServableExecutor : IAsyncDisposable
     /// stopping answers with the code-5 text.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<InferReply> ExecuteAsync(InferRequest request, Tensor[][] instances, CancellationToken cancellationToken)
     {
         MethodRunner? runner;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace SharpServing.Engine.Execution;
 
@@ -35,6 +36,7 @@ internal sealed class MethodRunner
     /// <param name="accepted">When the version accepted the request (a <see cref="Stopwatch"/> timestamp): its queue time starts there.</param>
     /// <param name="cancellationToken">The request's cancellation.</param>
     /// <exception cref="OperationCanceledException">The request was cancelled.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<InstanceResult[]> RunAsync(RequestState state, long accepted, CancellationToken cancellationToken)
     {
         long queue = 0, input = 0, infer = 0, output = 0;
@@ -57,8 +59,8 @@ internal sealed class MethodRunner
             if (stage is ModelStageRunner model)
             {
                 var run = model.RunModelAsync(state, alive);
-                // A cancelled request stops waiting at once (see below).
-                var runs = run.IsCompletedSuccessfully ? run.Result : await run.AsTask().WaitAsync(cancellationToken);
+                // A cancelled request stops waiting at once: its queued instances watch the request's token themselves.
+                var runs = run.IsCompletedSuccessfully ? run.Result : await run;
                 var ended = Stopwatch.GetTimestamp();
                 input += runs.Input;
                 infer += runs.Infer;

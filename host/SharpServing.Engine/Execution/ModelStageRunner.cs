@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SharpServing.Engine.Execution;
 
 /// <summary>
@@ -93,49 +95,62 @@ internal sealed class ModelStageRunner(ModelStage stage, string method, ModelBat
         return new ValueTask<ModelTime>(new ModelTime().Add(timing));
     }
 
+    // Pooled: the request resumes here once, on the batch loop's completion of its last instance.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ModelTime> QueueAsync(RequestState state, int[] instances, Tensor[][] inputs, long[][][] shapes)
     {
         var token = state.CancellationToken;
         var items = new ModelWorkItem?[instances.Length];
-        for (var n = 0; n < instances.Length; n++)
+        try
         {
-            var item = new ModelWorkItem(inputs[n], shapes[n], statistics, token);
-            try
+            for (var n = 0; n < instances.Length; n++)
             {
-                await Batcher.EnqueueAsync(item, token);
+                var item = new ModelWorkItem(inputs[n], shapes[n], statistics, token);
+                try
+                {
+                    await Batcher.EnqueueAsync(item, token);
+                }
+                catch (WorkerStoppedException)
+                {
+                    state.Fail(instances[n], ExecutionErrors.ServableNotAvailable(state.Spec, ErrorCode.WorkerUnavailable));
+                    continue;
+                }
+                // A cancelled request stops waiting at once, whether or not the batch loop has taken the instance.
+                item.WatchCancellation();
+                items[n] = item;
             }
-            catch (WorkerStoppedException)
+            // The last instance first: a replica's queue is first in, first out, so once the last one is done the others
+            // are too, and the request resumes once for all of them instead of once per instance.
+            for (var n = instances.Length - 1; n >= 0; n--)
             {
-                state.Fail(instances[n], ExecutionErrors.ServableNotAvailable(state.Spec, ErrorCode.WorkerUnavailable));
-                continue;
+                if (items[n] is not { } item)
+                {
+                    continue;
+                }
+                var instance = instances[n];
+                try
+                {
+                    state.SetOutputs(instance, Definition.Index, await item.Completion);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (WorkerStoppedException)
+                {
+                    state.Fail(instance, ExecutionErrors.ServableNotAvailable(state.Spec, ErrorCode.WorkerUnavailable));
+                }
+                catch (Exception e)
+                {
+                    state.Fail(instance, Failure(e));
+                }
             }
-            items[n] = item;
         }
-        // The last instance first: a replica's queue is first in, first out, so once the last one is done the others
-        // are too, and the request resumes once for all of them instead of once per instance.
-        for (var n = instances.Length - 1; n >= 0; n--)
+        finally
         {
-            if (items[n] is not { } item)
+            foreach (var item in items)
             {
-                continue;
-            }
-            var instance = instances[n];
-            try
-            {
-                // No WaitAsync here: the method runner stops waiting for the whole stage once the request is cancelled.
-                state.SetOutputs(instance, Definition.Index, await item.Completion);
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (WorkerStoppedException)
-            {
-                state.Fail(instance, ExecutionErrors.ServableNotAvailable(state.Spec, ErrorCode.WorkerUnavailable));
-            }
-            catch (Exception e)
-            {
-                state.Fail(instance, Failure(e));
+                item?.StopWatching();
             }
         }
         return RunsOf(items);

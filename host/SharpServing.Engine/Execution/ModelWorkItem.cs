@@ -4,6 +4,8 @@ namespace SharpServing.Engine.Execution;
 internal sealed class ModelWorkItem(Tensor[] inputs, long[][] shapes, MethodStatistics statistics, CancellationToken cancellationToken)
     : TaskCompletionSource<Tensor[]>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
+    private CancellationTokenRegistration _cancellation;
+
     public Tensor[] Inputs { get; } = inputs;
 
     /// <summary>When the instance was queued (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
@@ -32,4 +34,11 @@ internal sealed class ModelWorkItem(Tensor[] inputs, long[][] shapes, MethodStat
     public void SetFailure(Exception exception) => TrySetException(exception);
 
     public void Cancel() => TrySetCanceled(CancellationToken);
+
+    /// <summary>Cancels the item as soon as its request is cancelled, wherever it is (queued, or in a run).</summary>
+    public void WatchCancellation()
+        => _cancellation = CancellationToken.UnsafeRegister(static item => ((ModelWorkItem)item!).Cancel(), this);
+
+    /// <summary>Stops watching (waits for a cancellation in progress).</summary>
+    public void StopWatching() => _cancellation.Dispose();
 }
