@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using Microsoft.ML.OnnxRuntime;
 using SharpServing.OnnxRuntime.Internal;
 
@@ -23,6 +24,9 @@ public sealed class OrtSession : IModelSession
     private readonly Dictionary<string, ModelValueInfo> _inputsByName;
     private readonly Dictionary<string, ModelValueInfo> _outputsByName;
     private readonly Lock _gate = new();
+    // The native objects of runs, reused (one run at a time each); at most MaxIdleSlots are kept between runs.
+    private readonly ConcurrentQueue<RunSlot> _slots = new();
+    private const int MaxIdleSlots = 4;
     private int _running;
     private bool _disposed;
 
@@ -107,7 +111,7 @@ public sealed class OrtSession : IModelSession
         {
             throw new ArgumentException($"The model has {_outputNames.Length} outputs, given room for {outputs.Length}.", nameof(outputs));
         }
-        RunCore(_inputNames, inputs, _outputNames, outputs, cancellationToken);
+        RunInOrder(inputs, outputs, cancellationToken);
     }
 
     /// <summary>Runs the model with the named inputs and returns the named outputs, in the order asked.</summary>
@@ -223,6 +227,83 @@ public sealed class OrtSession : IModelSession
         }
     }
 
+    /// <summary>
+    /// A run with every input and output in model order, on a reused <see cref="RunSlot"/>: no run options, and for small
+    /// fixed-shape values no native value, made per run. A slot whose run failed or was cancelled is not reused.
+    /// </summary>
+    private void RunInOrder(IReadOnlyList<Tensor> inputs, Tensor[] outputs, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Enter();
+        RunSlot? slot = null;
+        var reuse = false;
+        try
+        {
+            slot = _slots.TryDequeue(out var idle) ? idle : new RunSlot(Inputs, Outputs);
+            for (var i = 0; i < _inputNames.Length; i++)
+            {
+                slot.SetInput(i, _inputNames[i], inputs[i] ?? throw new ArgumentException($"Input '{_inputNames[i]}' is null.", nameof(inputs)));
+            }
+            IDisposableReadOnlyCollection<OrtValue>? results = null;
+            // Disposing the registration waits for a callback in progress, so the run options outlive it.
+            using (cancellationToken.UnsafeRegister(static state => ((RunOptions)state!).Terminate = true, slot.Options))
+            {
+                if (slot.FixedOutputs is { } fixedOutputs)
+                {
+                    _session.Run(slot.Options, _inputNames, slot.InputValues, _outputNames, fixedOutputs);
+                }
+                else
+                {
+                    results = _session.Run(slot.Options, _inputNames, slot.InputValues, _outputNames);
+                }
+            }
+            if (results is null)
+            {
+                for (var k = 0; k < outputs.Length; k++)
+                {
+                    outputs[k] = slot.ReadOutput(k);
+                }
+            }
+            else
+            {
+                using (results)
+                {
+                    var k = 0;
+                    foreach (var result in results)
+                    {
+                        outputs[k] = TensorValues.ReadOutput(_outputNames[k], result);
+                        k++;
+                    }
+                }
+            }
+            reuse = !cancellationToken.IsCancellationRequested;
+        }
+        catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The model run was cancelled.", e, cancellationToken);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new OrtException(e);
+        }
+        finally
+        {
+            if (slot is not null)
+            {
+                slot.EndRun();
+                if (reuse && _slots.Count < MaxIdleSlots)
+                {
+                    _slots.Enqueue(slot);
+                }
+                else
+                {
+                    slot.Dispose();
+                }
+            }
+            Exit();
+        }
+    }
+
     private void Enter()
     {
         lock (_gate)
@@ -248,6 +329,10 @@ public sealed class OrtSession : IModelSession
     /// memory back to the system.</summary>
     private void Close()
     {
+        while (_slots.TryDequeue(out var slot))
+        {
+            slot.Dispose();
+        }
         _session.Dispose();
         Interlocked.Decrement(ref s_open);
         NativeHeap.Trim();
