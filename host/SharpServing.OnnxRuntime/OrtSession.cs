@@ -239,16 +239,21 @@ public sealed class OrtSession : IModelSession
         var reuse = false;
         try
         {
-            slot = _slots.TryDequeue(out var idle) ? idle : new RunSlot(Inputs, Outputs);
+            slot = _slots.TryDequeue(out var idle) ? idle : new RunSlot(_session, Inputs, Outputs);
+            var bound = slot.Binding is not null;
             for (var i = 0; i < _inputNames.Length; i++)
             {
-                slot.SetInput(i, _inputNames[i], inputs[i] ?? throw new ArgumentException($"Input '{_inputNames[i]}' is null.", nameof(inputs)));
+                bound &= slot.SetInput(i, _inputNames[i], inputs[i] ?? throw new ArgumentException($"Input '{_inputNames[i]}' is null.", nameof(inputs)));
             }
             IDisposableReadOnlyCollection<OrtValue>? results = null;
             // Disposing the registration waits for a callback in progress, so the run options outlive it.
             using (cancellationToken.UnsafeRegister(static state => ((RunOptions)state!).Terminate = true, slot.Options))
             {
-                if (slot.FixedOutputs is { } fixedOutputs)
+                if (bound)
+                {
+                    _session.RunWithBinding(slot.Options, slot.Binding!);
+                }
+                else if (slot.FixedOutputs is { } fixedOutputs)
                 {
                     _session.Run(slot.Options, _inputNames, slot.InputValues, _outputNames, fixedOutputs);
                 }

@@ -29,8 +29,11 @@ internal sealed class RunSlot : IDisposable
     private readonly long[][]? _outputShapes;
     private readonly DataType[]? _outputTypes;
 
-    /// <summary>Builds the values for <paramref name="inputs"/> and <paramref name="outputs"/> that have a fixed shape.</summary>
-    public RunSlot(IReadOnlyList<ModelValueInfo> inputs, IReadOnlyList<ModelValueInfo> outputs)
+    /// <summary>
+    /// Builds the values for <paramref name="inputs"/> and <paramref name="outputs"/> that have a fixed shape; when all of
+    /// them do, binds them to <paramref name="session"/> once (<see cref="Binding"/>).
+    /// </summary>
+    public RunSlot(InferenceSession session, IReadOnlyList<ModelValueInfo> inputs, IReadOnlyList<ModelValueInfo> outputs)
     {
         Options = new RunOptions();
         _fixedInputs = new OrtValue?[inputs.Count];
@@ -66,6 +69,19 @@ internal sealed class RunSlot : IDisposable
                     _outputBuffers[k] = GC.AllocateArray<byte>(FixedBytes(outputs[k]), pinned: true);
                     _fixedOutputs[k] = Create(outputs[k], _outputShapes[k], _outputBuffers[k]);
                 }
+                if (Array.TrueForAll(_fixedInputs, v => v is not null))
+                {
+                    // Everything in place: a run is then one native call, with nothing looked up or allocated.
+                    Binding = session.CreateIoBinding();
+                    for (var i = 0; i < inputs.Count; i++)
+                    {
+                        Binding.BindInput(inputs[i].Name, _fixedInputs[i]!);
+                    }
+                    for (var k = 0; k < outputs.Count; k++)
+                    {
+                        Binding.BindOutput(outputs[k].Name, _fixedOutputs[k]);
+                    }
+                }
             }
         }
         catch
@@ -78,6 +94,12 @@ internal sealed class RunSlot : IDisposable
     /// <summary>The run's options (cancellation sets <see cref="RunOptions.Terminate"/>).</summary>
     public RunOptions Options { get; }
 
+    /// <summary>
+    /// The slot's values bound to the session, when every input and output has one; a run whose inputs all fit them
+    /// (<see cref="SetInput"/> returned true for each) runs with it.
+    /// </summary>
+    public OrtIoBinding? Binding { get; }
+
     /// <summary>The input values of the current run, in model order (filled by <see cref="SetInput"/>).</summary>
     public OrtValue[] InputValues { get; }
 
@@ -88,16 +110,18 @@ internal sealed class RunSlot : IDisposable
     /// Sets input <paramref name="index"/>: copied into the slot's value when the tensor has exactly its type and shape,
     /// else a value made for this run over the tensor's memory, pinned until <see cref="EndRun"/>.
     /// </summary>
-    public void SetInput(int index, string name, Tensor tensor)
+    /// <returns>Whether the slot's own value took it.</returns>
+    public bool SetInput(int index, string name, Tensor tensor)
     {
         if (_inputBuffers[index] is { } buffer && tensor.DataType == _inputTypes[index] && tensor.Shape.SequenceEqual(_inputShapes[index]))
         {
             tensor.Data.Span.CopyTo(buffer);
             InputValues[index] = _fixedInputs[index]!;
-            return;
+            return true;
         }
         InputValues[index] = TensorValues.CreateInput(name, tensor, out _pins[index]);
         _created[index] = true;
+        return false;
     }
 
     /// <summary>Copies output <paramref name="index"/> of the run just done into a new managed tensor.</summary>
@@ -127,6 +151,7 @@ internal sealed class RunSlot : IDisposable
     public void Dispose()
     {
         EndRun();
+        Binding?.Dispose();
         foreach (var value in _fixedInputs)
         {
             value?.Dispose();
