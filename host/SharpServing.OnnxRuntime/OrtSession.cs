@@ -12,8 +12,10 @@ namespace SharpServing.OnnxRuntime;
 /// <remarks>
 /// Ownership: a session lives as long as the servable version that opened it; disposing it while runs are in flight
 /// closes the native session when the last of them returns. The native values of a run (inputs and outputs) live for
-/// that one run: numeric inputs are read in place from the tensors' pinned memory, outputs are copied out once.
-/// Runs are thread-safe.
+/// that one run: numeric inputs are read in place from the tensors' pinned memory, outputs are copied out once. A run
+/// with every input in model order (<see cref="Run(IReadOnlyList{Tensor}, Tensor[], CancellationToken)"/>) instead
+/// reuses a run slot: run options, and values over pinned buffers of the slot's own for inputs and outputs of a small
+/// fixed shape (copied in and out), which live until the session closes. Runs are thread-safe.
 /// </remarks>
 public sealed class OrtSession : IModelSession
 {
