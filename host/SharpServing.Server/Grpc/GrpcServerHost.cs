@@ -2,6 +2,7 @@ using System.Net;
 using Grpc.AspNetCore.Server;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
+using Grpc.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -190,13 +191,24 @@ public sealed class GrpcServerHost : IAsyncDisposable
             builder.Services.AddSingleton(new V2GrpcService(v2));
         }
         builder.Services.AddSingleton<GrpcCallLogInterceptor>();
-        builder.Services.AddGrpc(options =>
+        // The call log is an interceptor on every service but MSService, whose Predict logs the same itself (the hot call
+        // goes without the interceptor pipeline's frames).
+        var grpc = builder.Services.AddGrpc(options =>
         {
             ConfigureGrpc(options, maxMessageSize);
             options.CompressionProviders = BudgetedCompressionProvider.Defaults(maxMessageSize);
-            options.Interceptors.Add<GrpcCallLogInterceptor>();
         });
+        grpc.AddServiceOptions<HealthServiceImpl>(options => options.Interceptors.Add<GrpcCallLogInterceptor>());
+        grpc.AddServiceOptions<ReflectionServiceImpl>(options => options.Interceptors.Add<GrpcCallLogInterceptor>());
+        if (v2 is not null)
+        {
+            grpc.AddServiceOptions<V2GrpcService>(options => options.Interceptors.Add<GrpcCallLogInterceptor>());
+        }
         builder.Services.AddGrpcReflection();
+        // Socket reads and writes continue on the thread that completed them instead of being queued to the thread pool
+        // once more: two thread-pool work items fewer per call at concurrency 1 (6 -> 4). Every HTTP/2 stream is still
+        // started on the thread pool by Kestrel, so no handler runs on the connection's read loop.
+        builder.WebHost.UseSockets(options => options.UnsafePreferInlineScheduling = true);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             ConfigureKestrel(kestrel);

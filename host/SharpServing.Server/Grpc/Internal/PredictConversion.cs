@@ -50,6 +50,12 @@ internal static class PredictConversion
         }
         var instances = reply.Instances;
         var withErrors = reply.HasInstanceErrors;
+        // Sized once: a repeated field's first Add makes room for 8.
+        message.Instances.Capacity = instances.Count;
+        if (withErrors)
+        {
+            message.ErrorMsg.Capacity = instances.Count;
+        }
         for (var i = 0; i < instances.Count; i++)
         {
             var result = instances[i];
@@ -121,6 +127,7 @@ internal static class PredictConversion
     {
         var shape = new Wire.TensorShape();
         var dims = shape.Dims;
+        dims.Capacity = tensor.Shape.Length;
         foreach (var dim in tensor.Shape)
         {
             dims.Add(dim);
@@ -130,6 +137,7 @@ internal static class PredictConversion
         {
             var items = tensor.Items;
             var bytesVal = wire.BytesVal;
+            bytesVal.Capacity = items.Count;
             for (var i = 0; i < items.Count; i++)
             {
                 bytesVal.Add(UnsafeByteOperations.UnsafeWrap(items[i]));

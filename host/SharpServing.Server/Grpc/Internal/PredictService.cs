@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.Extensions.Logging;
 using SharpServing.Engine;
 using SharpServing.Protocol;
 
@@ -6,14 +7,23 @@ namespace SharpServing.Server.Grpc.Internal;
 
 /// <summary>
 /// MindSpore Serving's <c>MSService.Predict</c> over an <see cref="IPredictor"/>. Application errors travel in the reply
-/// with status OK; a cancelled call (client gone, deadline passed) sends nothing. One instance serves every call.
+/// with status OK; a cancelled call (client gone, deadline passed) sends nothing. One instance serves every call. How a
+/// call ends badly is logged here, as <see cref="GrpcCallLogInterceptor"/> logs it for the other services (without its
+/// per-call frames).
 /// </summary>
-internal sealed class PredictService(IPredictor predictor) : PredictServiceBase
+internal sealed class PredictService(IPredictor predictor, ILogger<GrpcCallLogInterceptor> logger) : PredictServiceBase
 {
     public override async Task<PredictReply> Predict(PredictRequest request, ServerCallContext context)
     {
-        var inferRequest = PredictConversion.ToInferRequest(request);
-        var reply = await predictor.PredictAsync(inferRequest, context.CancellationToken);
-        return PredictConversion.ToPredictReply(inferRequest, reply);
+        try
+        {
+            var inferRequest = PredictConversion.ToInferRequest(request);
+            var reply = await predictor.PredictAsync(inferRequest, context.CancellationToken);
+            return PredictConversion.ToPredictReply(inferRequest, reply);
+        }
+        catch (Exception ex) when (GrpcCallLogInterceptor.Log(logger, ex, context))
+        {
+            throw;
+        }
     }
 }
