@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using SharpServing.Engine;
 using SharpServing.Engine.Configuration;
 using SharpServing.Engine.Execution;
@@ -68,28 +67,23 @@ internal static class MetricsRecordBench
     private sealed class RequestSet(InferRequest request, InferReply reply, bool batched)
     {
         private readonly KeyValuePair<string, object?> _modelTag = new("model", "tensor_add.onnx");
+        private readonly KeyValuePair<string, object?>[] _stageTags = ExecutionTelemetry.StageTags("add_common", 1, model: true, "Model 'tensor_add.onnx'");
+        private readonly MethodSeries _method = ExecutionMetrics.DispatchedMethod("add", "add_common");
 
         public void Record()
         {
             var started = Stopwatch.GetTimestamp();
             using var activity = ExecutionTelemetry.StartRequest(request);
+            _method.Started();
             if (batched)
             {
                 ExecutionMetrics.QueueWait.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _modelTag);
             }
             ExecutionMetrics.RunDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _modelTag);
             ExecutionMetrics.BatchSize.Record(1, _modelTag);
-            if (ExecutionMetrics.StageDuration.Enabled)
-            {
-                ExecutionMetrics.StageDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new TagList
-                {
-                    { "method", "add_common" }, { "stage", (object)1 }, { "kind", "model" }, { "tag", "Model 'tensor_add.onnx'" },
-                });
-            }
-            if (ExecutionMetrics.Instances.Enabled)
-            {
-                ExecutionMetrics.Instances.Add(1, new TagList { { "servable", "add" }, { "method", "add_common" }, { "outcome", "ok" } });
-            }
+            ExecutionTelemetry.StageDone(_stageTags, started);
+            _method.Executed(1, ok: true);
+            _method.Answered();
             ExecutionTelemetry.Complete(activity, request, 1, reply, started);
         }
     }
