@@ -14,6 +14,8 @@ internal static class Program
                      --isolation process (also a server whose add runs in a worker process: 'worker' rows after each row)
                      --metrics-compare (a second server of the same build with --no-metrics, rows interleaved:
                      the cost of recording metrics, in server CPU per request)
+                     --metrics-compare --repeat N (N pairs, fresh servers each, alternating which runs first:
+                     each pair's server CPU per request on / off and the median ratio; no floor rows)
           add-v2     add.add_common on one server over MindSpore gRPC, V2 gRPC (raw contents), V2 REST JSON and V2 REST
                      binary tensors, interleaved: --concurrency 1,64
           ocr        ocr.detect vs det in process at the batch size the server formed; ocr.recognize vs det+cls+rec
