@@ -49,7 +49,7 @@ internal static class MetricsCompare
 
     private static IEnumerable<string> Summary(List<Pair> pairs)
     {
-        yield return "metrics on / off, server CPU µs per request (fresh servers each pair; odd pairs ran the metrics server first):";
+        yield return "metrics on / off, server CPU µs per request (fresh servers each pair; pairs #2, #4, ... ran the metrics server first):";
         foreach (var group in pairs.GroupBy(p => (p.Protocol, p.Concurrency)))
         {
             var each = string.Join(", ", group.Select(p => $"#{p.Index} {Us(p.On.ServerCpuMsPerRequest)} / {Us(p.Off.ServerCpuMsPerRequest)}"
