@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SharpServing.Engine.Execution;
@@ -90,7 +89,7 @@ public sealed class Dispatcher : IPredictor
             ExecutionLog.QueueFull(_logger, request.Servable, request.Method, _maxEnqueuedRequests);
             return InferReply.Failure(ExecutionErrors.QueueFull(_maxEnqueuedRequests));
         }
-        Interlocked.Increment(ref pending.Metric.Value);
+        pending.Series.Started();
         try
         {
             var reply = await version.Executor.ExecuteAsync(request, instances, cancellationToken);
@@ -114,17 +113,13 @@ public sealed class Dispatcher : IPredictor
                 }
                 reply = await version.Executor.ExecuteAsync(request, instances, cancellationToken);
             }
-            if (ExecutionMetrics.Instances.Enabled)
-            {
-                var outcome = reply.Error is null && !reply.HasInstanceErrors ? "ok" : "error";
-                ExecutionMetrics.Instances.Add(instances.Length, Tags(request, outcome));
-            }
+            pending.Series.Executed(instances.Length, reply.Error is null && !reply.HasInstanceErrors);
             return reply;
         }
         finally
         {
             Interlocked.Decrement(ref pending.Count);
-            Interlocked.Decrement(ref pending.Metric.Value);
+            pending.Series.Answered();
         }
     }
 
@@ -174,13 +169,10 @@ public sealed class Dispatcher : IPredictor
 
     private static string Spec(InferRequest request) => ExecutionErrors.Spec(request.Servable, request.Method, request.Version);
 
-    private static TagList Tags(InferRequest request, string outcome)
-        => new() { { "servable", request.Servable }, { "method", request.Method }, { "outcome", outcome } };
-
-    /// <summary>A method's requests in flight: this dispatcher's count (the queue limit) and the process-wide metric.</summary>
+    /// <summary>A method's requests in flight: this dispatcher's count (the queue limit) and the process-wide metric series.</summary>
     private sealed class PendingRequests(string servable, string method)
     {
         public int Count;
-        public readonly StrongBox<long> Metric = ExecutionMetrics.PendingCount(servable, method);
+        public readonly MethodSeries Series = ExecutionMetrics.DispatchedMethod(servable, method);
     }
 }

@@ -426,7 +426,6 @@ public sealed class ServingServer : IAsyncDisposable
                 await _metrics.StopAsync(drain.Token);
             }
             await Servables.DisposeAsync();
-            V2.Dispose();
             Telemetry.Dispose();
         }
         finally

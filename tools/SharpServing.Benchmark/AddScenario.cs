@@ -7,7 +7,8 @@ namespace SharpServing.Benchmark;
 /// right before the matching row of the server under test, so both meet the same machine state. With
 /// <c>--isolation process</c> a server whose add runs in a worker process takes the same load right after each row.
 /// <c>--metrics-compare</c> the second server is the same build started with <c>--no-metrics</c> (rows "no-metrics"):
-/// the server rows then carry the cost of recording the metrics.
+/// the server rows then carry the cost of recording the metrics; with <c>--repeat N</c> (N ≥ 2) it runs N such pairs on
+/// fresh servers instead (<see cref="MetricsCompare"/>).
 /// </summary>
 internal static class AddScenario
 {
@@ -18,6 +19,16 @@ internal static class AddScenario
         var instances = line.Int("instances", 1, 1, 100_000);
         var protocols = line.Value("protocols", "grpc,rest").Split(',', StringSplitOptions.TrimEntries);
         var payload = Payload.Add(instances);
+        var repeat = line.Int("repeat", 1, 1, 100);
+        if (repeat > 1)
+        {
+            if (!line.Flag("metrics-compare"))
+            {
+                throw new UsageException("--repeat N repeats the --metrics-compare pairs: give --metrics-compare");
+            }
+            await MetricsCompare.RunAsync(context, payload, concurrencies, protocols, instances, repeat);
+            return;
+        }
         using var floor = await FloorTarget.StartAsync(instances, context.CancellationToken);
         using var server = await context.ServerAsync(() => context.ServablesWith("add"));
         await server.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);

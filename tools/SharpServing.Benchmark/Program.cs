@@ -14,6 +14,8 @@ internal static class Program
                      --isolation process (also a server whose add runs in a worker process: 'worker' rows after each row)
                      --metrics-compare (a second server of the same build with --no-metrics, rows interleaved:
                      the cost of recording metrics, in server CPU per request)
+                     --metrics-compare --repeat N (N pairs, fresh servers each, alternating which runs first:
+                     each pair's server CPU per request on / off and the median ratio; no floor rows)
           add-v2     add.add_common on one server over MindSpore gRPC, V2 gRPC (raw contents), V2 REST JSON and V2 REST
                      binary tensors, interleaved: --concurrency 1,64
           ocr        ocr.detect vs det in process at the batch size the server formed; ocr.recognize vs det+cls+rec
@@ -33,6 +35,8 @@ internal static class Program
           floor            serve the floor alone: --grpc-port 5600 --layer-port 5601 --rest-port 5602 --instances 1
           write-grpc-body  --payload SPEC --out FILE: a framed PredictRequest for h2load -d FILE
           write-rest-body  --payload SPEC --out FILE: the RESTful JSON body for wrk or curl
+          metrics-record   one add request's metric measurements N times in process, with no listener and with the
+                           server's meter provider: CPU ns and bytes per request (--requests 2000000 --rounds 3 --batched)
 
         Common options:
           --duration 10 (s)  --warmup 2 (s)  --requests N (count instead of duration)  --connections 1 (gRPC)
@@ -80,6 +84,8 @@ internal static class Program
         {
             case "floor":
                 return await FloorAsync(line, cancellationToken);
+            case "metrics-record":
+                return MetricsRecordBench.Run(line);
             case "write-grpc-body":
             case "write-rest-body":
                 return WriteBody(line);

@@ -16,6 +16,7 @@ internal sealed class Report(bool json)
     };
 
     private readonly List<LoadResult> _rows = [];
+    private readonly List<string> _notes = [];
 
     public IReadOnlyList<LoadResult> Rows => _rows;
 
@@ -31,6 +32,13 @@ internal sealed class Report(bool json)
             Console.Out.Flush();
         }
         return row;
+    }
+
+    /// <summary>A line written under the table (a scenario's summary of its rows), and on standard error at once.</summary>
+    public void AddNote(string note)
+    {
+        _notes.Add(note);
+        Console.Error.WriteLine(note);
     }
 
     /// <summary>The row for <paramref name="target"/> at <paramref name="concurrency"/>, compared with its limit row.</summary>
@@ -65,6 +73,14 @@ internal sealed class Report(bool json)
         foreach (var line in lines)
         {
             text.Append("| ").AppendJoin(" | ", line.Select((c, i) => c.PadRight(widths[i]))).AppendLine(" |");
+        }
+        foreach (var note in _notes)
+        {
+            text.AppendLine().Append(note);
+        }
+        if (_notes.Count > 0)
+        {
+            text.AppendLine();
         }
         writer.Write(text.ToString());
     }

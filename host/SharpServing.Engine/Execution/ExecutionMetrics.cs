@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 
 namespace SharpServing.Engine.Execution;
 
@@ -11,39 +10,85 @@ internal static class ExecutionMetrics
 
     private static readonly Meter s_meter = new(MeterName, typeof(ExecutionMetrics).Assembly.GetName().Version?.ToString());
 
+    private static readonly ConcurrentDictionary<(string Servable, string Method), MethodSeries> s_methods = new();
+
     /// <summary>
     /// Requests answered, tagged with servable, method, version, protocol, outcome (<c>ok</c>, <c>error</c>,
     /// <c>cancelled</c>) and reason (<c>success</c>, <c>bad_input</c>, <c>not_available</c>, <c>queue_full</c>,
-    /// <c>timeout</c>, <c>stage_error</c>, <c>worker_restart</c>, <c>cancelled</c>).
+    /// <c>timeout</c>, <c>stage_error</c>, <c>worker_restart</c>, <c>cancelled</c>): read from the
+    /// <see cref="RequestSeries"/> counts when a listener collects.
     /// </summary>
-    public static Counter<long> Requests { get; } = s_meter.CreateCounter<long>("sharpserving.requests", "{request}", "Requests answered by the engine.");
+    public static ObservableCounter<long> Requests { get; } = s_meter.CreateObservableCounter(
+        "sharpserving.requests", ObserveRequests, "{request}", "Requests answered by the engine.");
 
     /// <summary>Wall time from acceptance to answer of each request, in seconds, tagged as <see cref="Requests"/>.</summary>
     public static Histogram<double> RequestDuration { get; } =
         s_meter.CreateHistogram<double>("sharpserving.request.duration", "s", "Time from a request's acceptance to its answer.");
 
-    /// <summary>Instances executed, tagged with servable, method and outcome.</summary>
-    public static Counter<long> Instances { get; } = s_meter.CreateCounter<long>("sharpserving.instances", "{instance}", "Instances executed.");
-
-    private static readonly ConcurrentDictionary<(string Servable, string Method), StrongBox<long>> s_pending = new();
+    /// <summary>Instances executed, tagged with servable, method and outcome: read from the <see cref="MethodSeries"/> counts.</summary>
+    public static ObservableCounter<long> Instances { get; } = s_meter.CreateObservableCounter(
+        "sharpserving.instances", ObserveInstances, "{instance}", "Instances executed.");
 
     /// <summary>
-    /// Requests accepted and not yet answered, tagged with servable and method: read from <see cref="PendingCount"/>'s
-    /// counters when a listener collects, so a request costs two interlocked additions, not two measurements.
+    /// Requests accepted and not yet answered, tagged with servable and method: read from the <see cref="MethodSeries"/>
+    /// counts when a listener collects, so a request costs two interlocked additions, not two measurements.
     /// </summary>
     public static ObservableUpDownCounter<long> PendingRequests { get; } = s_meter.CreateObservableUpDownCounter(
         "sharpserving.requests.pending", ObservePending, "{request}", "Requests accepted and not yet answered.");
 
-    /// <summary>The process-wide count of pending requests of a method (the same box for every caller).</summary>
-    public static StrongBox<long> PendingCount(string servable, string method)
-        => s_pending.GetOrAdd((servable, method), static _ => new StrongBox<long>());
+    /// <summary>The process-wide series of a method (the same object for every caller).</summary>
+    public static MethodSeries Method(string servable, string method)
+        => s_methods.GetOrAdd((servable, method), static key => new MethodSeries(key.Servable, key.Method));
+
+    /// <summary>The series of a method a dispatcher runs: its pending requests are published from now on.</summary>
+    public static MethodSeries DispatchedMethod(string servable, string method)
+    {
+        var series = Method(servable, method);
+        series.Dispatched = true;
+        return series;
+    }
+
+    /// <summary>Every method's series, for the V2 statistics.</summary>
+    public static ICollection<MethodSeries> Methods => s_methods.Values;
+
+    private static IEnumerable<Measurement<long>> ObserveRequests()
+    {
+        foreach (var method in s_methods.Values)
+        {
+            foreach (var series in method.Requests)
+            {
+                yield return new Measurement<long>(series.Count, series.Tags);
+            }
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveInstances()
+    {
+        foreach (var method in s_methods.Values)
+        {
+            if (method.InstancesOk > 0)
+            {
+                yield return new Measurement<long>(method.InstancesOk, InstanceTags(method, "ok"));
+            }
+            if (method.InstancesFailed > 0)
+            {
+                yield return new Measurement<long>(method.InstancesFailed, InstanceTags(method, "error"));
+            }
+        }
+    }
+
+    private static KeyValuePair<string, object?>[] InstanceTags(MethodSeries method, string outcome)
+        => [new("servable", method.Servable), new("method", method.Method), new("outcome", outcome)];
 
     private static IEnumerable<Measurement<long>> ObservePending()
     {
-        foreach (var ((servable, method), count) in s_pending)
+        foreach (var method in s_methods.Values)
         {
-            yield return new Measurement<long>(Volatile.Read(ref count.Value),
-                new KeyValuePair<string, object?>("servable", servable), new KeyValuePair<string, object?>("method", method));
+            if (method.Dispatched)
+            {
+                yield return new Measurement<long>(method.Pending,
+                    new KeyValuePair<string, object?>("servable", method.Servable), new KeyValuePair<string, object?>("method", method.Method));
+            }
         }
     }
 

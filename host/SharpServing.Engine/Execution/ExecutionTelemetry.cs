@@ -27,39 +27,33 @@ internal static class ExecutionTelemetry
         return activity;
     }
 
-    // Records the request counter and latency; reply null means the caller cancelled. version is -1 when servable or method
-    // did not resolve: then they are tagged "unknown", so names a client made up never become metric series.
+    // Counts the request in its series and records its latency; reply null means the caller cancelled. version is -1 when
+    // servable or method did not resolve: then they are tagged "unknown", so names a client made up never become metric
+    // series. The series is counted even with metrics off: the V2 statistics read it.
     public static void Complete(Activity? activity, InferRequest request, long version, InferReply? reply, long started)
     {
-        // Metrics off and no span: nothing to classify or tag.
-        if (activity is null && !ExecutionMetrics.Requests.Enabled && !ExecutionMetrics.RequestDuration.Enabled)
-        {
-            return;
-        }
+        var elapsed = Stopwatch.GetTimestamp() - started;
         var reason = Reason(reply);
-        var outcome = reason switch { "success" => "ok", "cancelled" => "cancelled", _ => "error" };
-        var resolved = version >= 0;
-        var tags = new TagList
+        var series = version >= 0
+            ? ExecutionMetrics.Method(request.Servable, request.Method).Request(version, request.Protocol, reason)
+            : ExecutionMetrics.Method(Unknown, Unknown).Request(-1, request.Protocol, reason);
+        series.Record(elapsed);
+        if (ExecutionMetrics.RequestDuration.Enabled)
         {
-            { "servable", resolved ? request.Servable : "unknown" },
-            { "method", resolved ? request.Method : "unknown" },
-            { "version", resolved ? VersionText(version) : "unknown" },
-            { "protocol", request.Protocol },
-            { "outcome", outcome },
-            { "reason", reason },
-        };
-        ExecutionMetrics.Requests.Add(1, in tags);
-        ExecutionMetrics.RequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, in tags);
+            ExecutionMetrics.RequestDuration.Record(elapsed / (double)Stopwatch.Frequency, series.Tags);
+        }
         if (activity is not null)
         {
             activity.SetTag("sharpserving.version", version);
             activity.SetTag("sharpserving.reason", reason);
-            if (outcome != "ok")
+            if (series.Outcome != "ok")
             {
                 activity.SetStatus(ActivityStatusCode.Error, reply?.Error?.Message ?? reason);
             }
         }
     }
+
+    private const string Unknown = "unknown";
 
     /// <summary>A span per stage of a request (a child of the request span), or null.</summary>
     public static Activity? StartStage(StageRunner stage, int instances)
@@ -74,19 +68,20 @@ internal static class ExecutionTelemetry
         return activity;
     }
 
-    public static void StageDone(StageRunner stage, long started)
+    public static void StageDone(StageRunner stage, long started) => StageDone(stage.MetricTags, started);
+
+    /// <summary>Records a stage's duration with its tags (<see cref="StageTags"/>, built once per stage).</summary>
+    public static void StageDone(KeyValuePair<string, object?>[] stageTags, long started)
     {
         if (ExecutionMetrics.StageDuration.Enabled)
         {
-            ExecutionMetrics.StageDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new TagList
-            {
-                { "method", stage.Method },
-                { "stage", StageIndexTag(stage.Definition.Index) },
-                { "kind", stage is ModelStageRunner ? "model" : "function" },
-                { "tag", stage.Tag },
-            });
+            ExecutionMetrics.StageDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, stageTags);
         }
     }
+
+    /// <summary>The tags of a stage's duration: method, stage index, kind (<c>model</c>, <c>function</c>) and stage tag.</summary>
+    public static KeyValuePair<string, object?>[] StageTags(string method, int index, bool model, string tag)
+        => [new("method", method), new("stage", index), new("kind", model ? "model" : "function"), new("tag", tag)];
 
     /// <summary>A span per model run: a child of <paramref name="parent"/> (the first queued instance's stage), else of the
     /// current span; batch size as an attribute.</summary>
@@ -147,15 +142,4 @@ internal static class ExecutionTelemetry
         { Code: ErrorCode.WorkerUnavailable } => "worker_restart",
         _ => "stage_error",
     };
-
-    // Version numbers repeat across requests: cache the few texts instead of formatting each time.
-    private static readonly string[] s_versionTexts = [.. Enumerable.Range(0, 64).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
-
-    // Stage indexes as tag values, boxed once instead of on every record.
-    private static readonly object[] s_stageIndexes = [.. Enumerable.Range(0, 64).Select(i => (object)i)];
-
-    private static object StageIndexTag(int index) => (uint)index < (uint)s_stageIndexes.Length ? s_stageIndexes[index] : index;
-
-    private static string VersionText(long version)
-        => version < s_versionTexts.Length ? s_versionTexts[version] : version.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -10,6 +10,12 @@ internal abstract class StageRunner(StageDefinition definition, string tag, stri
 
     public string Method { get; } = method;
 
+    private KeyValuePair<string, object?>[]? _metricTags;
+
+    /// <summary>The tags of this stage's duration metric, built on first use.</summary>
+    public KeyValuePair<string, object?>[] MetricTags
+        => _metricTags ??= ExecutionTelemetry.StageTags(Method, Definition.Index, this is ModelStageRunner, Tag);
+
     /// <summary>
     /// Runs the stage for <paramref name="alive"/> (read-only: the caller may share it); sets each instance's outputs or
     /// its error. Completes synchronously when the stage ran on the caller's thread.

@@ -78,6 +78,9 @@ public sealed class ServerTelemetry : IDisposable
             var builder = Sdk.CreateMeterProviderBuilder()
                 .ConfigureResource(Resource)
                 .AddMeter(EngineSourceName, ServerMeterName)
+                // Only these meters, the runtime's and the process's: ASP.NET Core's and Kestrel's own meters stay
+                // unsubscribed, so the framework records nothing per request. No exemplars: none is exported.
+                .SetExemplarFilter(ExemplarFilterType.AlwaysOff)
                 .AddView("sharpserving.request.duration", latency)
                 .AddView("sharpserving.queue.wait.duration", latency)
                 .AddView("sharpserving.stage.duration", latency)

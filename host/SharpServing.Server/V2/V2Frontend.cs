@@ -15,7 +15,7 @@ namespace SharpServing.Server.V2;
 /// The Open Inference Protocol (KServe V2) front ends over the same servables and predictor as MindSpore Serving's
 /// (docs/kserve-v2.md): <c>inference.GRPCInferenceService</c> on the gRPC listener, <c>/v2/...</c> on the REST listener.
 /// </summary>
-public sealed class V2Frontend : IDisposable
+public sealed class V2Frontend
 {
     /// <summary>The server name of the server metadata.</summary>
     public const string ServerName = "sharpserving";
@@ -108,7 +108,4 @@ public sealed class V2Frontend : IDisposable
         });
         return app;
     }
-
-    /// <inheritdoc />
-    public void Dispose() => Statistics.Dispose();
 }

@@ -54,11 +54,12 @@ public sealed class MetricsTests : IDisposable
                 durations.Enqueue(value);
             }
         });
+        // The request and instance counters are observed: their cumulative counts are read when the listener collects.
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
-            if (instrument.Name == "sharpserving.requests" && Tag(tags, "servable") == "metered")
+            if (instrument.Name is "sharpserving.requests" or "sharpserving.instances" && Tag(tags, "servable") == "metered")
             {
-                outcomes.Enqueue($"{Tag(tags, "method")}:{Tag(tags, "outcome")}:{value}");
+                outcomes.Enqueue($"{instrument.Name} {Tag(tags, "method")}:{Tag(tags, "outcome")}:{value}");
             }
         });
         listener.Start();
@@ -70,12 +71,15 @@ public sealed class MetricsTests : IDisposable
         var refused = await new Dispatcher(manager, new ExecutionOptions()).PredictAsync(missingInput, CancellationToken.None).WaitAsync(Predict.Timeout);
         var unknown = await Predict.AddAsync(manager, "metered", method: "no_such_method");
 
+        listener.RecordObservableInstruments();
+
         Assert.NotNull(refused.Error);
         Assert.NotNull(unknown.Error);
         Assert.Equal([1, 1], sizes);
         Assert.Equal(2, durations.Count);
         Assert.All(durations, d => Assert.InRange(d, 1e-7, Predict.Timeout.TotalSeconds));
-        Assert.Equal(["add_common:ok:1", "add_common:ok:1", "add_common:error:1"], outcomes);
+        Assert.Equal(["sharpserving.requests add_common:ok:2", "sharpserving.requests add_common:error:1", "sharpserving.instances add_common:ok:2"],
+            outcomes.Order(StringComparer.Ordinal).Reverse());
     }
 
     private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)

@@ -89,6 +89,30 @@ public sealed class ObservabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task With_metrics_off_the_V2_statistics_still_count_each_request()
+    {
+        // The statistics read the engine's request counts, which no longer need a metrics listener.
+        _repository.WriteScript("counted", edit: 0);
+        _repository.AddVersion("counted", 2);
+        await using var server = await ReloadServer.StartAsync(new ServingConfiguration { ServablesRoot = _repository.Root, Metrics = false });
+        const int requests = 3;
+        for (var i = 0; i < requests; i++)
+        {
+            Assert.Null((await server.PredictAsync("counted")).Error);
+        }
+
+        var model = Assert.Single(server.Server.V2.Statistics.ToProto("counted.add_common", null).ModelStats);
+
+        Assert.Equal("2", model.Version);
+        Assert.Equal((ulong)requests, model.InferenceCount);
+        Assert.Equal((ulong)requests, model.InferenceStats.Success.Count);
+        Assert.True(model.InferenceStats.Success.Ns > 0);
+        Assert.Equal(0UL, model.InferenceStats.Fail.Count);
+        Assert.InRange((long)model.LastInference, DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeMilliseconds(),
+            DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
     public async Task Probes_are_live_and_ready_then_not_ready_while_draining_and_requests_are_still_served()
     {
         await using var server = await ReloadServer.StartAsync(new ServingConfiguration { ServablesRoot = _repository.Root });

@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace SharpServing.Benchmark;
+
+/// <summary>
+/// <c>add --metrics-compare --repeat N</c>: N pairs of the same load on two fresh servers of the same build, one with
+/// metrics (the default) and one with <c>--no-metrics</c>. Each pair starts both servers anew (so one process's luck with
+/// JIT, thread placement and memory layout is not counted N times) and alternates which of the two runs first (so a drift
+/// of the machine's load cancels out). Reports each pair's server CPU per request on / off and the median ratio: on a
+/// noisy machine the median of several pairs, not one pair, settles a difference of a few per cent.
+/// </summary>
+internal static class MetricsCompare
+{
+    public static async Task RunAsync(BenchContext context, Payload payload, IReadOnlyList<int> concurrencies, IReadOnlyList<string> protocols,
+        int instances, int repeat)
+    {
+        var pairs = new List<Pair>();
+        for (var index = 0; index < repeat; index++)
+        {
+            var metricsFirst = index % 2 == 1;
+            using var on = await ServerTarget.StartAsync(context.ServerDll, context.ServablesWith("add"), context.CancellationToken);
+            using var off = await ServerTarget.StartAsync(context.ServerDll, context.ServablesWith("add"), context.CancellationToken, "--no-metrics");
+            await on.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
+            await off.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
+            foreach (var c in concurrencies)
+            {
+                foreach (var protocol in protocols)
+                {
+                    LoadResult? offRow = null, onRow = null;
+                    foreach (var metrics in metricsFirst ? new[] { true, false } : [false, true])
+                    {
+                        var server = metrics ? on : off;
+                        var target = $"{(metrics ? "server" : "no-metrics")} {protocol} #{index + 1}";
+                        using ILoadClient client = protocol == "grpc"
+                            ? new GrpcLoadClient(server.Grpc, payload.GrpcFrame, context.Connections, c)
+                            : new RestLoadClient(new Uri(server.Rest, payload.RestPath), payload.RestBody, c);
+                        var row = await context.RunAsync("add", target, client, c, instances, server.Pid, server.ProbeSocket);
+                        (metrics ? ref onRow : ref offRow) = row;
+                    }
+                    pairs.Add(new Pair(protocol, c, index + 1, offRow!, onRow!));
+                }
+            }
+        }
+        foreach (var line in Summary(pairs))
+        {
+            context.Report.AddNote(line);
+        }
+    }
+
+    private static IEnumerable<string> Summary(List<Pair> pairs)
+    {
+        yield return "metrics on / off, server CPU µs per request (fresh servers each pair; pairs #2, #4, ... ran the metrics server first):";
+        foreach (var group in pairs.GroupBy(p => (p.Protocol, p.Concurrency)))
+        {
+            var each = string.Join(", ", group.Select(p => $"#{p.Index} {Us(p.On.ServerCpuMsPerRequest)} / {Us(p.Off.ServerCpuMsPerRequest)}"
+                + (p.Ratio is { } r ? $" = {r.ToString("0.000", CultureInfo.InvariantCulture)}" : "")));
+            var ratios = group.Select(p => p.Ratio).OfType<double>().ToList();
+            var median = ratios.Count == 0 ? "n/a" : Median(ratios).ToString("0.000", CultureInfo.InvariantCulture);
+            var bytes = group.Select(p => (p.On.ServerAllocatedBytesPerRequest, p.Off.ServerAllocatedBytesPerRequest))
+                .Where(b => b.Item1 is not null && b.Item2 is not null).ToList();
+            var allocation = bytes.Count == 0 ? "" :
+                $"; allocation B/req median {Median(bytes.Select(b => b.Item1!.Value).ToList()):0} / {Median(bytes.Select(b => b.Item2!.Value).ToList()):0}";
+            yield return $"  {group.Key.Protocol} c={group.Key.Concurrency}: median on/off {median} ({each}){allocation}";
+        }
+    }
+
+    private static string Us(double? ms) => ms is { } v ? (v * 1000).ToString("0.0", CultureInfo.InvariantCulture) : "n/a";
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        var middle = values.Count / 2;
+        return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    }
+
+    private sealed record Pair(string Protocol, int Concurrency, int Index, LoadResult Off, LoadResult On)
+    {
+        public double? Ratio => On.ServerCpuMsPerRequest is { } on && Off.ServerCpuMsPerRequest is { } off && off > 0 ? on / off : null;
+    }
+}
