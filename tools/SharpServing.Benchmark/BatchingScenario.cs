@@ -23,12 +23,13 @@ internal static class BatchingScenario
         var delay = line.Milliseconds("batch-delay-ms", TimeSpan.Zero);
         var instances = line.Int("instances", 1, 1, 65536);
         var adaptive = !line.Flag("no-adaptive-delay");
+        var intraOp = line.Int("intra-op", 0, 0, 1024);
         var model = ModelFixtures.ModelFixtures.Dense(inputs, outputs);
         using var server = await context.ServerAsync(() =>
         {
             var folder = context.NewTempFolder();
-            WriteServable(folder, "dense_batched", model, maxBatch, delay, context.SessionOptions.AllowSpinning == true, adaptive);
-            WriteServable(folder, "dense_single", model, 1, delay, context.SessionOptions.AllowSpinning == true, adaptive);
+            WriteServable(folder, "dense_batched", model, maxBatch, delay, context.SessionOptions.AllowSpinning == true, adaptive, intraOp);
+            WriteServable(folder, "dense_single", model, 1, delay, context.SessionOptions.AllowSpinning == true, adaptive, intraOp);
             return folder;
         });
         var batched = Payload.Floats("dense_batched", "predict", instances, "x", [inputs]);
@@ -126,9 +127,9 @@ internal static class BatchingScenario
             $"  median of {ratios.Count}: {median:0.00}x (min {ratios[0]:0.00}x, max {ratios[^1]:0.00}x)"));
     }
 
-    /// <summary>The servable: one method, predict(x) -> y, the model as its only stage.</summary>
+    /// <summary>The servable: one method, predict(x) -> y, the model as its only stage (intra-op threads 0: the runtime's choice).</summary>
     internal static void WriteServable(string folder, string name, byte[] model, int maxBatchSize, TimeSpan batchDelay, bool spinning,
-        bool adaptiveDelay = true)
+        bool adaptiveDelay = true, int intraOpThreads = 0)
     {
         var version = Directory.CreateDirectory(Path.Combine(folder, name, "1")).FullName;
         ModelFixtures.ModelFixtures.WriteTo(Path.Combine(version, "model.onnx"), model);
@@ -137,7 +138,7 @@ internal static class BatchingScenario
             using System;
             using SharpServing;
 
-            var model = DeclareModel("model.onnx", options: new ModelOptions { MaxBatchSize = {{maxBatchSize}}, BatchDelay = TimeSpan.FromMilliseconds({{delayMs}}), AdaptiveBatchDelay = {{(adaptiveDelay ? "true" : "false")}}, AllowSpinning = {{(spinning ? "true" : "false")}} });
+            var model = DeclareModel("model.onnx", options: new ModelOptions { MaxBatchSize = {{maxBatchSize}}, BatchDelay = TimeSpan.FromMilliseconds({{delayMs}}), AdaptiveBatchDelay = {{(adaptiveDelay ? "true" : "false")}}, AllowSpinning = {{(spinning ? "true" : "false")}}, IntraOpThreads = {{intraOpThreads}} });
             RegisterMethod("predict", outputs: ["y"], x => AddStage(model, x));
 
             """);
