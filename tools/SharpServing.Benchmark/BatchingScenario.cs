@@ -9,7 +9,8 @@ namespace SharpServing.Benchmark;
 /// Many concurrent requests (one instance each unless --instances says more) to a model with a dynamic batch dimension
 /// (the fixtures' Dense layer), with batching on (MaxBatchSize 32) and off (MaxBatchSize 1), two servables in one server;
 /// each is compared with the model run in process at the batch size the server formed (read by the probe), with the
-/// same thread settings.
+/// same thread settings. Measured only once the server's JIT is quiet; with <c>--repeat N</c>, N interleaved on/off pairs
+/// and their median ratio instead of the in-process rows.
 /// </summary>
 internal static class BatchingScenario
 {
@@ -40,7 +41,7 @@ internal static class BatchingScenario
         var repeat = line.Int("repeat", 1, 1, 100);
         if (!line.Flag("no-jit-warmup") && server.Pid is { } pid)
         {
-            await WarmUntilJitQuietAsync(server, pid, [batched, single], concurrency, context.CancellationToken);
+            await WarmUntilJitQuietAsync(server, pid, [batched, single], context.Connections, concurrency, context.CancellationToken);
         }
         var on = (Payload: batched, Name: $"server grpc batch<={maxBatch}");
         var off = (Payload: single, Name: "server grpc batch=1");
@@ -83,7 +84,8 @@ internal static class BatchingScenario
     /// paths for tens of seconds on two busy cores; a row measured meanwhile shares the cores with the compiler and
     /// runs partly unoptimized code, and whichever row came first looked slow.
     /// </summary>
-    private static async Task WarmUntilJitQuietAsync(ServerTarget server, int pid, Payload[] payloads, int concurrency, CancellationToken cancellationToken)
+    private static async Task WarmUntilJitQuietAsync(ServerTarget server, int pid, Payload[] payloads, int connections, int concurrency,
+        CancellationToken cancellationToken)
     {
         var round = new LoadSettings(concurrency, TimeSpan.FromSeconds(1), 0, TimeSpan.Zero);
         var started = Stopwatch.GetTimestamp();
@@ -92,7 +94,7 @@ internal static class BatchingScenario
             var before = JitCpu(pid);
             foreach (var payload in payloads)
             {
-                using var client = new GrpcLoadClient(server.Grpc, payload.GrpcFrame, 1, concurrency);
+                using var client = new GrpcLoadClient(server.Grpc, payload.GrpcFrame, connections, concurrency);
                 await LoadRunner.RunAsync("batching", "warm-up", client, round, 1, null, null, cancellationToken);
             }
             var jit = JitCpu(pid) - before;
