@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using SharpServing.ModelFixtures;
 using SharpServing.OnnxRuntime;
@@ -8,7 +9,8 @@ namespace SharpServing.Benchmark;
 /// Many concurrent requests (one instance each unless --instances says more) to a model with a dynamic batch dimension
 /// (the fixtures' Dense layer), with batching on (MaxBatchSize 32) and off (MaxBatchSize 1), two servables in one server;
 /// each is compared with the model run in process at the batch size the server formed (read by the probe), with the
-/// same thread settings.
+/// same thread settings. Measured only once the server's JIT is quiet; with <c>--repeat N</c>, N interleaved on/off pairs
+/// and their median ratio instead of the in-process rows.
 /// </summary>
 internal static class BatchingScenario
 {
@@ -22,12 +24,13 @@ internal static class BatchingScenario
         var delay = line.Milliseconds("batch-delay-ms", TimeSpan.Zero);
         var instances = line.Int("instances", 1, 1, 65536);
         var adaptive = !line.Flag("no-adaptive-delay");
+        var intraOp = line.Int("intra-op", 0, 0, 1024);
         var model = ModelFixtures.ModelFixtures.Dense(inputs, outputs);
         using var server = await context.ServerAsync(() =>
         {
             var folder = context.NewTempFolder();
-            WriteServable(folder, "dense_batched", model, maxBatch, delay, context.SessionOptions.AllowSpinning == true, adaptive);
-            WriteServable(folder, "dense_single", model, 1, delay, context.SessionOptions.AllowSpinning == true, adaptive);
+            WriteServable(folder, "dense_batched", model, maxBatch, delay, context.SessionOptions.AllowSpinning == true, adaptive, intraOp);
+            WriteServable(folder, "dense_single", model, 1, delay, context.SessionOptions.AllowSpinning == true, adaptive, intraOp);
             return folder;
         });
         var batched = Payload.Floats("dense_batched", "predict", instances, "x", [inputs]);
@@ -35,21 +38,100 @@ internal static class BatchingScenario
         await server.WaitUntilServingAsync(batched, TimeSpan.FromMinutes(2), context.CancellationToken);
         await server.WaitUntilServingAsync(single, TimeSpan.FromMinutes(2), context.CancellationToken);
 
-        foreach (var (payload, name) in new[] { (batched, $"server grpc batch<={maxBatch}"), (single, "server grpc batch=1") })
+        var repeat = line.Int("repeat", 1, 1, 100);
+        if (!line.Flag("no-jit-warmup") && server.Pid is { } pid)
         {
-            LoadResult row;
-            using (var client = new GrpcLoadClient(server.Grpc, payload.GrpcFrame, context.Connections, concurrency))
-            {
-                row = await LoadRunner.RunAsync("batching", name, client, LoadSettings.From(line, concurrency), instances, server.Pid, server.ProbeSocket, context.CancellationToken);
-            }
-            var limit = await InProcessAsync(context, model, inputs, row.MeanBatch("model"));
-            context.Report.Add(Report.WithLimit(row with { Connections = context.Connections }, limit));
+            await WarmUntilJitQuietAsync(server, pid, [batched, single], context.Connections, concurrency, context.CancellationToken);
         }
+        var on = (Payload: batched, Name: $"server grpc batch<={maxBatch}");
+        var off = (Payload: single, Name: "server grpc batch=1");
+        var pairs = new List<(LoadResult On, LoadResult Off)>();
+        for (var pair = 0; pair < repeat; pair++)
+        {
+            // Every other pair starts with batching off, so neither side always runs on a server the other row warmed.
+            LoadResult? onRow = null, offRow = null;
+            foreach (var (payload, name) in pair % 2 == 0 ? new[] { on, off } : [off, on])
+            {
+                LoadResult row;
+                using (var client = new GrpcLoadClient(server.Grpc, payload.GrpcFrame, context.Connections, concurrency))
+                {
+                    row = await LoadRunner.RunAsync("batching", name, client, LoadSettings.From(line, concurrency), instances, server.Pid, server.ProbeSocket, context.CancellationToken);
+                }
+                row = row with { Connections = context.Connections, Note = repeat > 1 ? $"pair {pair + 1}" : null };
+                if (repeat == 1)
+                {
+                    var limit = await InProcessAsync(context, model, inputs, row.MeanBatch("model"));
+                    row = Report.WithLimit(row, limit);
+                }
+                context.Report.Add(row);
+                if (ReferenceEquals(payload, batched))
+                {
+                    onRow = row;
+                }
+                else
+                {
+                    offRow = row;
+                }
+            }
+            pairs.Add((onRow!, offRow!));
+        }
+        WritePairs(pairs);
     }
 
-    /// <summary>The servable: one method, predict(x) -> y, the model as its only stage.</summary>
+    /// <summary>
+    /// Loads both servables in turn, a second each, until the server's JIT is quiet: its background compiler (the thread
+    /// <c>.NET Tiered Com</c>) spends under 20 ms in a round, or a minute has passed. A fresh server recompiles its hot
+    /// paths for tens of seconds on two busy cores; a row measured meanwhile shares the cores with the compiler and
+    /// runs partly unoptimized code, and whichever row came first looked slow.
+    /// </summary>
+    private static async Task WarmUntilJitQuietAsync(ServerTarget server, int pid, Payload[] payloads, int connections, int concurrency,
+        CancellationToken cancellationToken)
+    {
+        var round = new LoadSettings(concurrency, TimeSpan.FromSeconds(1), 0, TimeSpan.Zero);
+        var started = Stopwatch.GetTimestamp();
+        for (var n = 1; ; n++)
+        {
+            var before = JitCpu(pid);
+            foreach (var payload in payloads)
+            {
+                using var client = new GrpcLoadClient(server.Grpc, payload.GrpcFrame, connections, concurrency);
+                await LoadRunner.RunAsync("batching", "warm-up", client, round, 1, null, null, cancellationToken);
+            }
+            var jit = JitCpu(pid) - before;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  warm-up round {n}: JIT background compiler {jit.TotalMilliseconds:0} ms"));
+            if (jit < TimeSpan.FromMilliseconds(20) || Stopwatch.GetElapsedTime(started) > TimeSpan.FromMinutes(1))
+            {
+                return;
+            }
+        }
+
+        static TimeSpan JitCpu(int pid) =>
+            ProcStat.Threads(pid).Where(t => t.Name.StartsWith(".NET Tiered Com", StringComparison.Ordinal)).Aggregate(TimeSpan.Zero, (sum, t) => sum + t.Cpu);
+    }
+
+    /// <summary>Each pair's throughput ratio (batching on / off) with the figures that explain it, then the median ratio.</summary>
+    private static void WritePairs(List<(LoadResult On, LoadResult Off)> pairs)
+    {
+        var ratios = new List<double>();
+        Console.Error.WriteLine();
+        Console.Error.WriteLine("batching on / off, by pair (server CPU ms/req; CPU outside model runs; runs/req; context switches/req; pool threads):");
+        for (var i = 0; i < pairs.Count; i++)
+        {
+            var (on, off) = pairs[i];
+            var ratio = off.InstancesPerSecond > 0 ? on.InstancesPerSecond / off.InstancesPerSecond : 0;
+            ratios.Add(ratio);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  pair {i + 1}: {on.InstancesPerSecond:0} / {off.InstancesPerSecond:0} inst/s = {ratio:0.00}x; cpu {on.ServerCpuMsPerRequest:0.000} / {off.ServerCpuMsPerRequest:0.000}; outside model {on.OutsideModelCpuMsPerRequest:0.000} / {off.OutsideModelCpuMsPerRequest:0.000}; runs {on.RunsPerRequest:0.000} / {off.RunsPerRequest:0.000}; cs {on.SwitchesPerRequest:0.0} / {off.SwitchesPerRequest:0.0}; pool threads {on.ServerThreads?.PoolThreads} / {off.ServerThreads?.PoolThreads}; client cpu {on.ClientCpuMsPerRequest:0.000} / {off.ClientCpuMsPerRequest:0.000}; load {on.LoadAverage:0.0}"));
+        }
+        ratios.Sort();
+        var median = ratios.Count % 2 == 1 ? ratios[ratios.Count / 2] : (ratios[(ratios.Count / 2) - 1] + ratios[ratios.Count / 2]) / 2;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  median of {ratios.Count}: {median:0.00}x (min {ratios[0]:0.00}x, max {ratios[^1]:0.00}x)"));
+    }
+
+    /// <summary>The servable: one method, predict(x) -> y, the model as its only stage (intra-op threads 0: the runtime's choice).</summary>
     internal static void WriteServable(string folder, string name, byte[] model, int maxBatchSize, TimeSpan batchDelay, bool spinning,
-        bool adaptiveDelay = true)
+        bool adaptiveDelay = true, int intraOpThreads = 0)
     {
         var version = Directory.CreateDirectory(Path.Combine(folder, name, "1")).FullName;
         ModelFixtures.ModelFixtures.WriteTo(Path.Combine(version, "model.onnx"), model);
@@ -58,7 +140,7 @@ internal static class BatchingScenario
             using System;
             using SharpServing;
 
-            var model = DeclareModel("model.onnx", options: new ModelOptions { MaxBatchSize = {{maxBatchSize}}, BatchDelay = TimeSpan.FromMilliseconds({{delayMs}}), AdaptiveBatchDelay = {{(adaptiveDelay ? "true" : "false")}}, AllowSpinning = {{(spinning ? "true" : "false")}} });
+            var model = DeclareModel("model.onnx", options: new ModelOptions { MaxBatchSize = {{maxBatchSize}}, BatchDelay = TimeSpan.FromMilliseconds({{delayMs}}), AdaptiveBatchDelay = {{(adaptiveDelay ? "true" : "false")}}, AllowSpinning = {{(spinning ? "true" : "false")}}, IntraOpThreads = {{intraOpThreads}} });
             RegisterMethod("predict", outputs: ["y"], x => AddStage(model, x));
 
             """);

@@ -22,9 +22,11 @@ internal static class LoadRunner
         }
         var probeBefore = await ProbeSnapshot.ReadAsync(probeSocket, cancellationToken);
         var serverBefore = serverPid is { } pid ? ProcStat.TreeCpuTime(pid) : null;
+        var threadsBefore = serverPid is { } pid1 ? ProcStat.Threads(pid1) : null;
         var clientBefore = ProcStat.CpuTime(Environment.ProcessId);
         var phase = await RunPhaseAsync(client, settings.Concurrency, settings.Duration, settings.Requests, cancellationToken);
         var serverAfter = serverPid is { } pid2 ? ProcStat.TreeCpuTime(pid2) : null;
+        var threadsAfter = serverPid is { } pid3 ? ProcStat.Threads(pid3) : null;
         var clientAfter = ProcStat.CpuTime(Environment.ProcessId);
         var probeAfter = await ProbeSnapshot.ReadAsync(probeSocket, cancellationToken);
 
@@ -63,6 +65,7 @@ internal static class LoadRunner
             ServerGen2 = probeAfter?.Gen2 - probeBefore?.Gen2,
             Batches = batches,
             ModelMsPerRun = msPerRun,
+            ServerThreads = threadsBefore is { Count: > 0 } && threadsAfter is { Count: > 0 } ? ThreadUsage.Between(threadsBefore, threadsAfter) : null,
             FirstError = phase.FirstError,
             LoadAverage = ProcStat.LoadAverage(),
         };

@@ -31,7 +31,6 @@ internal static class ProcStat
         return TimeSpan.FromSeconds((user + system) / TicksPerSecond);
     }
 
-    /// <summary>The 1-minute load average from <c>/proc/loadavg</c>, or null.</summary>
     /// <summary>
     /// The CPU time of <paramref name="pid"/> and its living child processes together (a server's servable workers:
     /// docs/isolation.md); null when <paramref name="pid"/> cannot be read.
@@ -77,6 +76,55 @@ internal static class ProcStat
         return children;
     }
 
+    /// <summary>
+    /// Every thread of <paramref name="pid"/> (<c>/proc/&lt;pid&gt;/task</c>): its name, CPU time and context switches; an
+    /// empty list when the process cannot be read. A thread that ends between two samples drops out of the later one.
+    /// </summary>
+    public static IReadOnlyList<ThreadStat> Threads(int pid)
+    {
+        var threads = new List<ThreadStat>();
+        IEnumerable<string> tasks;
+        try
+        {
+            tasks = Directory.EnumerateDirectories($"/proc/{pid}/task").ToList();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return threads;
+        }
+        foreach (var task in tasks)
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var open = stat.IndexOf('(');
+                var close = stat.LastIndexOf(')');
+                var fields = stat[(close + 2)..].Split(' ');
+                long voluntary = 0, involuntary = 0;
+                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        voluntary = long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), CultureInfo.InvariantCulture);
+                    }
+                    else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        involuntary = long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), CultureInfo.InvariantCulture);
+                    }
+                }
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                threads.Add(new ThreadStat(int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture), stat[(open + 1)..close],
+                    TimeSpan.FromSeconds(ticks / TicksPerSecond), voluntary, involuntary));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The thread ended while it was read.
+            }
+        }
+        return threads;
+    }
+
+    /// <summary>The 1-minute load average from <c>/proc/loadavg</c>, or null.</summary>
     public static double? LoadAverage()
     {
         try
@@ -90,3 +138,6 @@ internal static class ProcStat
         }
     }
 }
+
+/// <summary>One thread of a process: its name (<c>comm</c>, at most 15 characters), CPU time and context switches so far.</summary>
+internal sealed record ThreadStat(int Id, string Name, TimeSpan Cpu, long VoluntarySwitches, long InvoluntarySwitches);

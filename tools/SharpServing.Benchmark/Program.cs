@@ -25,6 +25,11 @@ internal static class Program
                      --concurrency 64  --instances 1  --max-batch 32  --batch-delay-ms 0  --dense-in 1024 --dense-out 1024
                      --spin (ORT threads spin between runs, served and in process; default: they sleep, as servables do)
                      --no-adaptive-delay (with --batch-delay-ms 0: AdaptiveBatchDelay = false, never wait)
+                     --intra-op N (both servables' IntraOpThreads; default 0: ONNX Runtime's choice, one per core)
+                     --repeat N (N on/off pairs, every other one off first, each pair's ratio and the median; no
+                     in-process rows)
+                     --no-jit-warmup (measure right after --warmup; by default both servables are loaded in turn until
+                     the server's JIT background compiler is quiet, at most a minute)
           cuda       add and the OCR detector (640x640) in process on CPU, then on CUDA when a GPU is usable (else says why)
                      --device-id 0  (build with SHARPSERVING_CUDA=1 ./bench.sh cuda for the CUDA provider)
           all        add, batching, ocr

@@ -56,14 +56,15 @@ internal sealed class Report(bool json)
     {
         ArgumentNullException.ThrowIfNull(writer);
         string[] header = ["scenario", "target", "proto", "conc", "inst/req", "req/s", "inst/s", "p50 ms", "p90 ms", "p99 ms", "max ms",
-            "errors", "srv cpu ms/req", "cli cpu ms/req", "srv alloc B/req", "srv GCs 0/1/2", "batch (mean)", "model ms/run", "vs limit", "load"];
+            "errors", "srv cpu ms/req", "cli cpu ms/req", "srv alloc B/req", "srv GCs 0/1/2", "batch (mean)", "model ms/run", "runs/req", "model ms/req", "outside model ms/req", "srv threads", "vs limit", "load"];
         var lines = _rows.Select(r => new[]
         {
             r.Scenario, r.Target, r.Protocol, F(r.Concurrency), F(r.InstancesPerRequest), F(r.RequestsPerSecond, "0"), F(r.InstancesPerSecond, "0"),
             F(r.P50Ms, "0.000"), F(r.P90Ms, "0.000"), F(r.P99Ms, "0.000"), F(r.MaxMs, "0.00"), F(r.Errors),
             F(r.ServerCpuMsPerRequest, "0.000"), F(r.ClientCpuMsPerRequest, "0.000"), F(r.ServerAllocatedBytesPerRequest, "0"),
             r.ServerGen0 is { } g0 ? $"{g0}/{r.ServerGen1}/{r.ServerGen2}" : "",
-            r.BatchSummary, r.RunSummary, r.RatioToLimit is { } ratio ? $"{ratio.ToString("0.00", CultureInfo.InvariantCulture)} × {r.Limit}" : "",
+            r.BatchSummary, r.RunSummary, F(r.RunsPerRequest, "0.000"), F(r.ModelMsPerRequest, "0.000"), F(r.OutsideModelCpuMsPerRequest, "0.000"),
+            r.ThreadSummary, r.RatioToLimit is { } ratio ? $"{ratio.ToString("0.00", CultureInfo.InvariantCulture)} × {r.Limit}" : "",
             F(r.LoadAverage, "0.0"),
         }).ToList();
         var widths = header.Select((h, i) => Math.Max(h.Length, lines.Count == 0 ? 0 : lines.Max(l => l[i].Length))).ToArray();
