@@ -91,7 +91,10 @@ public sealed class RestHostingTests
             await server.DisposeAsync().AsTask().WaitAsync(s_timeout);
         }
 
+        // The listening socket must be gone; a connection the server closed may still sit in TIME_WAIT on the port,
+        // which SO_REUSEADDR allows (as Kestrel itself binds), while a live listener would still refuse the bind.
         using var again = new TcpListener(IPAddress.Loopback, port);
+        again.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         again.Start();
     }
 
