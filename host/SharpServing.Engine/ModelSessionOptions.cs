@@ -15,7 +15,10 @@ public sealed class ModelSessionOptions
     private DeviceType _device = DeviceType.Cpu;
     private int _deviceId;
 
-    /// <summary>Threads that run one operator in parallel. Default 0 (the runtime's choice: one per physical core); 0..1024.</summary>
+    /// <summary>
+    /// Threads that run one operator in parallel. Default 0 (the runtime's choice: one per physical core; the ONNX Runtime
+    /// adapter passes that count explicitly, so its threads are not pinned to cores); 0..1024.
+    /// </summary>
     public int IntraOpThreads
     {
         get => _intraOpThreads;

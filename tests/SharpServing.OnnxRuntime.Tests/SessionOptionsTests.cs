@@ -33,6 +33,43 @@ public sealed class SessionOptionsTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.Contains($"AllowSpinning={spinning}", session.Options.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_default_thread_count_starts_workers_that_are_not_pinned_to_a_core()
+    {
+        // Left to itself, ORT pins each worker of its default pool to one core; a caller on that core (any thread-pool
+        // thread of a server) then shares it with the worker while the other cores idle.
+        Assert.True(OperatingSystem.IsLinux(), "reads /proc");
+        var processCpus = CpusAllowed("/proc/self/status");
+        var before = Directory.GetDirectories("/proc/self/task").Select(Path.GetFileName).ToHashSet();
+
+        using var session = OrtSession.FromBytes(Fixtures.AddDynamicBatch(4096), new ModelSessionOptions { AllowSpinning = false });
+        var x = new float[4096 * 8];
+        session.Run([Tensor.Create(x, 8, 4096), Tensor.Create(x, 8, 4096)]);
+
+        var started = Directory.GetDirectories("/proc/self/task").Where(t => !before.Contains(Path.GetFileName(t))).ToList();
+        var workers = started.Select(t => (Thread: Path.GetFileName(t), Cpus: CpusAllowed(Path.Combine(t, "status")))).Where(t => t.Cpus is not null).ToList();
+        output.WriteLine($"process {processCpus}; threads started with the session: {string.Join(", ", workers.Select(w => $"{w.Thread} on {w.Cpus}"))}");
+        if (Environment.ProcessorCount < 2)
+        {
+            return;  // one core: ORT starts no pool, nothing to pin
+        }
+        Assert.NotEmpty(workers);
+        Assert.All(workers, w => Assert.Equal(processCpus, w.Cpus));
+    }
+
+    // The processors a process or thread may run on ("0-1"), or null once the thread has exited.
+    private static string? CpusAllowed(string statusFile)
+    {
+        try
+        {
+            return File.ReadLines(statusFile).Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal)).Split(':')[1].Trim();
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
+        {
+            return null;
+        }
+    }
+
     [Theory]
     [InlineData(-1)]
     [InlineData(1025)]

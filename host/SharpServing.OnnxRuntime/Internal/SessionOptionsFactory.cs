@@ -43,7 +43,9 @@ internal static class SessionOptionsFactory
         try
         {
             result.LogId = "SharpServing";
-            result.IntraOpNumThreads = options.IntraOpThreads;
+            // 0 (ORT's choice) is given as ORT's own default, one thread per physical core: the same threads without
+            // ORT's pinning of each worker to a core (ProcessorCores says why).
+            result.IntraOpNumThreads = options.IntraOpThreads == 0 ? ProcessorCores.Physical : options.IntraOpThreads;
             result.InterOpNumThreads = options.InterOpThreads;
             result.GraphOptimizationLevel = options.OptimizationLevel switch
             {
