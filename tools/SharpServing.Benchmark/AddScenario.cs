@@ -54,6 +54,13 @@ internal static class AddScenario
         {
             await worker.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
         }
+        foreach (var target in new[] { baseline, server, worker })
+        {
+            if (target is not null)
+            {
+                await WarmAsync(context, target, payload, concurrencies.Max());
+            }
+        }
         foreach (var c in concurrencies)
         {
             if (protocols.Contains("grpc"))
@@ -106,4 +113,15 @@ internal static class AddScenario
             }
         }
     }
+
+    /// <summary>
+    /// Loads <paramref name="server"/> over gRPC and REST until its JIT is quiet (unless <c>--no-jit-warmup</c>), so no
+    /// row is measured while the server still recompiles its hot paths.
+    /// </summary>
+    internal static Task WarmAsync(BenchContext context, ServerTarget server, Payload payload, int concurrency)
+        => server.Pid is { } pid && !context.Line.Flag("no-jit-warmup")
+            ? ServerTarget.WarmUntilJitQuietAsync(pid, concurrency, [
+                () => new GrpcLoadClient(server.Grpc, payload.GrpcFrame, context.Connections, concurrency),
+                () => new RestLoadClient(new Uri(server.Rest, payload.RestPath), payload.RestBody, concurrency)], context.CancellationToken)
+            : Task.CompletedTask;
 }

@@ -41,7 +41,9 @@ internal static class BatchingScenario
         var repeat = line.Int("repeat", 1, 1, 100);
         if (!line.Flag("no-jit-warmup") && server.Pid is { } pid)
         {
-            await WarmUntilJitQuietAsync(server, pid, [batched, single], context.Connections, concurrency, context.CancellationToken);
+            await ServerTarget.WarmUntilJitQuietAsync(pid, concurrency, [
+                () => new GrpcLoadClient(server.Grpc, batched.GrpcFrame, context.Connections, concurrency),
+                () => new GrpcLoadClient(server.Grpc, single.GrpcFrame, context.Connections, concurrency)], context.CancellationToken);
         }
         var on = (Payload: batched, Name: $"server grpc batch<={maxBatch}");
         var off = (Payload: single, Name: "server grpc batch=1");
@@ -76,37 +78,6 @@ internal static class BatchingScenario
             pairs.Add((onRow!, offRow!));
         }
         WritePairs(pairs);
-    }
-
-    /// <summary>
-    /// Loads both servables in turn, a second each, until the server's JIT is quiet: its background compiler (the thread
-    /// <c>.NET Tiered Com</c>) spends under 20 ms in a round, or a minute has passed. A fresh server recompiles its hot
-    /// paths for tens of seconds on two busy cores; a row measured meanwhile shares the cores with the compiler and
-    /// runs partly unoptimized code, and whichever row came first looked slow.
-    /// </summary>
-    private static async Task WarmUntilJitQuietAsync(ServerTarget server, int pid, Payload[] payloads, int connections, int concurrency,
-        CancellationToken cancellationToken)
-    {
-        var round = new LoadSettings(concurrency, TimeSpan.FromSeconds(1), 0, TimeSpan.Zero);
-        var started = Stopwatch.GetTimestamp();
-        for (var n = 1; ; n++)
-        {
-            var before = JitCpu(pid);
-            foreach (var payload in payloads)
-            {
-                using var client = new GrpcLoadClient(server.Grpc, payload.GrpcFrame, connections, concurrency);
-                await LoadRunner.RunAsync("batching", "warm-up", client, round, 1, null, null, cancellationToken);
-            }
-            var jit = JitCpu(pid) - before;
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  warm-up round {n}: JIT background compiler {jit.TotalMilliseconds:0} ms"));
-            if (jit < TimeSpan.FromMilliseconds(20) || Stopwatch.GetElapsedTime(started) > TimeSpan.FromMinutes(1))
-            {
-                return;
-            }
-        }
-
-        static TimeSpan JitCpu(int pid) =>
-            ProcStat.Threads(pid).Where(t => t.Name.StartsWith(".NET Tiered Com", StringComparison.Ordinal)).Aggregate(TimeSpan.Zero, (sum, t) => sum + t.Cpu);
     }
 
     /// <summary>Each pair's throughput ratio (batching on / off) with the figures that explain it, then the median ratio.</summary>

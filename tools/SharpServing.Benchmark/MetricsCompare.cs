@@ -22,6 +22,8 @@ internal static class MetricsCompare
             using var off = await ServerTarget.StartAsync(context.ServerDll, context.ServablesWith("add"), context.CancellationToken, "--no-metrics");
             await on.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
             await off.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
+            await AddScenario.WarmAsync(context, on, payload, concurrencies.Max());
+            await AddScenario.WarmAsync(context, off, payload, concurrencies.Max());
             foreach (var c in concurrencies)
             {
                 foreach (var protocol in protocols)

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Globalization;
+
 namespace SharpServing.Benchmark;
 
 /// <summary>
@@ -94,6 +97,36 @@ internal sealed class ServerTarget : IDisposable
             await Task.Delay(200, cancellationToken);
         }
         throw new InvalidOperationException($"{payload.Servable}.{payload.Method} did not succeed within {timeout.TotalSeconds:0} s ({last}). Server output:\n{_child?.Tail()}");
+    }
+
+    /// <summary>
+    /// Runs each load of <paramref name="loads"/> in turn, a second each, until the server's JIT is quiet: its background
+    /// compiler (the thread <c>.NET Tiered Com</c>) spends under 20 ms in a round, or a minute has passed. A fresh server
+    /// recompiles its hot paths for tens of seconds on two busy cores; a row measured meanwhile shares the cores with the
+    /// compiler and runs partly unoptimized code, and whichever row came first looked slow.
+    /// </summary>
+    public static async Task WarmUntilJitQuietAsync(int pid, int concurrency, IReadOnlyList<Func<ILoadClient>> loads, CancellationToken cancellationToken)
+    {
+        var round = new LoadSettings(concurrency, TimeSpan.FromSeconds(1), 0, TimeSpan.Zero);
+        var started = Stopwatch.GetTimestamp();
+        for (var n = 1; ; n++)
+        {
+            var before = JitCpu(pid);
+            foreach (var load in loads)
+            {
+                using var client = load();
+                await LoadRunner.RunAsync("warm-up", "warm-up", client, round, 1, null, null, cancellationToken);
+            }
+            var jit = JitCpu(pid) - before;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  warm-up round {n} (pid {pid}): JIT background compiler {jit.TotalMilliseconds:0} ms"));
+            if (jit < TimeSpan.FromMilliseconds(20) || Stopwatch.GetElapsedTime(started) > TimeSpan.FromMinutes(1))
+            {
+                return;
+            }
+        }
+
+        static TimeSpan JitCpu(int pid) =>
+            ProcStat.Threads(pid).Where(t => t.Name.StartsWith(".NET Tiered Com", StringComparison.Ordinal)).Aggregate(TimeSpan.Zero, (sum, t) => sum + t.Cpu);
     }
 
     public void Dispose() => _child?.Dispose();
