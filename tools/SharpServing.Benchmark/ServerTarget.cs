@@ -119,7 +119,8 @@ internal sealed class ServerTarget : IDisposable
             }
             var jit = JitCpu(pid) - before;
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  warm-up round {n} (pid {pid}): JIT background compiler {jit.TotalMilliseconds:0} ms"));
-            if (jit < TimeSpan.FromMilliseconds(20) || Stopwatch.GetElapsedTime(started) > TimeSpan.FromMinutes(1))
+            // Never quiet after the first round: the compiler starts only once call counts pass the tiering threshold.
+            if ((n > 1 && jit < TimeSpan.FromMilliseconds(20)) || Stopwatch.GetElapsedTime(started) > TimeSpan.FromMinutes(1))
             {
                 return;
             }
