@@ -68,7 +68,8 @@ internal static class MetricsCompare
 
     private static string Us(double? ms) => ms is { } v ? (v * 1000).ToString("0.0", CultureInfo.InvariantCulture) : "n/a";
 
-    private static double Median(List<double> values)
+    /// <summary>The median of <paramref name="values"/> (sorted in place).</summary>
+    internal static double Median(List<double> values)
     {
         values.Sort();
         var middle = values.Count / 2;
