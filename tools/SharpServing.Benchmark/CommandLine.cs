@@ -8,7 +8,7 @@ namespace SharpServing.Benchmark;
 /// </summary>
 internal sealed class CommandLine
 {
-    private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal) { "json", "spin", "help", "no-probe", "quiet", "metrics-compare", "no-adaptive-delay", "batched", "no-jit-warmup" };
+    private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal) { "json", "spin", "help", "no-probe", "quiet", "metrics-compare", "no-adaptive-delay", "batched", "no-jit-warmup", "simultaneous" };
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 

@@ -15,6 +15,7 @@ internal static class MetricsCompare
         int instances, int repeat)
     {
         var pairs = new List<Pair>();
+        var simultaneous = context.Line.Flag("simultaneous");
         for (var index = 0; index < repeat; index++)
         {
             var metricsFirst = index % 2 == 1;
@@ -29,6 +30,12 @@ internal static class MetricsCompare
                 foreach (var protocol in protocols)
                 {
                     LoadResult? offRow = null, onRow = null;
+                    if (simultaneous)
+                    {
+                        (onRow, offRow) = await RunTogetherAsync(context, on, off, payload, protocol, c, instances, index + 1);
+                        pairs.Add(new Pair(protocol, c, index + 1, offRow, onRow));
+                        continue;
+                    }
                     foreach (var metrics in metricsFirst ? new[] { true, false } : [false, true])
                     {
                         var server = metrics ? on : off;
@@ -49,9 +56,35 @@ internal static class MetricsCompare
         }
     }
 
+    /// <summary>
+    /// Both servers under the same load at the same time (<c>--simultaneous</c>): one client per server, each with
+    /// <paramref name="concurrency"/> workers, started together and measured over the same seconds, so a change in the
+    /// machine's load during the row reaches both alike. Each row's client CPU is the benchmark process's, shared by both.
+    /// </summary>
+    private static async Task<(LoadResult On, LoadResult Off)> RunTogetherAsync(BenchContext context, ServerTarget on, ServerTarget off,
+        Payload payload, string protocol, int concurrency, int instances, int index)
+    {
+        var settings = LoadSettings.From(context.Line, concurrency);
+        using ILoadClient onClient = Client(on);
+        using ILoadClient offClient = Client(off);
+        var onRun = LoadRunner.RunAsync("add", $"server {protocol} #{index} (together)", onClient, settings, instances, on.Pid, on.ProbeSocket, context.CancellationToken);
+        var offRun = LoadRunner.RunAsync("add", $"no-metrics {protocol} #{index} (together)", offClient, settings, instances, off.Pid, off.ProbeSocket, context.CancellationToken);
+        await Task.WhenAll(onRun, offRun);
+        var connections = protocol == "grpc" ? context.Connections : 1;
+        var onRow = context.Report.Add(onRun.Result with { Connections = connections });
+        var offRow = context.Report.Add(offRun.Result with { Connections = connections });
+        return (onRow, offRow);
+
+        ILoadClient Client(ServerTarget server) => protocol == "grpc"
+            ? new GrpcLoadClient(server.Grpc, payload.GrpcFrame, context.Connections, concurrency)
+            : new RestLoadClient(new Uri(server.Rest, payload.RestPath), payload.RestBody, concurrency);
+    }
+
     private static IEnumerable<string> Summary(List<Pair> pairs)
     {
-        yield return "metrics on / off, server CPU µs per request (fresh servers each pair; pairs #2, #4, ... ran the metrics server first):";
+        yield return pairs.Count > 0 && pairs[0].On.Target.EndsWith("(together)", StringComparison.Ordinal)
+            ? "metrics on / off, server CPU µs per request (fresh servers each pair, both loaded at the same time):"
+            : "metrics on / off, server CPU µs per request (fresh servers each pair; pairs #2, #4, ... ran the metrics server first):";
         foreach (var group in pairs.GroupBy(p => (p.Protocol, p.Concurrency)))
         {
             var each = string.Join(", ", group.Select(p => $"#{p.Index} {Us(p.On.ServerCpuMsPerRequest)} / {Us(p.Off.ServerCpuMsPerRequest)}"
