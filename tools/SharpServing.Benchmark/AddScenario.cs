@@ -8,7 +8,7 @@ namespace SharpServing.Benchmark;
 /// <c>--isolation process</c> a server whose add runs in a worker process takes the same load right after each row.
 /// <c>--metrics-compare</c> the second server is the same build started with <c>--no-metrics</c> (rows "no-metrics"):
 /// the server rows then carry the cost of recording the metrics; with <c>--repeat N</c> (N ≥ 2) it runs N such pairs on
-/// fresh servers instead (<see cref="MetricsCompare"/>).
+/// fresh servers instead (<see cref="MetricsCompare"/>), as it does for <c>--baseline PATH --repeat N</c>.
 /// </summary>
 internal static class AddScenario
 {
@@ -22,11 +22,11 @@ internal static class AddScenario
         var repeat = line.Int("repeat", 1, 1, 100);
         if (repeat > 1)
         {
-            if (!line.Flag("metrics-compare"))
+            if (line.Flag("metrics-compare") == (line.Value("baseline") is not null))
             {
-                throw new UsageException("--repeat N repeats the --metrics-compare pairs: give --metrics-compare");
+                throw new UsageException("--repeat N repeats the --metrics-compare or the --baseline pairs: give one of them");
             }
-            await MetricsCompare.RunAsync(context, payload, concurrencies, protocols, instances, repeat);
+            await MetricsCompare.RunAsync(context, payload, concurrencies, protocols, instances, repeat, line.Value("baseline"));
             return;
         }
         using var floor = await FloorTarget.StartAsync(instances, context.CancellationToken);

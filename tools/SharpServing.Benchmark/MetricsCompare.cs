@@ -4,7 +4,8 @@ namespace SharpServing.Benchmark;
 
 /// <summary>
 /// <c>add --metrics-compare --repeat N</c>: N pairs of the same load on two fresh servers of the same build, one with
-/// metrics (the default) and one with <c>--no-metrics</c>. Each pair starts both servers anew (so one process's luck with
+/// metrics (the default) and one with <c>--no-metrics</c>; <c>add --baseline PATH --repeat N</c>: the same with the
+/// second server another build (metrics on in both). Each pair starts both servers anew (so one process's luck with
 /// JIT, thread placement and memory layout is not counted N times) and alternates which of the two runs first (so a drift
 /// of the machine's load cancels out). Reports each pair's server CPU per request on / off and the median ratio: on a
 /// noisy machine the median of several pairs, not one pair, settles a difference of a few per cent.
@@ -12,15 +13,18 @@ namespace SharpServing.Benchmark;
 internal static class MetricsCompare
 {
     public static async Task RunAsync(BenchContext context, Payload payload, IReadOnlyList<int> concurrencies, IReadOnlyList<string> protocols,
-        int instances, int repeat)
+        int instances, int repeat, string? baselineDll)
     {
         var pairs = new List<Pair>();
+        var second = baselineDll is null ? "no-metrics" : "baseline";
         var simultaneous = context.Line.Flag("simultaneous");
         for (var index = 0; index < repeat; index++)
         {
             var metricsFirst = index % 2 == 1;
             using var on = await ServerTarget.StartAsync(context.ServerDll, context.ServablesWith("add"), context.CancellationToken);
-            using var off = await ServerTarget.StartAsync(context.ServerDll, context.ServablesWith("add"), context.CancellationToken, "--no-metrics");
+            using var off = baselineDll is null
+                ? await ServerTarget.StartAsync(context.ServerDll, context.ServablesWith("add"), context.CancellationToken, "--no-metrics")
+                : await ServerTarget.StartAsync(Path.GetFullPath(baselineDll), context.ServablesWith("add"), context.CancellationToken);
             await on.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
             await off.WaitUntilServingAsync(payload, TimeSpan.FromMinutes(2), context.CancellationToken);
             await AddScenario.WarmAsync(context, on, payload, concurrencies.Max());
@@ -32,14 +36,14 @@ internal static class MetricsCompare
                     LoadResult? offRow = null, onRow = null;
                     if (simultaneous)
                     {
-                        (onRow, offRow) = await RunTogetherAsync(context, on, off, payload, protocol, c, instances, index + 1);
+                        (onRow, offRow) = await RunTogetherAsync(context, on, off, second, payload, protocol, c, instances, index + 1);
                         pairs.Add(new Pair(protocol, c, index + 1, offRow, onRow));
                         continue;
                     }
                     foreach (var metrics in metricsFirst ? new[] { true, false } : [false, true])
                     {
                         var server = metrics ? on : off;
-                        var target = $"{(metrics ? "server" : "no-metrics")} {protocol} #{index + 1}";
+                        var target = $"{(metrics ? "server" : second)} {protocol} #{index + 1}";
                         using ILoadClient client = protocol == "grpc"
                             ? new GrpcLoadClient(server.Grpc, payload.GrpcFrame, context.Connections, c)
                             : new RestLoadClient(new Uri(server.Rest, payload.RestPath), payload.RestBody, c);
@@ -50,7 +54,7 @@ internal static class MetricsCompare
                 }
             }
         }
-        foreach (var line in Summary(pairs))
+        foreach (var line in Summary(pairs, second))
         {
             context.Report.AddNote(line);
         }
@@ -62,13 +66,13 @@ internal static class MetricsCompare
     /// machine's load during the row reaches both alike. Each row's client CPU is the benchmark process's, shared by both.
     /// </summary>
     private static async Task<(LoadResult On, LoadResult Off)> RunTogetherAsync(BenchContext context, ServerTarget on, ServerTarget off,
-        Payload payload, string protocol, int concurrency, int instances, int index)
+        string second, Payload payload, string protocol, int concurrency, int instances, int index)
     {
         var settings = LoadSettings.From(context.Line, concurrency);
         using ILoadClient onClient = Client(on);
         using ILoadClient offClient = Client(off);
         var onRun = LoadRunner.RunAsync("add", $"server {protocol} #{index} (together)", onClient, settings, instances, on.Pid, on.ProbeSocket, context.CancellationToken);
-        var offRun = LoadRunner.RunAsync("add", $"no-metrics {protocol} #{index} (together)", offClient, settings, instances, off.Pid, off.ProbeSocket, context.CancellationToken);
+        var offRun = LoadRunner.RunAsync("add", $"{second} {protocol} #{index} (together)", offClient, settings, instances, off.Pid, off.ProbeSocket, context.CancellationToken);
         await Task.WhenAll(onRun, offRun);
         var connections = protocol == "grpc" ? context.Connections : 1;
         var onRow = context.Report.Add(onRun.Result with { Connections = connections });
@@ -80,11 +84,13 @@ internal static class MetricsCompare
             : new RestLoadClient(new Uri(server.Rest, payload.RestPath), payload.RestBody, concurrency);
     }
 
-    private static IEnumerable<string> Summary(List<Pair> pairs)
+    private static IEnumerable<string> Summary(List<Pair> pairs, string second)
     {
+        var what = second == "baseline" ? "server / baseline" : "metrics on / off";
+        var ratio = second == "baseline" ? "server/baseline" : "on/off";
         yield return pairs.Count > 0 && pairs[0].On.Target.EndsWith("(together)", StringComparison.Ordinal)
-            ? "metrics on / off, server CPU µs per request (fresh servers each pair, both loaded at the same time):"
-            : "metrics on / off, server CPU µs per request (fresh servers each pair; pairs #2, #4, ... ran the metrics server first):";
+            ? $"{what}, server CPU µs per request (fresh servers each pair, both loaded at the same time):"
+            : $"{what}, server CPU µs per request (fresh servers each pair; pairs #2, #4, ... ran the server first):";
         foreach (var group in pairs.GroupBy(p => (p.Protocol, p.Concurrency)))
         {
             var each = string.Join(", ", group.Select(p => $"#{p.Index} {Us(p.On.ServerCpuMsPerRequest)} / {Us(p.Off.ServerCpuMsPerRequest)}"
@@ -95,7 +101,7 @@ internal static class MetricsCompare
                 .Where(b => b.Item1 is not null && b.Item2 is not null).ToList();
             var allocation = bytes.Count == 0 ? "" :
                 $"; allocation B/req median {Median(bytes.Select(b => b.Item1!.Value).ToList()):0} / {Median(bytes.Select(b => b.Item2!.Value).ToList()):0}";
-            yield return $"  {group.Key.Protocol} c={group.Key.Concurrency}: median on/off {median} ({each}){allocation}";
+            yield return $"  {group.Key.Protocol} c={group.Key.Concurrency}: median {ratio} {median} ({each}){allocation}";
         }
     }
 

@@ -16,8 +16,9 @@ internal static class Program
                      the cost of recording metrics, in server CPU per request)
                      --metrics-compare --repeat N (N pairs, fresh servers each, alternating which runs first:
                      each pair's server CPU per request on / off and the median ratio; no floor rows)
-                     --metrics-compare --repeat N --simultaneous (each pair's two servers loaded at the same time,
-                     one client each, measured over the same seconds: a drift of the machine's load reaches both)
+                     --baseline PATH --repeat N (the same pairs: this build against another, both with metrics)
+                     --repeat N --simultaneous (each pair's two servers loaded at the same time, one client each,
+                     measured over the same seconds: a drift of the machine's load reaches both alike)
           add-v2     add.add_common on one server over MindSpore gRPC, V2 gRPC (raw contents), V2 REST JSON and V2 REST
                      binary tensors, interleaved: --concurrency 1,64
           ocr        ocr.detect vs det in process at the batch size the server formed; ocr.recognize vs det+cls+rec
