@@ -26,6 +26,14 @@ internal static class OcrScenario
         await server.WaitUntilServingAsync(detect, TimeSpan.FromMinutes(3), context.CancellationToken);
         var models = Path.Combine(servables ?? Path.Combine(context.RepoRoot, "servables"), "ocr", "1");
         var detInput = DetInput(image);
+        // As add and batching: no row while the server still recompiles its hot paths (the C# stages, the transport) at
+        // tier 1 on the same two cores as det's threads.
+        if (!line.Flag("no-jit-warmup") && server.Pid is { } pid)
+        {
+            await ServerTarget.WarmUntilJitQuietAsync(pid, concurrencies.Max(), [
+                () => new GrpcLoadClient(server.Grpc, detect.GrpcFrame, context.Connections, concurrencies.Max()),
+                () => new GrpcLoadClient(server.Grpc, recognize.GrpcFrame, context.Connections, 1)], context.CancellationToken);
+        }
 
         foreach (var c in concurrencies)
         {

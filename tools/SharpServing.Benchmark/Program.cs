@@ -24,6 +24,8 @@ internal static class Program
           ocr        ocr.detect vs det in process at the batch size the server formed; ocr.recognize vs det+cls+rec
                      --concurrency 1,4  --image FILE (default: rendered text, python3-pil)
                      --isolation process (then ocr.recognize in process and in a worker process at each concurrency)
+                     --no-jit-warmup (measure right after --warmup; by default detect and recognize are loaded in turn until
+                     the server's JIT background compiler is quiet, at most a minute)
           batching   64 concurrent requests, MaxBatchSize 32 vs 1, each vs the Dense model in process at the batch size formed
                      --concurrency 64  --instances 1  --max-batch 32  --batch-delay-ms 0  --dense-in 1024 --dense-out 1024
                      --spin (ORT threads spin between runs, served and in process; default: they sleep, as servables do)
