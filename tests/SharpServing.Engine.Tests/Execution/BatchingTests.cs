@@ -147,6 +147,33 @@ public sealed class BatchingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_waiting_batch_runs_as_soon_as_the_queue_fills_it_with_one_wait_per_batch()
+    {
+        var time = new ManualTimeProvider();
+        await using var servable = Servable(ManagedModels.AddDynamicBatch(2), new ModelOptions { MaxBatchSize = 4, BatchDelay = s_delay }, time);
+        var model = servable.Models[0];
+
+        var first = servable.PredictAsync("m", Pair([0, 0], [1, 1]));
+        await time.WaitForTimersCreatedAsync(1).WaitAsync(TestTimeout);   // the loop holds the first instance and waits
+        var queued = new List<Task<InferReply>>();
+        for (var i = 1; i < 3; i++)
+        {
+            queued.Add(servable.PredictAsync("m", Pair([i, i], [1, 1])));
+            await Eventually.True(() => servable.Executor.GetQueuedCount(model) == i, "the instance queues for the waiting batch");
+        }
+        // Arrivals that cannot fill the batch leave the loop asleep: no new wait (timer) per instance.
+        Assert.Equal(1, time.ActiveTimers);
+        queued.Add(servable.PredictAsync("m", Pair([3, 3], [1, 1])));   // fills the batch: it runs without the clock moving
+
+        ReplyAssert.Floats(ReplyAssert.Success(await first.WaitAsync(TestTimeout), 1)[0]["y"], [2], 1, 1);
+        for (var i = 0; i < queued.Count; i++)
+        {
+            ReplyAssert.Floats(ReplyAssert.Success(await queued[i].WaitAsync(TestTimeout), 1)[0]["y"], [2], i + 2, i + 2);
+        }
+        Assert.Equal(new Dictionary<int, long> { [4] = 1 }, servable.Executor.GetBatchSizes(model));
+    }
+
+    [Fact]
     public async Task A_dynamic_batch_runs_exactly_the_instances_present_up_to_its_maximum()
     {
         var time = new ManualTimeProvider();
@@ -320,13 +347,51 @@ public sealed class BatchingTests(ITestOutputHelper output)
         var a = servable.PredictAsync("m", DenseInstance(100));
         await time.WaitForTimersCreatedAsync(2).WaitAsync(TestTimeout);
         var b = servable.PredictAsync("m", DenseInstance(101));
-        await time.WaitForTimersCreatedAsync(3).WaitAsync(TestTimeout);   // took b, waits on for the rest of the bound
+        // b queues behind the waiting batch (which wakes again only when it can be full, or at the end of the bound).
+        await Eventually.True(() => servable.Executor.GetQueuedCount(model) == 1, "the next request queues for the waiting batch");
         time.Advance(Engine.Execution.AdaptiveBatchDelay.MaxWait);
         AssertDenseRow(await a.WaitAsync(TestTimeout), 100);
         AssertDenseRow(await b.WaitAsync(TestTimeout), 101);
 
         Assert.Equal(new Dictionary<int, long> { [1] = 1, [2] = 1, [32] = 1, [31] = 1 }, servable.Executor.GetBatchSizes(model));
         Assert.Equal(2, servable.Executor.GetAdaptiveWaits(model));
+    }
+
+    [Theory]
+    [InlineData(1024)]    // rows of 4 KB: each instance gets a copy, the run's output goes back to the pool
+    [InlineData(16384)]   // rows of 64 KB: instances keep slices of the run's output, which is never handed back
+    public async Task Outputs_of_a_shared_run_stay_intact_after_later_runs(int outputs)
+    {
+        var time = new ManualTimeProvider();
+        await using var servable = Create(b =>
+        {
+            var declared = b.DeclareModel("dense.onnx", options: new ModelOptions { MaxBatchSize = 2, BatchDelay = s_delay });
+            b.RegisterMethod("m", ["y"], x => b.AddStage(declared, x));
+        }, _ => OrtSession.FromBytes(Fixtures.Dense(4, outputs)), time: time);
+
+        var replies = new List<InferReply>();
+        for (var run = 0; run < 3; run++)
+        {
+            var first = servable.PredictAsync("m", OneHot(2 * run % 4));
+            await time.WaitForTimersCreatedAsync(run + 1).WaitAsync(TestTimeout);   // the loop holds it and waits
+            var second = servable.PredictAsync("m", OneHot((2 * run + 1) % 4));    // fills the batch
+            replies.Add(await first.WaitAsync(TestTimeout));
+            replies.Add(await second.WaitAsync(TestTimeout));
+        }
+
+        Assert.Equal(new Dictionary<int, long> { [2] = 3 }, servable.Executor.GetBatchSizes(servable.Models[0]));
+        for (var i = 0; i < replies.Count; i++)
+        {
+            ReplyAssert.Floats(ReplyAssert.Success(replies[i], 1)[0]["y"], [outputs],
+                [.. Enumerable.Range(0, outputs).Select(j => Fixtures.DenseWeight(i % 4, j))]);
+        }
+
+        static Dictionary<string, RequestInput> OneHot(int i)
+        {
+            var x = new float[4];
+            x[i] = 1;
+            return Instance(("x", Floats(x, 4)));
+        }
     }
 
     [Fact]
