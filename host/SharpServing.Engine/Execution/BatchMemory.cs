@@ -23,28 +23,33 @@ internal sealed class BatchMemory : IRequestMemorySource
     /// </summary>
     public void CopyOut(Tensor[][] outputs)
     {
-        if (_memory is not { } memory)
+        if (_memory is not { } memory || outputs.Length == 0)
         {
             return;
         }
         var release = true;
-        var copied = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
-        for (var i = 0; i < outputs.Length; i++)
+        // An output without a batch dimension is one tensor shared by every instance: copied once, for the first.
+        var originals = new Tensor[outputs[0].Length];
+        var copies = new Tensor[outputs[0].Length];
+        foreach (var instance in outputs)
         {
-            var instance = outputs[i];
-            // Instances that share one output array (no batched output) are copied once.
             for (var k = 0; k < instance.Length; k++)
             {
                 var tensor = instance[k];
-                if (copied.TryGetValue(tensor, out var copy))
+                if (ReferenceEquals(tensor, originals[k]) || ReferenceEquals(tensor, copies[k]))
                 {
-                    instance[k] = copy;
+                    instance[k] = copies[k];
                 }
-                else if (tensor.Data.Length < RequestMemory.MinPooledBytes && memory.Owns(tensor))
+                else if (!memory.Owns(tensor))
                 {
-                    instance[k] = copied[tensor] = Tensor.FromMemory(tensor.DataType, tensor.Shape, tensor.Data.ToArray());
+                    continue;
                 }
-                else if (release && memory.Owns(tensor))
+                else if (tensor.Data.Length < RequestMemory.MinPooledBytes)
+                {
+                    originals[k] = tensor;
+                    instance[k] = copies[k] = Tensor.FromMemory(tensor.DataType, tensor.Shape, tensor.Data.ToArray());
+                }
+                else
                 {
                     release = false;
                 }

@@ -96,7 +96,6 @@ internal sealed class ModelBatcher : IDisposable
                 throw new WorkerStoppedException("The model no longer accepts work: its servable version is stopping.", e);
             }
         }
-        replica.Queued();
     }
 
     /// <summary>
@@ -259,7 +258,6 @@ internal sealed class ModelBatcher : IDisposable
         foreach (var replica in _replicas)
         {
             replica.Channel.Writer.TryComplete();
-            replica.Wake();
         }
     }
 
@@ -316,7 +314,7 @@ internal sealed class ModelBatcher : IDisposable
                     && (_delay > TimeSpan.Zero ? _delay : _adaptive?.Wait(starting: true) ?? TimeSpan.Zero) is var wait
                     && wait > TimeSpan.Zero)
                 {
-                    carried = await WaitForMoreAsync(replica, batch, wait);
+                    carried = await WaitForMoreAsync(reader, batch, wait);
                 }
                 if (batch.Count == 0)
                 {
@@ -336,37 +334,20 @@ internal sealed class ModelBatcher : IDisposable
         }
     }
 
-    /// <summary>
-    /// Waits until the queue holds enough instances to fill the batch, the delay passes, or the batcher stops; then takes
-    /// what is queued. One wake-up per batch: an enqueue wakes the loop only once the batch can be full (waking it for
-    /// every arriving instance cost a thread-pool hop, a timer and a token link per instance under load).
-    /// </summary>
-    private async Task<ModelWorkItem?> WaitForMoreAsync(Replica replica, List<ModelWorkItem> batch, TimeSpan delay)
+    private async Task<ModelWorkItem?> WaitForMoreAsync(ChannelReader<ModelWorkItem> reader, List<ModelWorkItem> batch, TimeSpan delay)
     {
-        var reader = replica.Channel.Reader;
         var started = _time.GetTimestamp();
         ModelWorkItem? carried = null;
-        while (batch.Count < _layout.BatchSize && carried is null && !_completed && !_abort.IsCancellationRequested)
+        while (batch.Count < _layout.BatchSize && carried is null)
         {
             var remaining = delay - _time.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
             {
                 break;
             }
-            var needed = _layout.BatchSize - batch.Count;
-            var filled = replica.Arm(needed);
-            try
+            if (!await BatchWait.ForMoreAsync(reader, remaining, _time, _abort.Token))
             {
-                if (reader.Count < needed && !_completed)
-                {
-                    using var timer = _time.CreateTimer(static state => ((TaskCompletionSource)state!).TrySetResult(), filled, remaining, Timeout.InfiniteTimeSpan);
-                    using var stopping = _abort.Token.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), filled);
-                    await filled.Task;
-                }
-            }
-            finally
-            {
-                replica.Disarm();
+                break;
             }
             Fill(reader, batch, ref carried);
         }
@@ -399,7 +380,6 @@ internal sealed class ModelBatcher : IDisposable
         cancellation.Begin();
         try
         {
-            RunTiming timing;
             var inputs = new Tensor[batch.Count][];
             var shapes = new long[batch.Count][][];
             for (var i = 0; i < batch.Count; i++)
@@ -412,10 +392,10 @@ internal sealed class ModelBatcher : IDisposable
             // The run's large outputs come from the pool and go back once each instance has a copy of its rows.
             var memory = new BatchMemory();
             Tensor[][] outputs;
+            RunTiming timing;
             using (RequestMemory.Enter(memory))
             {
-                outputs = Run(replica, inputs, shapes, cancellation.Token, out var ran, batch[0].Parent);
-                timing = ran;
+                outputs = Run(replica, inputs, shapes, cancellation.Token, out timing, batch[0].Parent);
             }
             memory.CopyOut(outputs);
             RecordMethods(batch, timing);
@@ -518,10 +498,6 @@ internal sealed class ModelBatcher : IDisposable
 
     private sealed class Replica(IModelSession session, Channel<ModelWorkItem> channel, BatchCancellation cancellation)
     {
-        // The batch loop's wait for a full batch: the signal, and how many queued instances fill the batch.
-        private TaskCompletionSource? _filled;
-        private int _needed;
-
         public IModelSession Session { get; } = session;
 
         public Channel<ModelWorkItem> Channel { get; } = channel;
@@ -533,29 +509,5 @@ internal sealed class ModelBatcher : IDisposable
         public BatchCancellation Cancellation { get; } = cancellation;
 
         public Task? Loop { get; set; }
-
-        /// <summary>Starts a wait for <paramref name="needed"/> queued instances; the signal also fires on <see cref="Wake"/>.</summary>
-        public TaskCompletionSource Arm(int needed)
-        {
-            var filled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _needed, needed);
-            // A full fence: an enqueue that the loop's following count misses sees the armed signal.
-            Interlocked.Exchange(ref _filled, filled);
-            return filled;
-        }
-
-        public void Disarm() => Volatile.Write(ref _filled, null);
-
-        /// <summary>After an enqueue: wakes a waiting batch loop once the queue can fill its batch.</summary>
-        public void Queued()
-        {
-            if (Volatile.Read(ref _filled) is { } filled && Channel.Reader.Count >= Volatile.Read(ref _needed))
-            {
-                filled.TrySetResult();
-            }
-        }
-
-        /// <summary>Ends a wait now (the batcher is stopping).</summary>
-        public void Wake() => Volatile.Read(ref _filled)?.TrySetResult();
     }
 }
