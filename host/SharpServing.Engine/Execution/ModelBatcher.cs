@@ -389,15 +389,7 @@ internal sealed class ModelBatcher : IDisposable
                 cancellation.Watch(batch[i].CancellationToken);
             }
             cancellation.Seal();
-            // The run's large outputs come from the pool and go back once each instance has a copy of its rows.
-            var memory = new BatchMemory();
-            Tensor[][] outputs;
-            RunTiming timing;
-            using (RequestMemory.Enter(memory))
-            {
-                outputs = Run(replica, inputs, shapes, cancellation.Token, out timing, batch[0].Parent);
-            }
-            memory.CopyOut(outputs);
+            var outputs = Run(replica, inputs, shapes, cancellation.Token, out var timing, batch[0].Parent);
             RecordMethods(batch, timing);
             for (var i = 0; i < batch.Count; i++)
             {

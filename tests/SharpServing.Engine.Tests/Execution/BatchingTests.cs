@@ -329,9 +329,13 @@ public sealed class BatchingTests(ITestOutputHelper output)
         Assert.Equal(2, servable.Executor.GetAdaptiveWaits(model));
     }
 
+    /// <summary>
+    /// Instances of a run shared by several requests get slices of the run's outputs: a later run must not reuse that
+    /// memory while a reply may still read it (runs of at least 64 KiB, the size from which memory would be pooled).
+    /// </summary>
     [Theory]
-    [InlineData(1024)]    // rows of 4 KB, runs of 16 (64 KB): each instance gets a copy, the run's output goes back to the pool
-    [InlineData(16384)]   // rows of 64 KB, runs of 2: instances keep slices of the run's output, which is never handed back
+    [InlineData(1024)]    // rows of 4 KB, runs of 16
+    [InlineData(16384)]   // rows of 64 KB, runs of 2
     public async Task Outputs_of_a_shared_run_stay_intact_after_later_runs(int outputs)
     {
         var batchSize = Math.Max(2, RequestMemory.MinPooledBytes / (outputs * sizeof(float)));
