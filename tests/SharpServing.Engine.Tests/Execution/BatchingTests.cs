@@ -329,6 +329,51 @@ public sealed class BatchingTests(ITestOutputHelper output)
         Assert.Equal(2, servable.Executor.GetAdaptiveWaits(model));
     }
 
+    /// <summary>
+    /// Instances of a run shared by several requests get slices of the run's outputs: a later run must not reuse that
+    /// memory while a reply may still read it (runs of at least 64 KiB, the size from which memory would be pooled).
+    /// </summary>
+    [Theory]
+    [InlineData(1024)]    // rows of 4 KB, runs of 16
+    [InlineData(16384)]   // rows of 64 KB, runs of 2
+    public async Task Outputs_of_a_shared_run_stay_intact_after_later_runs(int outputs)
+    {
+        var batchSize = Math.Max(2, RequestMemory.MinPooledBytes / (outputs * sizeof(float)));
+        var time = new ManualTimeProvider();
+        await using var servable = Create(b =>
+        {
+            var declared = b.DeclareModel("dense.onnx", options: new ModelOptions { MaxBatchSize = batchSize, BatchDelay = s_delay });
+            b.RegisterMethod("m", ["y"], x => b.AddStage(declared, x));
+        }, _ => OrtSession.FromBytes(Fixtures.Dense(4, outputs)), time: time);
+
+        var replies = new List<InferReply>();
+        for (var run = 0; run < 4; run++)
+        {
+            // One run at a time, each of exactly the batch size: with a configured delay and a clock that never moves, the
+            // batch loop waits until the batch is full. Every run's instances differ from the last run's.
+            var requests = Enumerable.Range(0, batchSize).Select(i => servable.PredictAsync("m", OneHot((run + i) % 4))).ToList();
+            foreach (var request in requests)
+            {
+                replies.Add(await request.WaitAsync(TestTimeout));
+            }
+        }
+
+        Assert.Equal(new Dictionary<int, long> { [batchSize] = 4 }, servable.Executor.GetBatchSizes(servable.Models[0]));
+        for (var i = 0; i < replies.Count; i++)
+        {
+            var row = ((i / batchSize) + (i % batchSize)) % 4;
+            ReplyAssert.Floats(ReplyAssert.Success(replies[i], 1)[0]["y"], [outputs],
+                [.. Enumerable.Range(0, outputs).Select(j => Fixtures.DenseWeight(row, j))]);
+        }
+
+        static Dictionary<string, RequestInput> OneHot(int i)
+        {
+            var x = new float[4];
+            x[i] = 1;
+            return Instance(("x", Floats(x, 4)));
+        }
+    }
+
     [Fact]
     public async Task A_lone_client_runs_single_instances_and_never_waits()
     {
