@@ -32,7 +32,7 @@ internal static class OcrScenario
         {
             await ServerTarget.WarmUntilJitQuietAsync(pid, concurrencies.Max(), [
                 () => new GrpcLoadClient(server.Grpc, detect.GrpcFrame, context.Connections, concurrencies.Max()),
-                () => new GrpcLoadClient(server.Grpc, recognize.GrpcFrame, context.Connections, 1)], context.CancellationToken);
+                () => new GrpcLoadClient(server.Grpc, recognize.GrpcFrame, context.Connections, concurrencies.Max())], context.CancellationToken);
         }
 
         foreach (var c in concurrencies)
