@@ -30,6 +30,31 @@ public sealed class StageTimeLimitTests : IDisposable
         return manager;
     }
 
+    /// <summary>
+    /// Calls <c>spin</c> until a call's code was running when its time limit passed (the executor then counts it as
+    /// abandoned). On a loaded machine the 500 ms can pass before the stage's code starts: that request fails the same way,
+    /// but no code runs on, so there is nothing to abandon, and the call is made again (three tries).
+    /// </summary>
+    private static async Task<InferReply> CallUntilAbandonedAsync(ServableManager manager)
+    {
+        Assert.True(manager.TryGetVersion("t", 0, out var version));
+        for (var attempt = 1; ; attempt++)
+        {
+            var before = version.Executor.AbandonedCalls;
+            var reply = await CallAsync(manager, "spin");
+            // The abandonment is counted by the time limit's own callback, at most moments after the reply.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            while (version.Executor.AbandonedCalls == before && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(1);
+            }
+            if (version.Executor.AbandonedCalls > before || attempt == 3)
+            {
+                return reply;
+            }
+        }
+    }
+
     private static Task<InferReply> CallAsync(IServableCatalog catalog, string method, int instances = 1)
     {
         var dispatcher = new Dispatcher(catalog, new ExecutionOptions());
@@ -44,7 +69,7 @@ public sealed class StageTimeLimitTests : IDisposable
         var manager = await StartAsync();
         try
         {
-            var reply = await CallAsync(manager, "spin");
+            var reply = await CallUntilAbandonedAsync(manager);
 
             Assert.NotNull(reply.Error);
             Assert.Equal(ErrorCode.SystemError, reply.Error.Code);
@@ -69,8 +94,10 @@ public sealed class StageTimeLimitTests : IDisposable
         var manager = await StartAsync();
         try
         {
-            var reply = await CallAsync(manager, "spin");
+            var reply = await CallUntilAbandonedAsync(manager);
             Assert.Contains("time limit of 500 ms", reply.Error!.Message, StringComparison.Ordinal);
+            Assert.True(manager.TryGetVersion("t", 0, out var version));
+            Assert.Equal(1, version.Executor.AbandonedCalls);
 
             Assert.True(await manager.UnloadVersionAsync("t", 1, CancellationToken.None).WaitAsync(s_timeout));
 
