@@ -22,11 +22,7 @@ ss_install_models
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 trace_tool="$SS_CACHE/dotnet-tools/dotnet-trace"
 [[ -x "$trace_tool" ]] || dotnet tool install --tool-path "$SS_CACHE/dotnet-tools" dotnet-trace --version 10.0.750501 >&2
-ss_log "building (Release)"
-dotnet build host/SharpServing.Host/SharpServing.Host.csproj -c Release -nologo -clp:ErrorsOnly -v:q >&2
-dotnet build tools/SharpServing.Benchmark/SharpServing.Benchmark.csproj -c Release -nologo -clp:ErrorsOnly -v:q >&2
-dotnet build tools/SharpServing.ModelFixtures/SharpServing.ModelFixtures.csproj -c Release -nologo -clp:ErrorsOnly -v:q >&2
-ss_generate_add_models
+ss_build_load_tools
 server_dll="host/SharpServing.Host/bin/Release/net10.0/sharpserving.dll"
 bench_dll="tools/SharpServing.Benchmark/bin/Release/net10.0/SharpServing.Benchmark.dll"
 
