@@ -211,9 +211,36 @@ public sealed class ReloadCoordinator : IAsyncDisposable
     public ServableInfo? GetServable(string servable)
         => GetServables().FirstOrDefault(s => string.Equals(s.Name, servable, StringComparison.Ordinal));
 
-    /// <summary>Scans every servable now and applies what changed, without waiting for the quiet period; completes when
-    /// the work it started is done (for tests).</summary>
-    internal async Task ScanNowAsync(CancellationToken cancellationToken) => await RunPassAsync(null, cancellationToken);
+    /// <summary>Scans every servable now and applies what changed, without waiting for the quiet period; completes once
+    /// what the folders held when it was called is applied (for tests).</summary>
+    internal async Task ScanNowAsync(CancellationToken cancellationToken)
+    {
+        await RunPassAsync(null, cancellationToken);
+        // The pass only marks a servable whose apply was already running (one the watch loop started, perhaps from an
+        // older look at its folder) to be looked at again later. Apply what each such folder holds now, under the
+        // servable's gate, as a reload does: the caller then sees the folders it wrote.
+        if (ScanAll() is not { } scans)
+        {
+            return;
+        }
+        foreach (var (name, _) in scans.Where(s => _reconciler.HasWork(s.Key, s.Value)).OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            var gate = GateOf(name);
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                var scan = RootOf(name) is { } root ? ServableScan.Read(root, name) : null;
+                if (_reconciler.HasWork(name, scan))
+                {
+                    await _reconciler.ApplyAsync(name, scan, force: false, managePolicy: true, cancellationToken);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+    }
 
     /// <summary>Completes once at least <paramref name="count"/> passes have completed (for tests).</summary>
     internal async Task WaitForPassesAsync(long count, CancellationToken cancellationToken)
