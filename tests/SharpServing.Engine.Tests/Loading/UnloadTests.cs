@@ -27,20 +27,21 @@ public sealed class UnloadTests : IDisposable
     [Fact]
     public async Task A_version_whose_script_fails_leaves_no_load_context_behind()
     {
-        _servables.WriteScript("throws", """
+        // A name no other test loads: AssemblyLoadContext.All is the whole process's, and test classes run in parallel.
+        _servables.WriteScript("throws-unload", """
             RegisterMethod("m", outputs: ["y"], x => AddStage(Echo, x));
             Tensor Echo(Tensor x) => x;
             throw new InvalidOperationException("after registering");
             """);
         var loader = new ServableLoader(_ => new ScriptCache(null), OrtModelRuntime.Instance);
 
-        var before = System.Runtime.Loader.AssemblyLoadContext.All.Count(c => c.Name == "throws/1");
+        var before = System.Runtime.Loader.AssemblyLoadContext.All.Count(c => c.Name == "throws-unload/1");
         var error = await Assert.ThrowsAsync<ServableLoadException>(
-            () => loader.LoadAsync(_servables.Config("throws"), new ExecutionOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
+            () => loader.LoadAsync(_servables.Config("throws-unload"), new ExecutionOptions(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
 
         Assert.Contains("after registering", error.Message);
         Assert.Null(error.InnerException);
         // AssemblyLoadContext.All forgets a context once Unload() is called; it must have been called.
-        Assert.Equal(before, System.Runtime.Loader.AssemblyLoadContext.All.Count(c => c.Name == "throws/1"));
+        Assert.Equal(before, System.Runtime.Loader.AssemblyLoadContext.All.Count(c => c.Name == "throws-unload/1"));
     }
 }
