@@ -12,6 +12,8 @@ namespace SharpServing.Benchmark;
 /// <c>--batched</c> also a queue wait), made N times in process through the engine's own telemetry calls, once with no
 /// listener and once with the server's meter provider (<see cref="ServerTelemetry.Create"/>, the Prometheus exporter's
 /// configuration). Reports CPU nanoseconds and bytes allocated per request: load-independent, unlike wall-clock rows.
+/// With <c>--threads N</c> N threads record at once (the requests shared among them), as a server's requests do on
+/// several cores: the same series and histogram points, updated from every core.
 /// </summary>
 internal static class MetricsRecordBench
 {
@@ -20,11 +22,12 @@ internal static class MetricsRecordBench
         var requests = line.Int("requests", 2_000_000, 1);
         var rounds = line.Int("rounds", 3, 1, 100);
         var batched = line.Flag("batched");
+        var threads = line.Int("threads", 1, 1, 64);
         line.ThrowIfUnused();
         var request = new InferRequest("add", "add_common", 0, [new Dictionary<string, RequestInput>()]) { Protocol = "grpc" };
         var reply = InferReply.Create([]);
         var set = new RequestSet(request, reply, batched);
-        Console.WriteLine($"metrics-record: {requests:N0} add requests per round, {rounds} rounds, {(batched ? "queued (queue wait recorded)" : "inline")}");
+        Console.WriteLine($"metrics-record: {requests:N0} add requests per round, {rounds} rounds, {(batched ? "queued (queue wait recorded)" : "inline")}, {threads} thread(s)");
         Console.WriteLine("configuration        ns/request (CPU, best round)   B/request");
         // Rounds alternate the configurations, so both meet the same machine state; the best round is the least disturbed.
         var results = new Dictionary<string, (double Ns, double Bytes)>(StringComparer.Ordinal);
@@ -34,7 +37,7 @@ internal static class MetricsRecordBench
             {
                 var name = metrics ? "server metrics" : "no listener";
                 using var telemetry = metrics ? ServerTelemetry.Create(new ServingConfiguration { Metrics = true }) : null;
-                var (ns, bytes) = Measure(set, requests);
+                var (ns, bytes) = Measure(set, requests, threads);
                 results[name] = results.TryGetValue(name, out var best) && best.Ns < ns ? best : (ns, bytes);
             }
         }
@@ -46,21 +49,34 @@ internal static class MetricsRecordBench
         return 0;
     }
 
-    private static (double Ns, double Bytes) Measure(RequestSet set, int requests)
+    private static (double Ns, double Bytes) Measure(RequestSet set, int requests, int threads)
     {
         // Warm up: tiering, and the series each configuration creates on its first measurement.
         for (var i = 0; i < 10_000; i++)
         {
             set.Record();
         }
-        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        for (var i = 0; i < requests; i++)
+        var workers = new Thread[threads];
+        for (var t = 0; t < threads; t++)
         {
-            set.Record();
+            var share = requests / threads + (t < requests % threads ? 1 : 0);
+            workers[t] = new Thread(() =>
+            {
+                for (var i = 0; i < share; i++)
+                {
+                    set.Record();
+                }
+            }) { IsBackground = true, Name = "metrics-record" };
+            workers[t].Start();
+        }
+        foreach (var worker in workers)
+        {
+            worker.Join();
         }
         var cpuNs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).Ticks * 100.0;
-        return (cpuNs / requests, (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)requests);
+        return (cpuNs / requests, (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)requests);
     }
 
     /// <summary>One add request's measurements, in the order the engine makes them.</summary>

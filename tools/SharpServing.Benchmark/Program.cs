@@ -46,7 +46,8 @@ internal static class Program
           write-grpc-body  --payload SPEC --out FILE: a framed PredictRequest for h2load -d FILE
           write-rest-body  --payload SPEC --out FILE: the RESTful JSON body for wrk or curl
           metrics-record   one add request's metric measurements N times in process, with no listener and with the
-                           server's meter provider: CPU ns and bytes per request (--requests 2000000 --rounds 3 --batched)
+                           server's meter provider: CPU ns and bytes per request (--requests 2000000 --rounds 3 --batched;
+                           --threads N: N threads record at once, the same series from every core)
 
         Common options:
           --duration 10 (s)  --warmup 2 (s)  --requests N (count instead of duration)  --connections 1 (gRPC)
