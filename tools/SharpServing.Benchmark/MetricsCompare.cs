@@ -44,9 +44,7 @@ internal static class MetricsCompare
                     {
                         var server = metrics ? on : off;
                         var target = $"{(metrics ? "server" : second)} {protocol} #{index + 1}";
-                        using ILoadClient client = protocol == "grpc"
-                            ? new GrpcLoadClient(server.Grpc, payload.GrpcFrame, context.Connections, c)
-                            : new RestLoadClient(new Uri(server.Rest, payload.RestPath), payload.RestBody, c);
+                        using var client = Client(context, server, payload, protocol, c);
                         var row = await context.RunAsync("add", target, client, c, instances, server.Pid, server.ProbeSocket);
                         (metrics ? ref onRow : ref offRow) = row;
                     }
@@ -54,7 +52,7 @@ internal static class MetricsCompare
                 }
             }
         }
-        foreach (var line in Summary(pairs, second))
+        foreach (var line in Summary(pairs, second, simultaneous))
         {
             context.Report.AddNote(line);
         }
@@ -69,8 +67,8 @@ internal static class MetricsCompare
         string second, Payload payload, string protocol, int concurrency, int instances, int index)
     {
         var settings = LoadSettings.From(context.Line, concurrency);
-        using ILoadClient onClient = Client(on);
-        using ILoadClient offClient = Client(off);
+        using var onClient = Client(context, on, payload, protocol, concurrency);
+        using var offClient = Client(context, off, payload, protocol, concurrency);
         var onRun = LoadRunner.RunAsync("add", $"server {protocol} #{index} (together)", onClient, settings, instances, on.Pid, on.ProbeSocket, context.CancellationToken);
         var offRun = LoadRunner.RunAsync("add", $"{second} {protocol} #{index} (together)", offClient, settings, instances, off.Pid, off.ProbeSocket, context.CancellationToken);
         await Task.WhenAll(onRun, offRun);
@@ -78,17 +76,19 @@ internal static class MetricsCompare
         var onRow = context.Report.Add(onRun.Result with { Connections = connections });
         var offRow = context.Report.Add(offRun.Result with { Connections = connections });
         return (onRow, offRow);
-
-        ILoadClient Client(ServerTarget server) => protocol == "grpc"
-            ? new GrpcLoadClient(server.Grpc, payload.GrpcFrame, context.Connections, concurrency)
-            : new RestLoadClient(new Uri(server.Rest, payload.RestPath), payload.RestBody, concurrency);
     }
 
-    private static IEnumerable<string> Summary(List<Pair> pairs, string second)
+    /// <summary>A client of add on <paramref name="server"/> over <paramref name="protocol"/>.</summary>
+    private static ILoadClient Client(BenchContext context, ServerTarget server, Payload payload, string protocol, int concurrency)
+        => protocol == "grpc"
+            ? new GrpcLoadClient(server.Grpc, payload.GrpcFrame, context.Connections, concurrency)
+            : new RestLoadClient(new Uri(server.Rest, payload.RestPath), payload.RestBody, concurrency);
+
+    private static IEnumerable<string> Summary(List<Pair> pairs, string second, bool simultaneous)
     {
         var what = second == "baseline" ? "server / baseline" : "metrics on / off";
         var ratio = second == "baseline" ? "server/baseline" : "on/off";
-        yield return pairs.Count > 0 && pairs[0].On.Target.EndsWith("(together)", StringComparison.Ordinal)
+        yield return simultaneous
             ? $"{what}, server CPU µs per request (fresh servers each pair, both loaded at the same time):"
             : $"{what}, server CPU µs per request (fresh servers each pair; pairs #2, #4, ... ran the server first):";
         foreach (var group in pairs.GroupBy(p => (p.Protocol, p.Concurrency)))

@@ -130,22 +130,36 @@ public sealed class ReloadCoordinator : IAsyncDisposable
         {
             return null;
         }
-        // Only this servable's gate: a reload waits for nothing of another servable.
+        try
+        {
+            return await ApplyNowAsync(servable, root, force: true, managePolicy: IsWatching, cancellationToken);
+        }
+        finally
+        {
+            CompletePass();
+        }
+    }
+
+    /// <summary>
+    /// Under <paramref name="servable"/>'s gate only (waiting for nothing of another servable), reads its folder and applies
+    /// it: a forced reload, or only what changed. Null when nothing was applied (no folder and nothing served, or no change).
+    /// </summary>
+    private async Task<ReloadResult?> ApplyNowAsync(string servable, string root, bool force, bool managePolicy, CancellationToken cancellationToken)
+    {
         var gate = GateOf(servable);
         await gate.WaitAsync(cancellationToken);
         try
         {
             var scan = ServableScan.Read(root, servable);
-            if (scan is null && !_manager.Contains(servable))
+            if ((scan is null && !_manager.Contains(servable)) || (!force && !_reconciler.HasWork(servable, scan)))
             {
                 return null;
             }
-            return await _reconciler.ApplyAsync(servable, scan, force: true, managePolicy: IsWatching, cancellationToken);
+            return await _reconciler.ApplyAsync(servable, scan, force, managePolicy, cancellationToken);
         }
         finally
         {
             gate.Release();
-            CompletePass();
         }
     }
 
@@ -225,19 +239,9 @@ public sealed class ReloadCoordinator : IAsyncDisposable
         }
         foreach (var (name, _) in scans.Where(s => _reconciler.HasWork(s.Key, s.Value)).OrderBy(s => s.Key, StringComparer.Ordinal))
         {
-            var gate = GateOf(name);
-            await gate.WaitAsync(cancellationToken);
-            try
+            if (RootOf(name) is { } root)
             {
-                var scan = RootOf(name) is { } root ? ServableScan.Read(root, name) : null;
-                if (_reconciler.HasWork(name, scan))
-                {
-                    await _reconciler.ApplyAsync(name, scan, force: false, managePolicy: true, cancellationToken);
-                }
-            }
-            finally
-            {
-                gate.Release();
+                await ApplyNowAsync(name, root, force: false, managePolicy: true, cancellationToken);
             }
         }
     }
