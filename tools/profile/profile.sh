@@ -23,42 +23,26 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 trace_tool="$SS_CACHE/dotnet-tools/dotnet-trace"
 [[ -x "$trace_tool" ]] || dotnet tool install --tool-path "$SS_CACHE/dotnet-tools" dotnet-trace --version 10.0.750501 >&2
 ss_build_load_tools
+source tools/profile/serve-add.sh
 server_dll="host/SharpServing.Host/bin/Release/net10.0/sharpserving.dll"
-bench_dll="tools/SharpServing.Benchmark/bin/Release/net10.0/SharpServing.Benchmark.dll"
 
 work="${PROFILE_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/sharpserving-profile.XXXXXX")}"
-mkdir -p "$work/servables"
-cp -r servables/add "$work/servables/"
-server_pid=""
-load_pid=""
 cleanup() {
-  [[ -n "$load_pid" ]] && kill "$load_pid" 2>/dev/null || true
-  if [[ -n "$server_pid" ]]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  profile_stop
   [[ -n "${PROFILE_OUT:-}" ]] || rm -rf "$work"
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-grpc_address="127.0.0.1:$(free_port)"
-rest_address="127.0.0.1:$(free_port)"
-dotnet "$server_dll" serve --servables "$work/servables" --grpc "$grpc_address" --rest "$rest_address" --no-watch "$@" > "$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 300); do
-  grep -q "^Serving: .*add" "$work/server.log" 2>/dev/null && grep -q "RESTful server listening" "$work/server.log" && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 0.2
-done
-[[ "$protocol" == grpc ]] && target=(--grpc "$grpc_address") || target=(--rest "$rest_address")
-dotnet "$bench_dll" load "${target[@]}" --server-pid "$server_pid" --payload add --concurrency "$concurrency" \
-  --duration $((warmup + seconds + 10)) > "$work/load.log" 2>&1 &
-load_pid=$!
+profile_serve_add "$server_dll" "$work" "$@"
+server_pid="$profile_server_pid"
+profile_start_load "$protocol" "$concurrency" $((warmup + seconds + 10)) "$work/load.log"
 sleep "$warmup"
 ticks_before="$(awk '{print $14 + $15}' "/proc/$server_pid/stat")"
 "$trace_tool" collect -p "$server_pid" --profile dotnet-sampled-thread-time --duration "00:00:00:$(printf %02d "$seconds")" \
   -o "$work/server.nettrace" > "$work/trace.log" 2>&1
 ticks_after="$(awk '{print $14 + $15}' "/proc/$server_pid/stat")"
-wait "$load_pid" || true
-load_pid=""
+wait "$profile_load_pid" || true
+profile_load_pid=""
 "$trace_tool" convert "$work/server.nettrace" --format speedscope -o "$work/server" > /dev/null
 grep -E "add.add_common +c=" "$work/load.log" | tail -1 >&2
 python3 tools/profile/shares.py "$work/server.speedscope.json" \

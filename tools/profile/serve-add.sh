@@ -1,0 +1,51 @@
+# Sourced by the scripts of tools/profile: serves the add example from a scratch folder and loads it with the
+# benchmark's client. Expects scripts/setup.sh sourced and the load tools built (ss_build_load_tools).
+
+profile_bench_dll="tools/SharpServing.Benchmark/bin/Release/net10.0/SharpServing.Benchmark.dll"
+profile_server_pid=""
+profile_load_pid=""
+
+profile_free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# profile_serve_add SERVER_DLL WORK_DIR [SERVER OPTION...]: serves add from WORK_DIR/servables (gRPC and REST on free
+# loopback ports, log in WORK_DIR/server.log) and returns once both listen. Sets profile_server_pid,
+# profile_grpc_address and profile_rest_address.
+profile_serve_add() {
+  local dll="$1" work="$2"
+  shift 2
+  mkdir -p "$work/servables"
+  cp -r servables/add "$work/servables/"
+  profile_grpc_address="127.0.0.1:$(profile_free_port)"
+  profile_rest_address="127.0.0.1:$(profile_free_port)"
+  dotnet "$dll" serve --servables "$work/servables" --grpc "$profile_grpc_address" --rest "$profile_rest_address" \
+    --no-watch "$@" > "$work/server.log" 2>&1 &
+  profile_server_pid=$!
+  local _
+  for _ in $(seq 300); do
+    grep -q "^Serving: .*add" "$work/server.log" 2>/dev/null && grep -q "RESTful server listening" "$work/server.log" && return 0
+    kill -0 "$profile_server_pid" 2>/dev/null || { cat "$work/server.log" >&2; return 1; }
+    sleep 0.2
+  done
+  echo "the server did not start in 60 s" >&2
+  return 1
+}
+
+# profile_start_load PROTOCOL CONCURRENCY SECONDS LOG: loads add.add_common in the background. Sets profile_load_pid.
+profile_start_load() {
+  local target
+  [[ "$1" == grpc ]] && target=(--grpc "$profile_grpc_address") || target=(--rest "$profile_rest_address")
+  dotnet "$profile_bench_dll" load "${target[@]}" --server-pid "$profile_server_pid" --payload add --concurrency "$2" \
+    --duration "$3" > "$4" 2>&1 &
+  profile_load_pid=$!
+}
+
+# Stops the load and the server (for an EXIT trap).
+profile_stop() {
+  [[ -n "$profile_load_pid" ]] && kill "$profile_load_pid" 2>/dev/null || true
+  if [[ -n "$profile_server_pid" ]]; then
+    kill -TERM "$profile_server_pid" 2>/dev/null || true
+    wait "$profile_server_pid" 2>/dev/null || true
+  fi
+  profile_load_pid=""
+  profile_server_pid=""
+}
