@@ -40,7 +40,7 @@ sleep "$warmup"
 # The probe's request counter would need the probe socket; the load tool's rate over its whole run is close enough for
 # a window in its steady middle.
 events=syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvfrom,syscalls:sys_enter_recvmsg
-events+=,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_futex,raw_syscalls:sys_enter,context-switches
+events+=,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield,syscalls:sys_enter_nanosleep,syscalls:sys_enter_clock_nanosleep,raw_syscalls:sys_enter,context-switches
 perf stat -x, -e "$events" -p "$profile_server_pid" sleep "$seconds" 2> "$work/perf.csv"
 wait "$profile_load_pid" || true
 profile_load_pid=""
