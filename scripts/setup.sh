@@ -142,6 +142,9 @@ ss_copy() {
   mkdir -p "$(dirname "$2")" && cp "$1" "$2.part" && mv "$2.part" "$2"
 }
 
+# A free TCP port on loopback (for the scripts that start a server of their own).
+ss_free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
 # The server, the benchmark's load tool and the add models, built in Release (for the scripts that load a server).
 ss_build_load_tools() {
   export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

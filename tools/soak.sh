@@ -38,9 +38,8 @@ mkdir -p "$work/servables"
 cp -r servables/add servables/ocr "$work/servables/"
 rm -rf "$work/servables/add/2"   # add starts at version 1; the reloads add 2, 3, ...
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-grpc="127.0.0.1:$(free_port)"
-rest="127.0.0.1:$(free_port)"
+grpc="127.0.0.1:$(ss_free_port)"
+rest="127.0.0.1:$(ss_free_port)"
 dotnet "$server_dll" serve --servables "$work/servables" --grpc "$grpc" --rest "$rest" > "$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 600); do

@@ -5,8 +5,6 @@ profile_bench_dll="tools/SharpServing.Benchmark/bin/Release/net10.0/SharpServing
 profile_server_pid=""
 profile_load_pid=""
 
-profile_free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
 # profile_serve_add SERVER_DLL WORK_DIR [SERVER OPTION...]: serves add from WORK_DIR/servables (gRPC and REST on free
 # loopback ports, log in WORK_DIR/server.log) and returns once both listen. Sets profile_server_pid,
 # profile_grpc_address and profile_rest_address.
@@ -15,8 +13,8 @@ profile_serve_add() {
   shift 2
   mkdir -p "$work/servables"
   cp -r servables/add "$work/servables/"
-  profile_grpc_address="127.0.0.1:$(profile_free_port)"
-  profile_rest_address="127.0.0.1:$(profile_free_port)"
+  profile_grpc_address="127.0.0.1:$(ss_free_port)"
+  profile_rest_address="127.0.0.1:$(ss_free_port)"
   dotnet "$dll" serve --servables "$work/servables" --grpc "$profile_grpc_address" --rest "$profile_rest_address" \
     --no-watch "$@" > "$work/server.log" 2>&1 &
   profile_server_pid=$!
