@@ -7,6 +7,7 @@ public sealed class ModelOptions
     private int _interOpThreads;
     private int _maxBatchSize = 32;
     private TimeSpan _batchDelay = TimeSpan.Zero;
+    private int _concurrentRuns;
 
     /// <summary>Threads inside one operator. Default 0: the runtime's choice. Range 0..1024.</summary>
     public int IntraOpThreads
@@ -80,4 +81,21 @@ public sealed class ModelOptions
     /// queued and never wait.
     /// </summary>
     public bool AdaptiveBatchDelay { get; set; } = true;
+
+    /// <summary>
+    /// Runs of a model that does not batch (batch size 1: <c>withBatchDim: false</c>, or <see cref="MaxBatchSize"/> 1)
+    /// that one device replica has in progress at once. Default 0: as many as the machine has cores, at most 4. 1: one at
+    /// a time, in order of arrival. Range 0..64. A model that batches runs one batch at a time per replica, and what
+    /// arrives during a run joins the next.
+    /// </summary>
+    public int ConcurrentRuns
+    {
+        get => _concurrentRuns;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 64);
+            _concurrentRuns = value;
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -13,8 +14,10 @@ namespace SharpServing.Engine.Execution;
 /// Fast path: with no batch delay, a request whose instances fit one run and that finds a replica idle (nothing queued,
 /// no run in progress) runs them on its own thread, as the batch loop would have run them, without two thread hops,
 /// unless the model's <see cref="AdaptiveBatchDelay"/> says to wait for more (concurrent load, and batching saves).
-/// A replica runs one batch at a time: the loop and the fast path both hold the replica's run permit while they take
-/// instances and run them, so under contention instances queue and share runs as before.
+/// A replica of a model that batches runs one batch at a time: the loop and the fast path both hold the replica's run
+/// permit while they take instances and run them, so under contention instances queue and share runs. A model that
+/// cannot batch (batch size 1) has <see cref="ModelOptions.ConcurrentRuns"/> permits: callers run on their own threads
+/// while one is free, and queue only when all are taken.
 /// </remarks>
 internal sealed class ModelBatcher : IDisposable
 {
@@ -55,7 +58,7 @@ internal sealed class ModelBatcher : IDisposable
                 SingleReader = true,
                 FullMode = BoundedChannelFullMode.Wait,
             });
-            _replicas[r] = new Replica(model.Sessions[r][subgraph], channel, new BatchCancellation(_abort.Token));
+            _replicas[r] = new Replica(model.Sessions[r][subgraph], channel, RunsAtOnce(_layout, model.Model.Options), _abort.Token);
         }
     }
 
@@ -146,7 +149,7 @@ internal sealed class ModelBatcher : IDisposable
                         return null;
                     }
                 }
-                var cancellation = replica.Cancellation;
+                var cancellation = replica.TakeCancellation();
                 cancellation.Begin();
                 try
                 {
@@ -157,6 +160,7 @@ internal sealed class ModelBatcher : IDisposable
                 finally
                 {
                     cancellation.End();
+                    replica.ReturnCancellation(cancellation);
                 }
             }
             finally
@@ -275,8 +279,7 @@ internal sealed class ModelBatcher : IDisposable
         ExecutionMetrics.RemoveQueue(this);
         foreach (var replica in _replicas)
         {
-            replica.Cancellation.Dispose();
-            replica.Permit.Dispose();
+            replica.Dispose();
         }
         _abort.Dispose();
     }
@@ -286,9 +289,12 @@ internal sealed class ModelBatcher : IDisposable
         foreach (var replica in _replicas)
         {
             await (replica.Loop ?? Task.CompletedTask);
-            // A run on a caller's thread still holds the permit; none starts once the batcher is completed.
-            await replica.Permit.WaitAsync();
-            replica.Permit.Release();
+            // A run on a caller's thread still holds a permit; none starts once the batcher is completed.
+            for (var p = 0; p < replica.RunsAtOnce; p++)
+            {
+                await replica.Permit.WaitAsync();
+            }
+            replica.Permit.Release(replica.RunsAtOnce);
         }
     }
 
@@ -376,7 +382,7 @@ internal sealed class ModelBatcher : IDisposable
 
     private void RunBatch(Replica replica, List<ModelWorkItem> batch)
     {
-        var cancellation = replica.Cancellation;
+        var cancellation = replica.TakeCancellation();
         cancellation.Begin();
         try
         {
@@ -411,6 +417,7 @@ internal sealed class ModelBatcher : IDisposable
         finally
         {
             cancellation.End();
+            replica.ReturnCancellation(cancellation);
         }
     }
 
@@ -488,18 +495,61 @@ internal sealed class ModelBatcher : IDisposable
         }
     }
 
-    private sealed class Replica(IModelSession session, Channel<ModelWorkItem> channel, BatchCancellation cancellation)
-    {
-        public IModelSession Session { get; } = session;
+    /// <summary>
+    /// Runs one replica may have in progress at once: one for a model that batches (its loop gathers what arrives during a
+    /// run into the next); for one that cannot (batch size 1), <see cref="ModelOptions.ConcurrentRuns"/>, by default the
+    /// cores up to <see cref="DefaultConcurrentRunsLimit"/>: ONNX Runtime runs one session's runs concurrently, and
+    /// queueing such an instance would only hand it to the batch loop and back (two thread-pool hops).
+    /// </summary>
+    private static int RunsAtOnce(ModelLayout layout, ModelOptions options)
+        => layout.BatchSize > 1 ? 1
+            : options.ConcurrentRuns > 0 ? options.ConcurrentRuns
+            : Math.Clamp(Environment.ProcessorCount, 1, DefaultConcurrentRunsLimit);
 
-        public Channel<ModelWorkItem> Channel { get; } = channel;
+    /// <summary>The most runs at once a model without batching gets by default.</summary>
+    internal const int DefaultConcurrentRunsLimit = 4;
+
+    private sealed class Replica : IDisposable
+    {
+        private readonly ConcurrentQueue<BatchCancellation> _cancellations = new();
+
+        public Replica(IModelSession session, Channel<ModelWorkItem> channel, int runsAtOnce, CancellationToken abort)
+        {
+            Session = session;
+            Channel = channel;
+            RunsAtOnce = runsAtOnce;
+            Permit = new SemaphoreSlim(runsAtOnce, runsAtOnce);
+            for (var i = 0; i < runsAtOnce; i++)
+            {
+                _cancellations.Enqueue(new BatchCancellation(abort));
+            }
+        }
+
+        public IModelSession Session { get; }
+
+        public Channel<ModelWorkItem> Channel { get; }
+
+        /// <summary>Runs in progress at most (the permit's count).</summary>
+        public int RunsAtOnce { get; }
 
         /// <summary>Held by whoever runs a batch on this replica: its batch loop, or a caller on the fast path.</summary>
-        public SemaphoreSlim Permit { get; } = new(1, 1);
-
-        /// <summary>The token of the replica's current run (one run at a time, so one object serves them all).</summary>
-        public BatchCancellation Cancellation { get; } = cancellation;
+        public SemaphoreSlim Permit { get; }
 
         public Task? Loop { get; set; }
+
+        /// <summary>The token of a run, one per permit (reused: a run allocates none). Only under a permit.</summary>
+        public BatchCancellation TakeCancellation()
+            => _cancellations.TryDequeue(out var cancellation) ? cancellation : throw new InvalidOperationException("A run took a token without a permit.");
+
+        public void ReturnCancellation(BatchCancellation cancellation) => _cancellations.Enqueue(cancellation);
+
+        public void Dispose()
+        {
+            while (_cancellations.TryDequeue(out var cancellation))
+            {
+                cancellation.Dispose();
+            }
+            Permit.Dispose();
+        }
     }
 }

@@ -411,6 +411,107 @@ public sealed class BatchingTests(ITestOutputHelper output)
         Assert.Equal(0, servable.Executor.GetAdaptiveWaits(model));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task A_model_that_does_not_batch_runs_concurrent_requests_at_once_up_to_its_ConcurrentRuns(int concurrentRuns)
+    {
+        var session = new HeldSession(ManagedModels.Add(2));
+        await using var servable = Servable(session, new ModelOptions { ConcurrentRuns = concurrentRuns }, withBatchDim: false);
+        var model = servable.Models[0];
+
+        var requests = Enumerable.Range(0, 5)
+            .Select(i => Task.Run(() => servable.PredictAsync("m", Pair([i, i], [1, 1]))))
+            .ToArray();
+        // Each request runs on its own thread while a run is free; the rest queue until one ends.
+        await Eventually.True(() => session.InProgress == concurrentRuns && servable.Executor.GetQueuedCount(model) == 5 - concurrentRuns,
+            $"{concurrentRuns} runs in progress and {5 - concurrentRuns} queued");
+        Assert.Equal(concurrentRuns, servable.Executor.GetRunningCount(model));
+        session.Release();
+
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var reply = await requests[i].WaitAsync(TestTimeout);
+            ReplyAssert.Floats(reply.Instances[0].Outputs![0].Value, [2], i + 1, i + 1);
+        }
+        Assert.Equal(concurrentRuns, session.MostInProgress);
+        Assert.Equal(new Dictionary<int, long> { [1] = 5 }, servable.Executor.GetBatchSizes(model));
+    }
+
+    [Fact]
+    public async Task A_model_that_batches_runs_one_batch_at_a_time_whatever_its_ConcurrentRuns()
+    {
+        var session = new HeldSession(ManagedModels.AddDynamicBatch(2));
+        await using var servable = Servable(session, new ModelOptions { ConcurrentRuns = 4, AdaptiveBatchDelay = false });
+        var model = servable.Models[0];
+
+        var first = Task.Run(() => servable.PredictAsync("m", Pair([0, 0], [1, 1])));
+        await Eventually.True(() => session.InProgress == 1, "the first run in progress");
+        var rest = Enumerable.Range(1, 4).Select(i => Task.Run(() => servable.PredictAsync("m", Pair([i, i], [1, 1])))).ToArray();
+        await Eventually.True(() => servable.Executor.GetQueuedCount(model) == 4, "4 requests queue behind the run");
+        Assert.Equal(1, session.InProgress);
+        session.Release();
+
+        ReplyAssert.Floats((await first.WaitAsync(TestTimeout)).Instances[0].Outputs![0].Value, [2], 1, 1);
+        for (var i = 0; i < rest.Length; i++)
+        {
+            ReplyAssert.Floats((await rest[i].WaitAsync(TestTimeout)).Instances[0].Outputs![0].Value, [2], i + 2, i + 2);
+        }
+        Assert.Equal(1, session.MostInProgress);
+        Assert.Equal(new Dictionary<int, long> { [1] = 1, [4] = 1 }, servable.Executor.GetBatchSizes(model));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(65)]
+    public void ConcurrentRuns_out_of_range_is_refused(int value)
+        => Assert.Throws<ArgumentOutOfRangeException>(() => new ModelOptions { ConcurrentRuns = value });
+
+    /// <summary>A session whose runs wait until <see cref="Release"/>, counting how many are in progress at once.</summary>
+    private sealed class HeldSession(IModelSession inner) : IModelSession
+    {
+        private readonly ManualResetEventSlim _released = new();
+        private int _inProgress;
+        private int _most;
+
+        public int InProgress => Volatile.Read(ref _inProgress);
+
+        public int MostInProgress => Volatile.Read(ref _most);
+
+        public IReadOnlyList<ModelValueInfo> Inputs => inner.Inputs;
+
+        public IReadOnlyList<ModelValueInfo> Outputs => inner.Outputs;
+
+        public void Release() => _released.Set();
+
+        public void Run(IReadOnlyList<Tensor> inputs, Tensor[] outputs, CancellationToken cancellationToken)
+        {
+            var now = Interlocked.Increment(ref _inProgress);
+            for (var most = Volatile.Read(ref _most); now > most; most = Volatile.Read(ref _most))
+            {
+                Interlocked.CompareExchange(ref _most, now, most);
+            }
+            try
+            {
+                if (!_released.Wait(TestTimeout, cancellationToken))
+                {
+                    throw new TimeoutException("The test never released the runs.");
+                }
+                inner.Run(inputs, outputs, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inProgress);
+            }
+        }
+
+        public void Dispose()
+        {
+            inner.Dispose();
+            _released.Dispose();
+        }
+    }
+
     /// <summary>A real session whose first run waits at <see cref="StageGate"/> (then runs as usual).</summary>
     private sealed class GatedSession(IModelSession inner, StageGate gate) : IModelSession
     {

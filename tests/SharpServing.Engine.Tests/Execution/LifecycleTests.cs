@@ -8,10 +8,13 @@ namespace SharpServing.Engine.Tests.Execution;
 
 public sealed class LifecycleTests(ITestOutputHelper output)
 {
-    /// <summary>A model that runs long enough (hundreds of milliseconds here) for a test to act while it runs.</summary>
-    private static TestServable Slow(ILoggerFactory? logs = null) => Create(b =>
+    /// <summary>
+    /// A model that runs long enough (hundreds of milliseconds here) for a test to act while it runs; with
+    /// <paramref name="concurrentRuns"/> 1, a request that finds it running queues.
+    /// </summary>
+    private static TestServable Slow(ILoggerFactory? logs = null, int concurrentRuns = 0) => Create(b =>
     {
-        var model = b.DeclareModel("slow.onnx", withBatchDim: false);
+        var model = b.DeclareModel("slow.onnx", withBatchDim: false, options: new ModelOptions { ConcurrentRuns = concurrentRuns });
         b.RegisterMethod("m", ["y"], x => b.AddStage(model, x));
     }, new Dictionary<string, byte[]> { ["slow.onnx"] = Fixtures.MatMulChain(200) }, logs: logs);
 
@@ -31,7 +34,7 @@ public sealed class LifecycleTests(ITestOutputHelper output)
     [Fact]
     public async Task A_cancelled_instance_still_queued_never_reaches_the_model()
     {
-        await using var servable = Slow();
+        await using var servable = Slow(concurrentRuns: 1);
         var model = servable.Models[0];
         // From the thread pool, as a server calls: an idle model runs the first request on the caller's thread.
         Task<InferReply>? running = null;
