@@ -212,10 +212,9 @@ internal sealed class ModelBatcher : IDisposable
             {
                 batch[i - start] = instances[i];
             }
-            var started = Stopwatch.GetTimestamp();
             using var activity = ExecutionTelemetry.StartModelRun(_layout.Key, end - start, default);
-            results.AddRange(BatchPacker.Run(_layout, replica.Session, batch, shapes[start..end], linked.Token, out _));
-            Record(end - start, started);
+            results.AddRange(BatchPacker.Run(_layout, replica.Session, batch, shapes[start..end], linked.Token, out var timing));
+            Record(end - start, timing);
             start = end;
         }
         return results;
@@ -433,11 +432,10 @@ internal sealed class ModelBatcher : IDisposable
             throw new WorkerStoppedException();
         }
         Interlocked.Increment(ref _running);
-        var started = Stopwatch.GetTimestamp();
         try
         {
             var outputs = BatchPacker.Run(_layout, replica.Session, inputs, shapes, token, out timing);
-            Record(inputs.Count, started);
+            Record(inputs.Count, timing);
             return outputs;
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -460,9 +458,9 @@ internal sealed class ModelBatcher : IDisposable
         }
     }
 
-    private void Record(int instances, long started)
+    private void Record(int instances, in RunTiming timing)
     {
-        var duration = Stopwatch.GetElapsedTime(started);
+        var duration = Stopwatch.GetElapsedTime(timing.Started, timing.Ended);
         ExecutionMetrics.RunDuration.Record(duration.TotalSeconds, _modelTag);
         _adaptive?.Ran(instances, duration);
         ExecutionMetrics.BatchSize.Record(instances, _modelTag);
