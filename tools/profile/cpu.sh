@@ -11,23 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/setup.sh
 
-usage="usage: tools/profile/cpu.sh grpc|rest CONCURRENCY [--server DLL] [SERVER OPTION...]"
-protocol="${1:?$usage}"
-concurrency="${2:?$usage}"
-shift 2
-server_dll="host/SharpServing.Host/bin/Release/net10.0/sharpserving.dll"
-if [[ "${1:-}" == --server ]]; then
-  server_dll="${2:?--server needs a path}"
-  shift 2
-fi
+source tools/profile/serve-add.sh
+profile_prepare_perf_tool "usage: tools/profile/cpu.sh grpc|rest CONCURRENCY [--server DLL] [SERVER OPTION...]" "$@"
 seconds="${CPU_SECONDS:-10}"
 warmup="${CPU_WARMUP_S:-20}"
-
-ss_install_runtime_prerequisites
-ss_install_models
-ss_apt linux-perf
-ss_build_load_tools
-source tools/profile/serve-add.sh
 
 work="${CPU_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/sharpserving-cpu.XXXXXX")}"
 mkdir -p "$work"
@@ -40,21 +27,23 @@ server_pid=""
 trap cleanup EXIT
 
 # The perf map names JIT-compiled code; without W^X the code is not double-mapped, so perf finds it by address.
-DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 profile_serve_add "$server_dll" "$work" "$@"
+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 profile_serve_add "$profile_server_dll" "$work" "${profile_server_options[@]}"
 server_pid="$profile_server_pid"
-profile_start_load "$protocol" "$concurrency" $((warmup + seconds + 10)) "$work/load.log"
+profile_start_load "$profile_protocol" "$profile_concurrency" $((warmup + seconds + 10)) "$work/load.log"
 sleep "$warmup"
 perf record -F 2999 -g -p "$server_pid" -o "$work/perf.data" -- sleep "$seconds" 2> "$work/perf.log"
 wait "$profile_load_pid" || true
 profile_load_pid=""
 grep -E "add.add_common +c=" "$work/load.log" | tail -1 >&2
 perf script -i "$work/perf.data" -F ip,sym --no-demangle 2> /dev/null > "$work/script.txt"
+# Whole reports to files first: a pipe cut short by head would fail the script under pipefail.
+perf report -i "$work/perf.data" --no-children --sort dso --stdio -g none 2> /dev/null > "$work/by-binary.txt"
+perf report -i "$work/perf.data" --no-children --sort sym --stdio -g none 2> /dev/null > "$work/by-function.txt"
 echo "## CPU samples by binary"
-perf report -i "$work/perf.data" --no-children --sort dso --stdio -g none 2> /dev/null | grep -E '^ +[0-9]' | head -12
+grep -E '^ +[0-9]' "$work/by-binary.txt" | awk 'NR <= 12'
 echo
 echo "## Top functions (self)"
-perf report -i "$work/perf.data" --no-children --sort sym --stdio -g none 2> /dev/null | grep -E '^ +[0-9]' | head -25 \
-  | sed -E 's/\[OptimizedTier1\]//; s/\(.*//' | cut -c1-160
+grep -E '^ +[0-9]' "$work/by-function.txt" | awk 'NR <= 25' | sed -E 's/\[OptimizedTier1\]//; s/\(.*//' | cut -c1-160
 echo
 echo "## Frames, inclusive (share of the server's CPU samples with the frame on the stack)"
 python3 tools/profile/inclusive.py "$work/script.txt"

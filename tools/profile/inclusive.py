@@ -5,14 +5,16 @@ import re
 import sys
 
 DEFAULT = [
-    ('grpc-dotnet unary call (handler and reply)', r'UnaryServerCallHandler`3\+<HandleCallAsyncCore>'),
+    ('grpc-dotnet unary call (handler and reply; gRPC)', r'UnaryServerCallHandler`3\+<HandleCallAsyncCore>'),
     ('· our Predict service', r'PredictService\+<Predict>'),
     ('· · request and reply conversion', r'PredictConversion::'),
-    ('· · engine: Dispatcher.PredictAsync', r'Dispatcher\+<PredictAsync>'),
-    ('· · · ServableExecutor.ExecuteAsync', r'ServableExecutor\+<ExecuteAsync>'),
-    ('· · · · MethodRunner.RunAsync', r'MethodRunner\+<RunAsync>'),
-    ('· · · · · ModelBatcher.TryRunInline (a run on the caller\'s thread)', r'ModelBatcher::TryRunInline'),
-    ('· · · · · · OrtSession.Run (managed side)', r'OrtSession::Run'),
+    ('our MindSpore REST handler (REST)', r'RestRequestHandler'),
+    ('· REST body parse and reply write', r'RestRequestParser|RestReplyWriter'),
+    ('engine: Dispatcher.PredictAsync', r'Dispatcher\+<PredictAsync>'),
+    ('· ServableExecutor.ExecuteAsync', r'ServableExecutor\+<ExecuteAsync>'),
+    ('· · MethodRunner.RunAsync', r'MethodRunner\+<RunAsync>'),
+    ('· · · ModelBatcher.TryRunInline (a run on the caller\'s thread)', r'ModelBatcher::TryRunInline'),
+    ('· · · · OrtSession.Run (managed side)', r'OrtSession::Run'),
     ('our body-admission middleware and the call it wraps', r'GrpcBodyAdmission\+<AdmitAsync>'),
     ('reply serialization', r'SerializeReply'),
     ('protobuf parse', r'MergeFrom|ParseFrom'),

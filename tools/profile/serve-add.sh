@@ -1,5 +1,26 @@
 # Sourced by the scripts of tools/profile: serves the add example from a scratch folder and loads it with the
-# benchmark's client. Expects scripts/setup.sh sourced and the load tools built (ss_build_load_tools).
+# benchmark's client. Expects scripts/setup.sh sourced; profile_prepare_perf_tool (or ss_build_load_tools) before serving.
+
+# profile_prepare_perf_tool USAGE ARG...: for the tools that count the server with perf. Takes PROTOCOL and
+# CONCURRENCY, an optional `--server PATH/sharpserving.dll` (default: this tree's build) and the server options after
+# it; installs what they need (runtime prerequisites, models, linux-perf) and builds the load tools. Sets
+# profile_protocol, profile_concurrency, profile_server_dll and profile_server_options.
+profile_prepare_perf_tool() {
+  local usage="$1"
+  profile_protocol="${2:?$usage}"
+  profile_concurrency="${3:?$usage}"
+  shift 3
+  profile_server_dll="host/SharpServing.Host/bin/Release/net10.0/sharpserving.dll"
+  if [[ "${1:-}" == --server ]]; then
+    profile_server_dll="${2:?--server needs a path}"
+    shift 2
+  fi
+  profile_server_options=("$@")
+  ss_install_runtime_prerequisites
+  ss_install_models
+  ss_apt linux-perf
+  ss_build_load_tools
+}
 
 profile_bench_dll="tools/SharpServing.Benchmark/bin/Release/net10.0/SharpServing.Benchmark.dll"
 profile_server_pid=""

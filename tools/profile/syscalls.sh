@@ -10,22 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/setup.sh
 
-protocol="${1:?usage: tools/profile/syscalls.sh grpc|rest CONCURRENCY [--server DLL] [SERVER OPTION...]}"
-concurrency="${2:?usage: tools/profile/syscalls.sh grpc|rest CONCURRENCY [--server DLL] [SERVER OPTION...]}"
-shift 2
-server_dll="host/SharpServing.Host/bin/Release/net10.0/sharpserving.dll"
-if [[ "${1:-}" == --server ]]; then
-  server_dll="${2:?--server needs a path}"
-  shift 2
-fi
+source tools/profile/serve-add.sh
+profile_prepare_perf_tool "usage: tools/profile/syscalls.sh grpc|rest CONCURRENCY [--server DLL] [SERVER OPTION...]" "$@"
 seconds="${SYSCALLS_SECONDS:-5}"
 warmup="${SYSCALLS_WARMUP_S:-12}"
-
-ss_install_runtime_prerequisites
-ss_install_models
-ss_apt linux-perf
-ss_build_load_tools
-source tools/profile/serve-add.sh
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/sharpserving-syscalls.XXXXXX")"
 cleanup() {
@@ -34,8 +22,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-profile_serve_add "$server_dll" "$work" "$@"
-profile_start_load "$protocol" "$concurrency" $((warmup + seconds + 5)) "$work/load.log"
+profile_serve_add "$profile_server_dll" "$work" "${profile_server_options[@]}"
+profile_start_load "$profile_protocol" "$profile_concurrency" $((warmup + seconds + 5)) "$work/load.log"
 sleep "$warmup"
 # The probe's request counter would need the probe socket; the load tool's rate over its whole run is close enough for
 # a window in its steady middle.
