@@ -35,7 +35,8 @@ internal sealed class ObservedPredictor : IPredictor
         var bytesIn = BytesIn(request);
         var inFlight = s_bytesByProtocol.GetOrAdd(request.Protocol, static _ => new StrongBox<long>());
         Interlocked.Add(ref inFlight.Value, bytesIn);
-        var started = Stopwatch.GetTimestamp();
+        // Only the access log needs the duration here (the engine records latency itself).
+        var started = _accessLog is null ? 0 : Stopwatch.GetTimestamp();
         InferReply? reply = null;
         try
         {
