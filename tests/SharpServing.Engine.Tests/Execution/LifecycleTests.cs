@@ -19,15 +19,19 @@ public sealed class LifecycleTests(ITestOutputHelper output)
     }, new Dictionary<string, byte[]> { ["slow.onnx"] = Fixtures.MatMulChain(200) }, logs: logs);
 
     /// <summary>
-    /// True once a run of the model is in progress; false if <paramref name="over"/> first. Watches from a thread of its
-    /// own: a thread-pool poll can be held up, under load, for longer than the run lasts.
+    /// True once <paramref name="runs"/> runs of the model are in progress at once; false if <paramref name="over"/> first.
+    /// Watches from a thread of its own: a thread-pool poll can be held up, under load, for longer than the run lasts.
     /// </summary>
-    private static Task<bool> RunStartedAsync(TestServable servable, Func<bool> over)
-        => Task.Factory.StartNew(() =>
+    private static Task<bool> RunStartedAsync(TestServable servable, Func<bool> over, int runs = 1)
+        => OwnThread(() =>
         {
-            var seen = SpinWait.SpinUntil(() => servable.Executor.GetRunningCount(servable.Models[0]) == 1 || over(), TestTimeout);
-            return seen && servable.Executor.GetRunningCount(servable.Models[0]) == 1;
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).WaitAsync(TestTimeout);
+            var seen = SpinWait.SpinUntil(() => servable.Executor.GetRunningCount(servable.Models[0]) == runs || over(), TestTimeout);
+            return seen && servable.Executor.GetRunningCount(servable.Models[0]) == runs;
+        });
+
+    /// <summary>Runs <paramref name="work"/> on a thread of its own, not the pool (which the model's runs may all hold).</summary>
+    private static Task<T> OwnThread<T>(Func<T> work)
+        => Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).WaitAsync(TestTimeout);
 
     private static Dictionary<string, RequestInput> SlowInput(int size = 256) => Instance(("x", Floats(0.001f, size, size)));
 
@@ -54,6 +58,35 @@ public sealed class LifecycleTests(ITestOutputHelper output)
         output.WriteLine($"the run ended after {watch.ElapsedMilliseconds} ms");
         ReplyAssert.Success(await servable.PredictAsync("m", SlowInput()), 1);
         // Two runs of one instance: the cancelled request's instance was dropped from the queue.
+        Assert.Equal(new Dictionary<int, long> { [1] = 2 }, servable.Executor.GetBatchSizes(model));
+    }
+
+    [Fact]
+    public async Task Concurrent_runs_that_are_cancelled_give_their_permits_back_to_the_queued_request()
+    {
+        await using var servable = Slow(concurrentRuns: 2);
+        var model = servable.Models[0];
+        using var client = new CancellationTokenSource();
+        Task<InferReply>[] running = [];
+        var started = RunStartedAsync(servable, () => running.Any(r => r.IsCompleted), runs: 2);
+        // Each request from a thread of its own: a pool thread for the second could wait until the first run ends.
+        running = [.. Enumerable.Range(0, 2).Select(_ => OwnThread(() => servable.PredictAsync("m", client.Token, SlowInput(1024))).Unwrap())];
+        Assert.True(await started, "both runs were seen in progress at once");
+
+        // Both permits are held: the next request queues behind them (sent and watched from threads of their own too).
+        var queued = OwnThread(() => servable.PredictAsync("m", SlowInput())).Unwrap();
+        Assert.True(await OwnThread(() => SpinWait.SpinUntil(() => servable.Executor.GetQueuedCount(model) == 1, TestTimeout)),
+            "the third request queued");
+        client.Cancel();
+
+        foreach (var run in running)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        }
+        ReplyAssert.Success(await queued.WaitAsync(TestTimeout), 1);
+        await Eventually.True(() => servable.Executor.GetRunningCount(model) == 0, "no run left in progress");
+        // The stopped runs were not counted; the queued request ran once, and a new one still runs.
+        ReplyAssert.Success(await servable.PredictAsync("m", SlowInput()), 1);
         Assert.Equal(new Dictionary<int, long> { [1] = 2 }, servable.Executor.GetBatchSizes(model));
     }
 
