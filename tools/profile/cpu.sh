@@ -20,18 +20,15 @@ work="${CPU_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/sharpserving-cpu.XXXXXX")}"
 mkdir -p "$work"
 cleanup() {
   profile_stop
-  rm -f "/tmp/perf-$server_pid.map"
   [[ -n "${CPU_OUT:-}" ]] || rm -rf "$work"
 }
-server_pid=""
 trap cleanup EXIT
 
 # The perf map names JIT-compiled code; without W^X the code is not double-mapped, so perf finds it by address.
 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 profile_serve_add "$profile_server_dll" "$work" "${profile_server_options[@]}"
-server_pid="$profile_server_pid"
 profile_start_load "$profile_protocol" "$profile_concurrency" $((warmup + seconds + 10)) "$work/load.log"
 sleep "$warmup"
-perf record -F 2999 -g -p "$server_pid" -o "$work/perf.data" -- sleep "$seconds" 2> "$work/perf.log"
+perf record -F 2999 -g -p "$profile_server_pid" -o "$work/perf.data" -- sleep "$seconds" 2> "$work/perf.log"
 wait "$profile_load_pid" || true
 profile_load_pid=""
 grep -E "add.add_common +c=" "$work/load.log" | tail -1 >&2

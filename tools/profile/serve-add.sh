@@ -58,12 +58,13 @@ profile_start_load() {
   profile_load_pid=$!
 }
 
-# Stops the load and the server (for an EXIT trap).
+# Stops the load and the server (for an EXIT trap), and removes the server's perf map if it wrote one.
 profile_stop() {
   [[ -n "$profile_load_pid" ]] && kill "$profile_load_pid" 2>/dev/null || true
   if [[ -n "$profile_server_pid" ]]; then
     kill -TERM "$profile_server_pid" 2>/dev/null || true
     wait "$profile_server_pid" 2>/dev/null || true
+    rm -f "/tmp/perf-$profile_server_pid.map"
   fi
   profile_load_pid=""
   profile_server_pid=""
