@@ -13,24 +13,14 @@ public sealed class ModelOptions
     public int IntraOpThreads
     {
         get => _intraOpThreads;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1024);
-            _intraOpThreads = value;
-        }
+        set => _intraOpThreads = InRange(value, 0, 1024);
     }
 
     /// <summary>Threads across operators. Default 0: the runtime's choice. Range 0..1024.</summary>
     public int InterOpThreads
     {
         get => _interOpThreads;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1024);
-            _interOpThreads = value;
-        }
+        set => _interOpThreads = InRange(value, 0, 1024);
     }
 
     /// <summary>
@@ -50,12 +40,7 @@ public sealed class ModelOptions
     public int MaxBatchSize
     {
         get => _maxBatchSize;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 65536);
-            _maxBatchSize = value;
-        }
+        set => _maxBatchSize = InRange(value, 1, 65536);
     }
 
     /// <summary>
@@ -91,11 +76,15 @@ public sealed class ModelOptions
     public int ConcurrentRuns
     {
         get => _concurrentRuns;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 64);
-            _concurrentRuns = value;
-        }
+        set => _concurrentRuns = InRange(value, 0, 64);
+    }
+
+    /// <summary>The value, when within <paramref name="min"/>..<paramref name="max"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">It is not.</exception>
+    private static int InRange(int value, int min, int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(value, min);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(value, max);
+        return value;
     }
 }
