@@ -245,6 +245,94 @@ public sealed class RestEndToEndTests(RestServerFixture server) : IClassFixture<
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(RestServerFixture.Timeout));
     }
 
+    private const string Twos = "{\"instances\":{\"x1\":[[2.0,2.0],[2.0,2.0]],\"x2\":[[1.0,1.0],[1.0,1.0]]}}";
+    private const string TwosReply = "{\"instances\":[{\"y\":[[3.0,3.0],[3.0,3.0]]}]}";
+
+    private static string RawRequest(string body, bool chunked, bool close)
+    {
+        var framing = chunked
+            ? $"Transfer-Encoding: chunked\r\n\r\n{Encoding.UTF8.GetByteCount(body):x}\r\n{body}\r\n0\r\n\r\n"
+            : $"Content-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}";
+        return $"POST /model/add:add_common HTTP/1.1\r\nHost: x\r\n{(close ? "Connection: close\r\n" : "")}{framing}";
+    }
+
+    /// <summary>The bodies of the HTTP/1.1 responses in <paramref name="raw"/>, in order (Content-Length or chunked).</summary>
+    private static List<string> ResponseBodies(string raw)
+    {
+        var bodies = new List<string>();
+        while (raw.Length > 0)
+        {
+            var parts = raw.Split("\r\n\r\n", 2);
+            var lines = parts[0].Split("\r\n");
+            Assert.Equal("HTTP/1.1 200 Client", lines[0]);
+            var length = lines.FirstOrDefault(l => l.StartsWith("Content-Length: ", StringComparison.OrdinalIgnoreCase));
+            var rest = parts[1];
+            if (length is not null)
+            {
+                var size = int.Parse(length["Content-Length: ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+                bodies.Add(rest[..size]);
+                raw = rest[size..];
+                continue;
+            }
+            var body = new StringBuilder();
+            while (true)
+            {
+                var lineEnd = rest.IndexOf("\r\n", StringComparison.Ordinal);
+                var size = int.Parse(rest[..lineEnd], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+                rest = rest[(lineEnd + 2)..];
+                if (size == 0)
+                {
+                    rest = rest[2..];
+                    break;
+                }
+                body.Append(rest.AsSpan(0, size));
+                rest = rest[(size + 2)..];
+            }
+            bodies.Add(body.ToString());
+            raw = rest;
+        }
+        return bodies;
+    }
+
+    private async Task<List<string>> ExchangeAsync(params (string Text, int PauseMs)[] writes)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, server.Port).WaitAsync(RestServerFixture.Timeout);
+        var stream = tcp.GetStream();
+        foreach (var (text, pause) in writes)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask().WaitAsync(RestServerFixture.Timeout);
+            await stream.FlushAsync();
+            await Task.Delay(pause);
+        }
+        using var reader = new StreamReader(stream);
+        return ResponseBodies(await reader.ReadToEndAsync().WaitAsync(RestServerFixture.Timeout));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RawHttp11_PipelinedRequestsInOneWrite_AreEachAnsweredFromTheirOwnBody(bool chunked)
+    {
+        // Both bodies arrive with the first request's head: each must take exactly its own bytes.
+        var bodies = await ExchangeAsync((RawRequest(Example, chunked, close: false) + RawRequest(Twos, chunked, close: true), 0));
+
+        Assert.Equal([ExampleReply, TwosReply], bodies);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RawHttp11_ABodyThatArrivesInPieces_IsReadWhole(bool chunked)
+    {
+        // The head and part of the body first; the rest after a pause: the body is awaited, not taken half.
+        var request = RawRequest(Example, chunked, close: true);
+        var cut = request.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4 + 10;
+        var bodies = await ExchangeAsync((request[..cut], 200), (request[cut..], 0));
+
+        Assert.Equal([ExampleReply], bodies);
+    }
+
     [Fact]
     public async Task RawHttp11_StatusLineAndHeaders()
     {

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using SharpServing.Server.Hosting.Internal;
@@ -44,6 +46,11 @@ internal static class RestBodyReader
         {
             return (null, charge.Budget.RefusalMessage(BodyCharge * length));
         }
+        // Common: the whole body arrived with the request's head. Taken at once: no timer, no awaited read.
+        if (TryTakeArrived(request.BodyReader, limit, declared, charge, out var arrived, out var arrivedError))
+        {
+            return (arrived, arrivedError);
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(bodyTimeout);
         var body = new PooledByteBuffer(ReadChunk);
@@ -88,6 +95,47 @@ internal static class RestBodyReader
             body.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Takes the body when all of it has already arrived (true, with the body or the error); false when more is to come,
+    /// and nothing was taken: the timed read then starts from the same bytes.
+    /// </summary>
+    private static bool TryTakeArrived(
+        PipeReader reader, long limit, long? declared, RequestCharge charge, out PooledByteBuffer? body, out string? error)
+    {
+        body = null;
+        error = null;
+        if (!reader.TryRead(out var result))
+        {
+            return false;
+        }
+        var buffer = result.Buffer;
+        if (!result.IsCompleted || result.IsCanceled || buffer.Length > limit)
+        {
+            // Nothing consumed or examined: the next read returns these bytes at once.
+            reader.AdvanceTo(buffer.Start);
+            return false;
+        }
+        if (buffer.IsEmpty)
+        {
+            reader.AdvanceTo(buffer.End);
+            error = EmptyBody;
+            return true;
+        }
+        // A chunked body has no declared length to charge up front: its bytes are charged here.
+        if (declared is null && !charge.TryAdd(BodyCharge * buffer.Length))
+        {
+            reader.AdvanceTo(buffer.End);
+            error = charge.Budget.RefusalMessage(BodyCharge * buffer.Length);
+            return true;
+        }
+        var taken = new PooledByteBuffer((int)buffer.Length);
+        buffer.CopyTo(taken.GetSpan((int)buffer.Length));
+        taken.Advance((int)buffer.Length);
+        reader.AdvanceTo(buffer.End);
+        body = taken;
+        return true;
     }
 
     private static string TooLarge(long limit) => $"http message is bigger than {limit}";
