@@ -15,7 +15,7 @@ namespace SharpServing.Engine.Execution;
 /// The scan and <see cref="End"/> decide an entry's fate under the same stripe lock, so a scan never cancels a source that
 /// has gone back to the pool.
 /// </remarks>
-internal sealed class RequestTimeLimit : IDisposable
+public sealed class RequestTimeLimit : IDisposable
 {
     /// <summary>How often the scan looks for overdue requests: the most a watched limit fires late.</summary>
     public static readonly TimeSpan ScanPeriod = TimeSpan.FromMilliseconds(50);

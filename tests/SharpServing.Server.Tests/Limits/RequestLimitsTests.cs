@@ -143,6 +143,36 @@ public sealed class RequestLimitsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_gRPC_message_that_arrives_in_pieces_is_awaited_and_answered_each_time()
+    {
+        var configuration = new ServingConfiguration { ServablesRoot = _repository.Root };
+        configuration.Limits.RequestBodyTimeout = TimeSpan.FromSeconds(1);
+        await using var server = await ReloadServer.StartAsync(configuration);
+        await server.Server.StartGrpcServerAsync(ListenAddress.Tcp(IPAddress.Loopback, 0), 100, CancellationToken.None).WaitAsync(s_timeout);
+        using var client = new RawGrpcClient(server.Server.Grpc!.EndPoint);
+        var frame = RawGrpcClient.Frame(Wire.AddRequest(Wire.AddInstance(1)));
+
+        // Each call waits for its message (the body time limit starts); more calls than a single limit would survive if a
+        // finished wait's limit were handed out again still live, or fired on a later call.
+        for (var call = 0; call < 4; call++)
+        {
+            var pieces = new Pipe();
+            await pieces.Writer.WriteAsync(frame.AsMemory(0, 7));
+            using var request = RawGrpcClient.CreateRequest(RawGrpcClient.PredictPath, []);
+            request.Content = new StreamContent(pieces.Reader.AsStream());
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+            var sent = client.SendAsync(request);
+            await Task.Delay(TimeSpan.FromMilliseconds(300));
+            await pieces.Writer.WriteAsync(frame.AsMemory(7));
+            await pieces.Writer.CompleteAsync();
+            using var response = await sent.WaitAsync(s_timeout);
+            var result = await RawGrpcClient.ReadAsync(response).WaitAsync(s_timeout);
+            Assert.Equal(StatusCode.OK, result.Status);
+        }
+        Assert.Equal(0, server.Server.RequestBudget.InFlight);
+    }
+
+    [Fact]
     public async Task A_gRPC_body_that_stalls_after_its_length_prefix_is_reset_and_the_server_keeps_serving()
     {
         var configuration = new ServingConfiguration { ServablesRoot = _repository.Root };

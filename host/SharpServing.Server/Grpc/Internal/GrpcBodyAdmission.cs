@@ -5,6 +5,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using SharpServing.Engine.Execution;
 using SharpServing.Server.Hosting;
 using SharpServing.Server.Hosting.Internal;
 
@@ -109,8 +110,10 @@ internal static class GrpcBodyAdmission
         HttpContext context, System.IO.Pipelines.PipeReader reader, IMethod method, RequestCharge charge, FrontEndLimits limits,
         int maxMessageSize, ILogger logger)
     {
-        // The body timeout's timer is made only when the message has to be waited for.
-        CancellationTokenSource? bodyTimeout = null;
+        // The body timeout is started only when the message has to be waited for: a pooled limit, watched by the
+        // engine's periodic scan, not a timer of its own.
+        RequestTimeLimit? bodyTimeout = null;
+        var ended = false;
         try
         {
             var prefix = await ReadAtLeastAsync(reader, PrefixSize, ref bodyTimeout, context, limits);
@@ -123,6 +126,7 @@ internal static class GrpcBodyAdmission
                 if (!charge.TryAdd(MessageCharge * length))
                 {
                     Refuse(context, logger, method.FullName, MessageCharge * length, limits.Budget.RefusalMessage(MessageCharge * length));
+                    ended = true;
                     return false;
                 }
                 var message = await ReadAtLeastAsync(reader, PrefixSize + (int)length, ref bodyTimeout, context, limits);
@@ -133,9 +137,11 @@ internal static class GrpcBodyAdmission
                 if (refusal is not null)
                 {
                     Refuse(context, logger, method.FullName, -1, refusal);
+                    ended = true;
                     return false;
                 }
             }
+            ended = true;
             return true;
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
@@ -146,16 +152,17 @@ internal static class GrpcBodyAdmission
         }
         finally
         {
-            bodyTimeout?.Dispose();
+            // Back to the pool only after reads that ended normally: a read that failed may still hold the token.
+            bodyTimeout?.End(reuse: ended);
         }
     }
 
     /// <summary>
     /// What the body holds once it has at least <paramref name="minimum"/> bytes (or ended): at once when it has already
-    /// arrived, else awaited within the request body timeout, whose timer is made on the first wait.
+    /// arrived, else awaited within the request body timeout, which starts on the first wait.
     /// </summary>
     private static ValueTask<System.IO.Pipelines.ReadResult> ReadAtLeastAsync(
-        System.IO.Pipelines.PipeReader reader, int minimum, ref CancellationTokenSource? timeout, HttpContext context, FrontEndLimits limits)
+        System.IO.Pipelines.PipeReader reader, int minimum, ref RequestTimeLimit? timeout, HttpContext context, FrontEndLimits limits)
     {
         if (reader.TryRead(out var result))
         {
@@ -165,11 +172,7 @@ internal static class GrpcBodyAdmission
             }
             reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
         }
-        if (timeout is null)
-        {
-            timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            timeout.CancelAfter(limits.RequestBodyTimeout);
-        }
+        timeout ??= RequestTimeLimit.Start(limits.RequestBodyTimeout, context.RequestAborted);
         return reader.ReadAtLeastAsync(minimum, timeout.Token);
     }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using SharpServing.Engine.Execution;
 using SharpServing.Server.Hosting.Internal;
 
 namespace SharpServing.Server.Rest.Internal;
@@ -51,8 +52,9 @@ internal static class RestBodyReader
         {
             return (arrived, arrivedError);
         }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(bodyTimeout);
+        // A pooled limit, watched by the engine's periodic scan, not a timer of its own.
+        var timeout = RequestTimeLimit.Start(bodyTimeout, cancellationToken);
+        var reuse = true;
         var body = new PooledByteBuffer(ReadChunk);
         try
         {
@@ -86,14 +88,21 @@ internal static class RestBodyReader
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             // A body that does not arrive in time: the connection is closed (its rest could never be read in order).
+            reuse = false;
             body.Dispose();
             context.Abort();
             throw new OperationCanceledException("the request body did not arrive within the request body timeout", cancellationToken);
         }
         catch
         {
+            // A read that failed may still hold the token: the limit is not handed out again.
+            reuse = false;
             body.Dispose();
             throw;
+        }
+        finally
+        {
+            timeout.End(reuse);
         }
     }
 
