@@ -142,13 +142,37 @@ public sealed class RequestLimitsTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task A_gRPC_message_that_arrives_in_pieces_is_awaited_and_answered_each_time()
+    /// <summary>A server of the test repository with a 1 s request body timeout and a gRPC listener on a free port.</summary>
+    private async Task<ReloadServer> StartGrpcWithOneSecondBodyTimeoutAsync()
     {
         var configuration = new ServingConfiguration { ServablesRoot = _repository.Root };
         configuration.Limits.RequestBodyTimeout = TimeSpan.FromSeconds(1);
-        await using var server = await ReloadServer.StartAsync(configuration);
-        await server.Server.StartGrpcServerAsync(ListenAddress.Tcp(IPAddress.Loopback, 0), 100, CancellationToken.None).WaitAsync(s_timeout);
+        var server = await ReloadServer.StartAsync(configuration);
+        try
+        {
+            await server.Server.StartGrpcServerAsync(ListenAddress.Tcp(IPAddress.Loopback, 0), 100, CancellationToken.None).WaitAsync(s_timeout);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A Predict call whose body is what the test writes to <paramref name="body"/>, when it writes it.</summary>
+    private static HttpRequestMessage StreamedPredict(Pipe body)
+    {
+        var request = RawGrpcClient.CreateRequest(RawGrpcClient.PredictPath, []);
+        request.Content = new StreamContent(body.Reader.AsStream());
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+        return request;
+    }
+
+    [Fact]
+    public async Task A_gRPC_message_that_arrives_in_pieces_is_awaited_and_answered_each_time()
+    {
+        await using var server = await StartGrpcWithOneSecondBodyTimeoutAsync();
         using var client = new RawGrpcClient(server.Server.Grpc!.EndPoint);
         var frame = RawGrpcClient.Frame(Wire.AddRequest(Wire.AddInstance(1)));
 
@@ -158,9 +182,7 @@ public sealed class RequestLimitsTests : IDisposable
         {
             var pieces = new Pipe();
             await pieces.Writer.WriteAsync(frame.AsMemory(0, 7));
-            using var request = RawGrpcClient.CreateRequest(RawGrpcClient.PredictPath, []);
-            request.Content = new StreamContent(pieces.Reader.AsStream());
-            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+            using var request = StreamedPredict(pieces);
             var sent = client.SendAsync(request);
             await Task.Delay(TimeSpan.FromMilliseconds(300));
             await pieces.Writer.WriteAsync(frame.AsMemory(7));
@@ -175,17 +197,12 @@ public sealed class RequestLimitsTests : IDisposable
     [Fact]
     public async Task A_gRPC_body_that_stalls_after_its_length_prefix_is_reset_and_the_server_keeps_serving()
     {
-        var configuration = new ServingConfiguration { ServablesRoot = _repository.Root };
-        configuration.Limits.RequestBodyTimeout = TimeSpan.FromSeconds(1);
-        await using var server = await ReloadServer.StartAsync(configuration);
-        await server.Server.StartGrpcServerAsync(ListenAddress.Tcp(IPAddress.Loopback, 0), 100, CancellationToken.None).WaitAsync(s_timeout);
+        await using var server = await StartGrpcWithOneSecondBodyTimeoutAsync();
         using var client = new RawGrpcClient(server.Server.Grpc!.EndPoint);
 
         var stalled = new Pipe();
         await stalled.Writer.WriteAsync(new byte[] { 0, 0, 0, 0x10, 0 }); // announces 4096 bytes, sends none
-        using var request = RawGrpcClient.CreateRequest(RawGrpcClient.PredictPath, []);
-        request.Content = new StreamContent(stalled.Reader.AsStream());
-        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+        using var request = StreamedPredict(stalled);
         var ended = await Record.ExceptionAsync(async () =>
         {
             using var response = await client.SendAsync(request);
