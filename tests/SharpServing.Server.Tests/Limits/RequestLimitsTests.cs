@@ -142,11 +142,11 @@ public sealed class RequestLimitsTests : IDisposable
         }
     }
 
-    /// <summary>A server of the test repository with a 1 s request body timeout and a gRPC listener on a free port.</summary>
-    private async Task<ReloadServer> StartGrpcWithOneSecondBodyTimeoutAsync()
+    /// <summary>A server of the test repository with the given request body timeout and a gRPC listener on a free port.</summary>
+    private async Task<ReloadServer> StartGrpcAsync(TimeSpan bodyTimeout)
     {
         var configuration = new ServingConfiguration { ServablesRoot = _repository.Root };
-        configuration.Limits.RequestBodyTimeout = TimeSpan.FromSeconds(1);
+        configuration.Limits.RequestBodyTimeout = bodyTimeout;
         var server = await ReloadServer.StartAsync(configuration);
         try
         {
@@ -172,13 +172,13 @@ public sealed class RequestLimitsTests : IDisposable
     [Fact]
     public async Task A_gRPC_message_that_arrives_in_pieces_is_awaited_and_answered_each_time()
     {
-        await using var server = await StartGrpcWithOneSecondBodyTimeoutAsync();
+        await using var server = await StartGrpcAsync(bodyTimeout: TimeSpan.FromSeconds(3));
         using var client = new RawGrpcClient(server.Server.Grpc!.EndPoint);
         var frame = RawGrpcClient.Frame(Wire.AddRequest(Wire.AddInstance(1)));
 
-        // Each call waits for its message (the body time limit starts); more calls than a single limit would survive if a
-        // finished wait's limit were handed out again still live, or fired on a later call.
-        for (var call = 0; call < 4; call++)
+        // Each call waits for its message (the body time limit starts). The calls together last longer than one limit
+        // (about 0.7 s each), so a finished wait's limit handed out again still running would fire on a later call.
+        for (var call = 0; call < 6; call++)
         {
             var pieces = new Pipe();
             await pieces.Writer.WriteAsync(frame.AsMemory(0, 7));
@@ -197,7 +197,7 @@ public sealed class RequestLimitsTests : IDisposable
     [Fact]
     public async Task A_gRPC_body_that_stalls_after_its_length_prefix_is_reset_and_the_server_keeps_serving()
     {
-        await using var server = await StartGrpcWithOneSecondBodyTimeoutAsync();
+        await using var server = await StartGrpcAsync(bodyTimeout: TimeSpan.FromSeconds(1));
         using var client = new RawGrpcClient(server.Server.Grpc!.EndPoint);
 
         var stalled = new Pipe();
