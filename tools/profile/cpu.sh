@@ -16,13 +16,8 @@ profile_prepare_perf_tool "usage: tools/profile/cpu.sh grpc|rest CONCURRENCY [--
 seconds="${CPU_SECONDS:-10}"
 warmup="${CPU_WARMUP_S:-20}"
 
-work="${CPU_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/sharpserving-cpu.XXXXXX")}"
-mkdir -p "$work"
-cleanup() {
-  profile_stop
-  [[ -n "${CPU_OUT:-}" ]] || rm -rf "$work"
-}
-trap cleanup EXIT
+profile_work_dir cpu "${CPU_OUT:-}"
+work="$profile_work"
 
 # The perf map names JIT-compiled code; without W^X the code is not double-mapped, so perf finds it by address.
 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 profile_serve_add "$profile_server_dll" "$work" "${profile_server_options[@]}"

@@ -26,12 +26,8 @@ ss_build_load_tools
 source tools/profile/serve-add.sh
 server_dll="host/SharpServing.Host/bin/Release/net10.0/sharpserving.dll"
 
-work="${PROFILE_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/sharpserving-profile.XXXXXX")}"
-cleanup() {
-  profile_stop
-  [[ -n "${PROFILE_OUT:-}" ]] || rm -rf "$work"
-}
-trap cleanup EXIT
+profile_work_dir profile "${PROFILE_OUT:-}"
+work="$profile_work"
 
 profile_serve_add "$server_dll" "$work" "$@"
 server_pid="$profile_server_pid"

@@ -58,6 +58,20 @@ profile_start_load() {
   profile_load_pid=$!
 }
 
+# profile_work_dir NAME [DIR]: the tool's working folder in profile_work: DIR when given (kept afterwards), else a new
+# temporary folder (removed on exit). On exit the server and the load stop either way.
+profile_work_dir() {
+  profile_keep_work="${2:-}"
+  profile_work="${2:-$(mktemp -d "${TMPDIR:-/tmp}/sharpserving-$1.XXXXXX")}"
+  mkdir -p "$profile_work"
+  trap profile_cleanup EXIT
+}
+
+profile_cleanup() {
+  profile_stop
+  [[ -n "$profile_keep_work" ]] || rm -rf "$profile_work"
+}
+
 # Stops the load and the server (for an EXIT trap), and removes the server's perf map if it wrote one.
 profile_stop() {
   [[ -n "$profile_load_pid" ]] && kill "$profile_load_pid" 2>/dev/null || true

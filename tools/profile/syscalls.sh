@@ -15,12 +15,8 @@ profile_prepare_perf_tool "usage: tools/profile/syscalls.sh grpc|rest CONCURRENC
 seconds="${SYSCALLS_SECONDS:-5}"
 warmup="${SYSCALLS_WARMUP_S:-12}"
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/sharpserving-syscalls.XXXXXX")"
-cleanup() {
-  profile_stop
-  rm -rf "$work"
-}
-trap cleanup EXIT
+profile_work_dir syscalls
+work="$profile_work"
 
 profile_serve_add "$profile_server_dll" "$work" "${profile_server_options[@]}"
 profile_start_load "$profile_protocol" "$profile_concurrency" $((warmup + seconds + 5)) "$work/load.log"
