@@ -17,4 +17,16 @@ public sealed class RuntimeConfigTests
         Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
         Assert.True(properties.GetProperty("System.GC.Concurrent").GetBoolean());
     }
+
+    [Fact]
+    public void The_host_counts_calls_to_optimize_hot_methods_without_waiting_for_compilation_to_settle()
+    {
+        var path = Path.ChangeExtension(RepoPaths.ServerDll, ".runtimeconfig.json");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        var properties = document.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+
+        // The runtime's default (100 ms) kept a server started into traffic on unoptimized code for many seconds.
+        Assert.Equal(0, properties.GetProperty("System.Runtime.TieredCompilation.CallCountingDelayMs").GetInt32());
+        Assert.True(properties.GetProperty("System.Runtime.TieredPGO").GetBoolean());
+    }
 }
