@@ -164,9 +164,41 @@ public sealed class RequestLimitsTests : IDisposable
     private static HttpRequestMessage StreamedPredict(Pipe body)
     {
         var request = RawGrpcClient.CreateRequest(RawGrpcClient.PredictPath, []);
-        request.Content = new StreamContent(body.Reader.AsStream());
+        request.Content = new FlushedPipeContent(body.Reader);
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
         return request;
+    }
+
+    /// <summary>
+    /// A request body sent piece by piece as the test writes it, each piece flushed to the connection. HttpClient's HTTP/2
+    /// connection does not flush the headers and data of a request whose body is still open unless asked: a stalled body
+    /// copied by <see cref="StreamContent"/> could stay in the client's send buffer, and the server never see the call.
+    /// </summary>
+    private sealed class FlushedPipeContent(PipeReader reader) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync();
+                foreach (var segment in result.Buffer)
+                {
+                    await stream.WriteAsync(segment);
+                }
+                await stream.FlushAsync();
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 
     [Fact]
