@@ -10,16 +10,22 @@ profile_prepare_perf_tool() {
   profile_protocol="${2:?$usage}"
   profile_concurrency="${3:?$usage}"
   shift 3
+  profile_take_server_option "$@"
+  ss_install_runtime_prerequisites
+  ss_install_models
+  ss_apt linux-perf
+  ss_build_load_tools
+}
+
+# profile_take_server_option [--server PATH/sharpserving.dll] [SERVER OPTION...]: sets profile_server_dll (default: this
+# tree's build) and profile_server_options (the rest).
+profile_take_server_option() {
   profile_server_dll="host/SharpServing.Host/bin/Release/net10.0/sharpserving.dll"
   if [[ "${1:-}" == --server ]]; then
     profile_server_dll="${2:?--server needs a path}"
     shift 2
   fi
   profile_server_options=("$@")
-  ss_install_runtime_prerequisites
-  ss_install_models
-  ss_apt linux-perf
-  ss_build_load_tools
 }
 
 profile_bench_dll="tools/SharpServing.Benchmark/bin/Release/net10.0/SharpServing.Benchmark.dll"

@@ -15,18 +15,14 @@ ss_install_runtime_prerequisites
 ss_install_models
 ss_apt nghttp2-client
 ss_build_load_tools
-dll="host/SharpServing.Host/bin/Release/net10.0/sharpserving.dll"
-if [[ "${1:-}" == --server ]]; then
-  dll="${2:?--server needs a path}"
-  shift 2
-fi
+profile_take_server_option "$@"
 windows="${WARMUP_WINDOWS:-10}"
 read -r -a load <<< "${WARMUP_LOAD:--c 4 -m 32}"
 
 profile_work_dir warmup
 work="$profile_work"
 dotnet "$profile_bench_dll" write-grpc-body --payload add --out "$work/body.bin" 2> /dev/null
-profile_serve_add "$dll" "$work" "$@"
+profile_serve_add "$profile_server_dll" "$work" "${profile_server_options[@]}"
 ticks_per_s="$(getconf CLK_TCK)"
 cpu_ticks() { sed 's/.*) //' "/proc/$profile_server_pid/stat" | awk '{ print $12 + $13 }'; }
 
