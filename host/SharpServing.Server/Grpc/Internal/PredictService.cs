@@ -13,13 +13,13 @@ namespace SharpServing.Server.Grpc.Internal;
 /// </summary>
 internal sealed class PredictService(IPredictor predictor, ILogger<GrpcCallLogInterceptor> logger) : PredictServiceBase
 {
-    public override async Task<PredictReply> Predict(PredictRequest request, ServerCallContext context)
+    public override async Task<PredictReplyPayload> Predict(PredictRequest request, ServerCallContext context)
     {
         try
         {
             var inferRequest = PredictConversion.ToInferRequest(request);
             var reply = await predictor.PredictAsync(inferRequest, context.CancellationToken);
-            return PredictConversion.ToPredictReply(inferRequest, reply);
+            return new PredictReplyPayload(inferRequest, reply);
         }
         catch (Exception ex) when (GrpcCallLogInterceptor.Log(logger, ex, context))
         {

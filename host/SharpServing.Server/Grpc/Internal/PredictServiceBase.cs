@@ -5,22 +5,23 @@ using SharpServing.Protocol;
 namespace SharpServing.Server.Grpc.Internal;
 
 /// <summary>
-/// <c>MSService.Predict</c>, bound like the generated service base but with the generated messages but a request marshaller
-/// of our own: a body that is not a valid <see cref="PredictRequest"/> is the client's fault, answered INVALID_ARGUMENT
-/// (and logged by grpc-dotnet as a status, at Information), where the generated marshaller's parse exception would
-/// reach the client as UNKNOWN and the log as a server error.
+/// <c>MSService.Predict</c>, bound like the generated service base but with marshallers of our own. The request: a body
+/// that is not a valid <see cref="PredictRequest"/> is the client's fault, answered INVALID_ARGUMENT (and logged by
+/// grpc-dotnet as a status, at Information), where the generated marshaller's parse exception would reach the client as
+/// UNKNOWN and the log as a server error. The reply is a <see cref="PredictReplyPayload"/>: the <c>PredictReply</c> bytes
+/// written from the engine's reply, without building the message first.
 /// </summary>
 /// <remarks>grpc-dotnet finds <see cref="BindService"/> through <see cref="BindServiceMethodAttribute"/> and binds the
 /// override of <see cref="Predict(PredictRequest, ServerCallContext)"/>; server reflection finds <see cref="Descriptor"/>.</remarks>
 [BindServiceMethod(typeof(PredictServiceBase), nameof(BindService))]
 internal abstract class PredictServiceBase
 {
-    private static readonly Method<PredictRequest, PredictReply> s_predict = new(
+    private static readonly Method<PredictRequest, PredictReplyPayload> s_predict = new(
         MethodType.Unary,
         "mindspore.serving.proto.MSService",
         "Predict",
         Marshallers.Create(SerializeRequest, DeserializeRequest),
-        Marshallers.Create(SerializeReply, static context => PredictReply.Parser.ParseFrom(context.PayloadAsReadOnlySequence())));
+        Marshallers.Create<PredictReplyPayload>(SerializeReply, static _ => throw new NotSupportedException("The server never reads a PredictReply.")));
 
     /// <summary>The service's protobuf descriptor (for server reflection).</summary>
     public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => MSService.Descriptor;
@@ -33,7 +34,7 @@ internal abstract class PredictServiceBase
     }
 
     /// <summary>Answers one Predict call.</summary>
-    public abstract Task<PredictReply> Predict(PredictRequest request, ServerCallContext context);
+    public abstract Task<PredictReplyPayload> Predict(PredictRequest request, ServerCallContext context);
 
     private static PredictRequest DeserializeRequest(DeserializationContext context)
     {
@@ -49,7 +50,7 @@ internal abstract class PredictServiceBase
 
     private static void SerializeRequest(PredictRequest message, SerializationContext context) => Serialize(message, context);
 
-    private static void SerializeReply(PredictReply message, SerializationContext context) => Serialize(message, context);
+    private static void SerializeReply(PredictReplyPayload message, SerializationContext context) => Serialize(message, context);
 
     private static void Serialize(IMessage message, SerializationContext context)
     {
