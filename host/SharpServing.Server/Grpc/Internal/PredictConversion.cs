@@ -70,23 +70,26 @@ internal static class PredictConversion
 
     /// <summary>One request tensor: a read-only tensor over the message's bytes, or why it is malformed.</summary>
     public static RequestInput ToInput(Wire.Tensor tensor)
+        => ToInput((int)tensor.Dtype, tensor.Shape?.Dims ?? [], tensor.Data, tensor.BytesVal,
+            tensor.TensorDataCase == Wire.Tensor.TensorDataOneofCase.ShmData);
+
+    /// <summary>
+    /// One request tensor from its parts as read from the wire (data reads as empty unless the oneof holds it): a read-only
+    /// tensor over the data's bytes, or why it is malformed.
+    /// </summary>
+    public static RequestInput ToInput(int dataType, IReadOnlyList<long> wireDims, ByteString data, IReadOnlyList<ByteString> items, bool sharedMemory)
     {
-        if (tensor.TensorDataCase == Wire.Tensor.TensorDataOneofCase.ShmData)
+        if (sharedMemory)
         {
             return RequestInput.Invalid(WireTensorCheck.SharedMemory);
         }
-        var wireDims = tensor.Shape?.Dims;
-        var rank = wireDims?.Count ?? 0;
+        var rank = wireDims.Count;
         var dims = rank <= StackDims ? stackalloc long[StackDims] : new long[rank];
         dims = dims[..rank];
         for (var i = 0; i < rank; i++)
         {
-            dims[i] = wireDims![i];
+            dims[i] = wireDims[i];
         }
-        var dataType = (int)tensor.Dtype;
-        // Data reads as empty unless the oneof holds it.
-        var data = tensor.Data;
-        var items = tensor.BytesVal;
         var detail = WireTensorCheck.Check(dataType, dims, data.Length, items.Count);
         if (detail is not null)
         {

@@ -13,13 +13,12 @@ namespace SharpServing.Server.Grpc.Internal;
 /// </summary>
 internal sealed class PredictService(IPredictor predictor, ILogger<GrpcCallLogInterceptor> logger) : PredictServiceBase
 {
-    public override async Task<PredictReplyPayload> Predict(PredictRequest request, ServerCallContext context)
+    public override async Task<PredictReplyPayload> Predict(InferRequest request, ServerCallContext context)
     {
         try
         {
-            var inferRequest = PredictConversion.ToInferRequest(request);
-            var reply = await predictor.PredictAsync(inferRequest, context.CancellationToken);
-            return new PredictReplyPayload(inferRequest, reply);
+            var reply = await predictor.PredictAsync(request, context.CancellationToken);
+            return new PredictReplyPayload(request, reply);
         }
         catch (Exception ex) when (GrpcCallLogInterceptor.Log(logger, ex, context))
         {
