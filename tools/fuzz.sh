@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes one parser with afl-fuzz through SharpFuzz (docs/fuzzing.md).
-# Usage: tools/fuzz.sh TARGET [EXECUTIONS]     TARGET: rest | url | b64 | npy | image | config | v2; EXECUTIONS: default 1000000
+# Usage: tools/fuzz.sh TARGET [EXECUTIONS]     TARGET: rest | url | b64 | npy | image | config | v2 | predict; EXECUTIONS: default 1000000
 # Installs afl++ (Debian) and the sharpfuzz tool when missing, builds the harness into $SS_CACHE/fuzz/instrumented, instruments
 # the SharpServing assemblies there (never the normal build outputs), and runs afl-fuzz on the seed corpus in
 # tools/SharpServing.Fuzz/corpus/TARGET until it has made EXECUTIONS executions. Findings land in $SS_CACHE/fuzz/TARGET
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
-target="${1:?usage: tools/fuzz.sh rest|url|b64|npy|image|config|v2 [EXECUTIONS]}"
+target="${1:?usage: tools/fuzz.sh rest|url|b64|npy|image|config|v2|predict [EXECUTIONS]}"
 executions="${2:-1000000}"
 corpus="tools/SharpServing.Fuzz/corpus/$target"
 [[ -d "$corpus" ]] || { echo "unknown target '$target' (no seed corpus $corpus)" >&2; exit 2; }

@@ -1,6 +1,9 @@
 using System.Text;
 using SharpServing.Engine.Configuration;
 using SharpServing.Imaging;
+using Google.Protobuf;
+using SharpServing.Engine;
+using SharpServing.Server.Grpc.Internal;
 using SharpServing.Server.Rest.Internal;
 using SharpServing.Server.V2;
 using SharpServing.Server.V2.Internal;
@@ -23,7 +26,7 @@ public static class FuzzTargets
     private static readonly string s_configBase = Path.Combine(Path.GetTempPath(), "sharpserving-fuzz-config");
 
     /// <summary>The target names, in the order the documentation lists them.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["rest", "url", "b64", "npy", "image", "config", "v2"];
+    public static IReadOnlyList<string> Names { get; } = ["rest", "url", "b64", "npy", "image", "config", "v2", "predict"];
 
     /// <summary>Runs one input through the named target.</summary>
     /// <exception cref="ArgumentException">The target name is unknown.</exception>
@@ -51,6 +54,9 @@ public static class FuzzTargets
                 break;
             case "v2":
                 V2Request(data);
+                break;
+            case "predict":
+                PredictBody(data);
                 break;
             default:
                 throw new ArgumentException($"Unknown fuzzing target '{target}'; the targets are {string.Join(", ", Names)}.", nameof(target));
@@ -154,6 +160,77 @@ public static class FuzzTargets
         {
             CheckLength(e.Message, "V2 request");
         }
+    }
+
+    /// <summary>
+    /// A MindSpore Predict message (the gRPC body without its 5-byte frame header): the server's reader
+    /// (<see cref="PredictRequestPayload"/>) and Google.Protobuf's generated parser followed by
+    /// <see cref="PredictConversion.ToInferRequest"/> agree: the same request, or <see cref="InvalidProtocolBufferException"/>
+    /// from both. Any other exception, or a disagreement, is a finding.
+    /// </summary>
+    public static void PredictBody(ReadOnlySpan<byte> data)
+    {
+        InferRequest? expected = null, actual = null;
+        string? expectedError = null, actualError = null;
+        try
+        {
+            expected = PredictConversion.ToInferRequest(Protocol.PredictRequest.Parser.ParseFrom(data));
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            expectedError = e.Message;
+        }
+        try
+        {
+            actual = PredictRequestPayload.Read(data);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            actualError = e.Message;
+        }
+        if ((expected is null) != (actual is null))
+        {
+            throw new InvalidOperationException($"The Predict readers disagree: generated {expectedError ?? "read it"}, server {actualError ?? "read it"}.");
+        }
+        if (expected is null || actual is null)
+        {
+            return;
+        }
+        var same = (expected.Servable, expected.Method, expected.Version) == (actual.Servable, actual.Method, actual.Version)
+            && expected.Instances.Count == actual.Instances.Count;
+        for (var i = 0; same && i < expected.Instances.Count; i++)
+        {
+            var (e, a) = (expected.Instances[i], actual.Instances[i]);
+            same = e.Count == a.Count;
+            foreach (var (name, input) in e)
+            {
+                same = same && a.TryGetValue(name, out var other) && SameInput(input, other);
+            }
+        }
+        if (!same)
+        {
+            throw new InvalidOperationException("The Predict readers read different requests from the same bytes.");
+        }
+    }
+
+    private static bool SameInput(RequestInput expected, RequestInput actual)
+    {
+        if (expected.Tensor is not { } e || actual.Tensor is not { } a)
+        {
+            return expected.Tensor is null && actual.Tensor is null && expected.InvalidDetail == actual.InvalidDetail;
+        }
+        if (e.DataType != a.DataType || !e.Shape.SequenceEqual(a.Shape) || !e.Data.Span.SequenceEqual(a.Data.Span) || e.Items.Count != a.Items.Count)
+        {
+            return false;
+        }
+        for (var i = 0; i < e.Items.Count; i++)
+        {
+            if (!e.Items[i].Span.SequenceEqual(a.Items[i].Span))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void CheckLength(string error, string what)

@@ -133,6 +133,15 @@ public sealed class PredictRequestPayloadTests
         Assert.InRange(failed, 1000, 19_000);
     }
 
+    [Fact]
+    public void The_fuzzing_seeds_are_requests_both_readers_read()
+    {
+        var seeds = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "corpus", "predict"));
+
+        Assert.NotEmpty(seeds);
+        Assert.All(seeds, seed => Assert.True(AssertSameRead(File.ReadAllBytes(seed)), seed));
+    }
+
     // True when both read the body; false when both refused it.
     private static bool AssertSameRead(byte[] body)
     {
