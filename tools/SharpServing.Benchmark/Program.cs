@@ -45,6 +45,9 @@ internal static class Program
           floor            serve the floor alone: --grpc-port 5600 --layer-port 5601 --rest-port 5602 --instances 1
           write-grpc-body  --payload SPEC --out FILE: a framed PredictRequest for h2load -d FILE
           write-rest-body  --payload SPEC --out FILE: the RESTful JSON body for wrk or curl
+          cross-core       once a second, the round trip of a cache line between two pinned threads (--cpus 0,1
+                           --seconds 60): run it beside a benchmark to see where the machine's vCPUs sit (tens of ns:
+                           sharing a core or its cache; hundreds: not)
           metrics-record   one add request's metric measurements N times in process, with no listener and with the
                            server's meter provider: CPU ns and bytes per request (--requests 2000000 --rounds 3 --batched;
                            --threads N: N threads record at once, the same series from every core)
@@ -97,6 +100,8 @@ internal static class Program
                 return await FloorAsync(line, cancellationToken);
             case "metrics-record":
                 return MetricsRecordBench.Run(line);
+            case "cross-core":
+                return CrossCoreProbe.Run(line);
             case "write-grpc-body":
             case "write-rest-body":
                 return WriteBody(line);
