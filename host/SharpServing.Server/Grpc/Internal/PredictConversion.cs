@@ -5,10 +5,12 @@ using Wire = SharpServing.Protocol;
 namespace SharpServing.Server.Grpc.Internal;
 
 /// <summary>
-/// The one place where MindSpore's Predict messages meet the engine: a parsed <c>PredictRequest</c> becomes an
-/// <see cref="InferRequest"/> and an <see cref="InferReply"/> becomes a <c>PredictReply</c> (spec sections 2 to 4).
-/// Tensor bytes are never copied: request tensors are read-only views of the parsed message's byte strings, reply
-/// byte strings wrap the output tensors' memory (both live as long as the call).
+/// MindSpore's Predict messages and the engine: a parsed <c>PredictRequest</c> becomes an <see cref="InferRequest"/> and
+/// an <see cref="InferReply"/> becomes a <c>PredictReply</c> (spec sections 2 to 4). The gRPC front end reads and writes
+/// the wire bytes without these messages (<see cref="PredictRequestPayload"/>, <see cref="PredictReplyPayload"/>); the
+/// message forms here are what those are tested against, and <see cref="ToInput(int, IReadOnlyList{long}, ByteString, IReadOnlyList{ByteString}, bool)"/>
+/// is shared. Tensor bytes are never copied: request tensors are read-only views of the parsed byte strings, reply byte
+/// strings wrap the output tensors' memory (both live as long as the call).
 /// </summary>
 internal static class PredictConversion
 {

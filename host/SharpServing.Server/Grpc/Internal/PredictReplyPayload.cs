@@ -10,8 +10,8 @@ namespace SharpServing.Server.Grpc.Internal;
 /// for the message <see cref="PredictConversion.ToPredictReply"/> builds (a test compares them), through the library's
 /// <see cref="WriteContext"/>, without building that message. Building it cost every call a reply object graph of a map
 /// per instance (a dictionary, a linked list and a node per output), a shape, a dims list and a tensor per output: about
-/// a fifth of the bytes a call to <c>add</c> allocated (docs/benchmarks.md, "The Predict reply written from the engine's
-/// reply").
+/// a fifth of the bytes a call to <c>add</c> allocated (docs/benchmarks.md, "The Predict request
+/// and reply without the generated messages").
 /// </summary>
 /// <remarks>Write-only: the server never parses a reply. Field order and presence follow the generated code: fields by
 /// number, proto3 scalars and strings only when not default, a set message field (spec, shape) and the tensor's

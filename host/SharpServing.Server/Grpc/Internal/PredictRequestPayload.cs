@@ -8,10 +8,10 @@ namespace SharpServing.Server.Grpc.Internal;
 
 /// <summary>
 /// A <c>PredictRequest</c> read straight into the engine's <see cref="InferRequest"/>: Google.Protobuf's parser (its
-/// <see cref="ParseContext"/>: lengths, limits, nesting depth, varints, UTF-8, unknown fields) with the generated
+/// <see cref="ParseContext"/>: lengths, limits, nesting depth, varints, strings, unknown fields) with the generated
 /// message's field rules, but without building the message first. The generated message cost every call two maps per
 /// instance (each a dictionary and a linked list, made even when empty), a node per input, a shape, a dims list and a
-/// bytes list per tensor: about two fifths of the bytes a call to <c>add</c> allocated (docs/benchmarks.md, "The Predict
+/// bytes list per tensor: about a third of the bytes a call to <c>add</c> allocated (docs/benchmarks.md, "The Predict
 /// request and reply without the generated messages"). A test reads the same bytes both ways and compares.
 /// </summary>
 /// <remarks>Read-only: the server never writes a request. The rules kept from the generated code: fields by tag (a known

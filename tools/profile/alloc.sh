@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Where a served request's allocated bytes go, by type and by the frames that allocated them: serves add, loads it with
+# the benchmark's client, records the server's allocation samples with `dotnet-trace --profile gc-verbose` and prints the
+# shares (tools/SharpServing.AllocProfile). The shares hold on a loaded machine; bytes per request come from the
+# benchmark's probe (`./bench.sh add`, column "srv alloc B/req").
+# Usage: tools/profile/alloc.sh PROTOCOL CONCURRENCY [--server PATH/sharpserving.dll] [SERVER OPTION...]
+#        ALLOC_SECONDS=5 (recorded), ALLOC_WARMUP_S=10 (load before recording), ALLOC_TOP=25, ALLOC_FRAMES=5,
+#        ALLOC_OUT=dir (kept: the trace and the report)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/setup.sh
+
+usage="usage: tools/profile/alloc.sh grpc|rest CONCURRENCY [--server DLL] [SERVER OPTION...]"
+protocol="${1:?$usage}"
+concurrency="${2:?$usage}"
+shift 2
+seconds="${ALLOC_SECONDS:-5}"
+warmup="${ALLOC_WARMUP_S:-10}"
+
+source tools/profile/serve-add.sh
+profile_take_server_option "$@"
+ss_install_runtime_prerequisites
+ss_install_models
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+trace_tool="$SS_CACHE/dotnet-tools/dotnet-trace"
+[[ -x "$trace_tool" ]] || dotnet tool install --tool-path "$SS_CACHE/dotnet-tools" dotnet-trace --version 10.0.750501 >&2
+ss_build_load_tools
+dotnet build tools/SharpServing.AllocProfile/SharpServing.AllocProfile.csproj -c Release -nologo -clp:ErrorsOnly -v:q >&2
+
+profile_work_dir alloc "${ALLOC_OUT:-}"
+work="$profile_work"
+profile_serve_add "$profile_server_dll" "$work" "${profile_server_options[@]}"
+profile_start_load "$protocol" "$concurrency" $((warmup + seconds + 10)) "$work/load.log"
+sleep "$warmup"
+"$trace_tool" collect -p "$profile_server_pid" --profile gc-verbose --duration "00:00:00:$(printf %02d "$seconds")" \
+  -o "$work/alloc.nettrace" > "$work/trace.log" 2>&1
+dotnet tools/SharpServing.AllocProfile/bin/Release/net10.0/SharpServing.AllocProfile.dll "$work/alloc.nettrace" \
+  "${ALLOC_TOP:-25}" "${ALLOC_FRAMES:-5}" | tee "$work/report.md"
