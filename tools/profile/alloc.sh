@@ -21,9 +21,7 @@ source tools/profile/serve-add.sh
 profile_take_server_option "$@"
 ss_install_runtime_prerequisites
 ss_install_models
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-trace_tool="$SS_CACHE/dotnet-tools/dotnet-trace"
-[[ -x "$trace_tool" ]] || dotnet tool install --tool-path "$SS_CACHE/dotnet-tools" dotnet-trace --version 10.0.750501 >&2
+profile_install_trace_tool
 ss_build_load_tools
 dotnet build tools/SharpServing.AllocProfile/SharpServing.AllocProfile.csproj -c Release -nologo -clp:ErrorsOnly -v:q >&2
 
@@ -32,7 +30,7 @@ work="$profile_work"
 profile_serve_add "$profile_server_dll" "$work" "${profile_server_options[@]}"
 profile_start_load "$protocol" "$concurrency" $((warmup + seconds + 10)) "$work/load.log"
 sleep "$warmup"
-"$trace_tool" collect -p "$profile_server_pid" --profile gc-verbose --duration "00:00:00:$(printf %02d "$seconds")" \
+"$profile_trace_tool" collect -p "$profile_server_pid" --profile gc-verbose --duration "00:00:00:$(printf %02d "$seconds")" \
   -o "$work/alloc.nettrace" > "$work/trace.log" 2>&1
 dotnet tools/SharpServing.AllocProfile/bin/Release/net10.0/SharpServing.AllocProfile.dll "$work/alloc.nettrace" \
   "${ALLOC_TOP:-25}" "${ALLOC_FRAMES:-5}" | tee "$work/report.md"

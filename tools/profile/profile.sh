@@ -19,11 +19,9 @@ warmup="${PROFILE_WARMUP_S:-25}"
 
 ss_install_runtime_prerequisites
 ss_install_models
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-trace_tool="$SS_CACHE/dotnet-tools/dotnet-trace"
-[[ -x "$trace_tool" ]] || dotnet tool install --tool-path "$SS_CACHE/dotnet-tools" dotnet-trace --version 10.0.750501 >&2
 ss_build_load_tools
 source tools/profile/serve-add.sh
+profile_install_trace_tool
 server_dll="host/SharpServing.Host/bin/Release/net10.0/sharpserving.dll"
 
 profile_work_dir profile "${PROFILE_OUT:-}"
@@ -34,12 +32,12 @@ server_pid="$profile_server_pid"
 profile_start_load "$protocol" "$concurrency" $((warmup + seconds + 10)) "$work/load.log"
 sleep "$warmup"
 ticks_before="$(awk '{print $14 + $15}' "/proc/$server_pid/stat")"
-"$trace_tool" collect -p "$server_pid" --profile dotnet-sampled-thread-time --duration "00:00:00:$(printf %02d "$seconds")" \
+"$profile_trace_tool" collect -p "$server_pid" --profile dotnet-sampled-thread-time --duration "00:00:00:$(printf %02d "$seconds")" \
   -o "$work/server.nettrace" > "$work/trace.log" 2>&1
 ticks_after="$(awk '{print $14 + $15}' "/proc/$server_pid/stat")"
 wait "$profile_load_pid" || true
 profile_load_pid=""
-"$trace_tool" convert "$work/server.nettrace" --format speedscope -o "$work/server" > /dev/null
+"$profile_trace_tool" convert "$work/server.nettrace" --format speedscope -o "$work/server" > /dev/null
 grep -E "add.add_common +c=" "$work/load.log" | tail -1 >&2
 python3 tools/profile/shares.py "$work/server.speedscope.json" \
   --cpu-seconds "$(awk -v t=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }')"

@@ -28,6 +28,13 @@ profile_take_server_option() {
   profile_server_options=("$@")
 }
 
+# profile_install_trace_tool: dotnet-trace into the cache (once); sets profile_trace_tool.
+profile_install_trace_tool() {
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+  profile_trace_tool="$SS_CACHE/dotnet-tools/dotnet-trace"
+  [[ -x "$profile_trace_tool" ]] || dotnet tool install --tool-path "$SS_CACHE/dotnet-tools" dotnet-trace --version 10.0.750501 >&2
+}
+
 profile_bench_dll="tools/SharpServing.Benchmark/bin/Release/net10.0/SharpServing.Benchmark.dll"
 profile_server_pid=""
 profile_load_pid=""

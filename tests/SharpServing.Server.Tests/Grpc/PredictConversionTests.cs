@@ -69,17 +69,7 @@ public sealed class PredictConversionTests
     [Fact]
     public void Strings_bytes_and_invalid_tensors_map_as_the_dispatcher_expects()
     {
-        var instance = Instance(
-            ("s", Items(Protocol.DataType.MsString, [1], "héllo"u8.ToArray())),
-            ("b", Items(Protocol.DataType.MsBytes, [], [0, 255])),
-            ("two", Items(Protocol.DataType.MsString, [1], "a"u8.ToArray(), "b"u8.ToArray())),
-            ("short", Numeric(Protocol.DataType.MsFloat32, new byte[15], 2, 2)),
-            ("unknown", Numeric(Protocol.DataType.MsUnknown, [])),
-            ("undefined", Numeric((Protocol.DataType)99, [])),
-            ("negative", Numeric(Protocol.DataType.MsFloat32, new byte[4], -1)),
-            ("zero first", Numeric(Protocol.DataType.MsFloat32, [], 0, 2)),
-            ("overflow", Numeric(Protocol.DataType.MsFloat32, new byte[4], long.MaxValue, long.MaxValue)),
-            ("shm", new Protocol.Tensor { Dtype = Protocol.DataType.MsFloat32, ShmData = new ShmTensorData { MemoryKey = "k" } }));
+        var instance = Instance(InputsOfEveryKind());
 
         var inputs = PredictConversion.ToInferRequest(AddRequest(instance)).Instances.Single();
 

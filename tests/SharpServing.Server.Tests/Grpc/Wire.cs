@@ -24,6 +24,21 @@ internal static class Wire
         return tensor;
     }
 
+    /// <summary>One input of each kind a request can hold: strings, bytes and tensors the wire check refuses.</summary>
+    public static (string Name, WireTensor Tensor)[] InputsOfEveryKind() =>
+    [
+        ("s", Items(Protocol.DataType.MsString, [1], "héllo"u8.ToArray())),
+        ("b", Items(Protocol.DataType.MsBytes, [], [0, 255])),
+        ("two", Items(Protocol.DataType.MsString, [1], "a"u8.ToArray(), "b"u8.ToArray())),
+        ("short", Numeric(Protocol.DataType.MsFloat32, new byte[15], 2, 2)),
+        ("unknown", Numeric(Protocol.DataType.MsUnknown, [])),
+        ("undefined", Numeric((Protocol.DataType)99, [])),
+        ("negative", Numeric(Protocol.DataType.MsFloat32, new byte[4], -1)),
+        ("zero first", Numeric(Protocol.DataType.MsFloat32, [], 0, 2)),
+        ("overflow", Numeric(Protocol.DataType.MsFloat32, new byte[4], long.MaxValue, long.MaxValue)),
+        ("shm", new WireTensor { Dtype = Protocol.DataType.MsFloat32, ShmData = new ShmTensorData { MemoryKey = "k" } }),
+    ];
+
     public static TensorShape Shape(long[] dims)
     {
         var shape = new TensorShape();

@@ -18,7 +18,7 @@ namespace SharpServing.Server.Grpc.Internal;
 /// field with another wire type is an unknown field, skipped); a repeated message field (spec, shape) merges; the last
 /// of <c>data</c> and <c>shm_data</c> wins; a map entry's last value for a key wins, a missing key is "" and a missing
 /// value an empty tensor; field 2 instances, or field 3 when field 2 has none.</remarks>
-internal sealed class PredictRequestPayload : IBufferMessage
+internal sealed class PredictRequestPayload : MessageReader
 {
     private const uint SpecTag = (1 << 3) | 2;
     private const uint InstancesTag = (2 << 3) | 2;
@@ -46,7 +46,7 @@ internal sealed class PredictRequestPayload : IBufferMessage
     }
 
     /// <inheritdoc />
-    public MessageDescriptor Descriptor => Wire.PredictRequest.Descriptor;
+    public override MessageDescriptor Descriptor => Wire.PredictRequest.Descriptor;
 
     /// <summary>The engine's request: field 2 instances, or the legacy field 3 when field 2 is empty.</summary>
     public InferRequest ToInferRequest()
@@ -59,51 +59,26 @@ internal sealed class PredictRequestPayload : IBufferMessage
     }
 
     /// <inheritdoc />
-    public void InternalMergeFrom(ref ParseContext input)
+    protected override bool ReadField(ref ParseContext input, uint tag)
     {
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        switch (tag)
         {
-            if ((tag & 7) == 4)
-            {
-                // An end-group tag ends the message; the caller checks it was expected.
-                return;
-            }
-            switch (tag)
-            {
-                case SpecTag:
-                    input.ReadMessage(_spec ??= new Wire.ServableSpec());
-                    break;
-                case InstancesTag:
-                    (_instances ??= []).Add(_instance.Read(ref input));
-                    break;
-                case LegacyInstancesTag:
-                    (_legacyInstances ??= []).Add(_instance.Read(ref input));
-                    break;
-                default:
-                    SkipField(ref input);
-                    break;
-            }
+            case SpecTag:
+                input.ReadMessage(_spec ??= new Wire.ServableSpec());
+                return true;
+            case InstancesTag:
+                (_instances ??= []).Add(_instance.Read(ref input));
+                return true;
+            case LegacyInstancesTag:
+                (_legacyInstances ??= []).Add(_instance.Read(ref input));
+                return true;
+            default:
+                return false;
         }
     }
 
-    /// <inheritdoc />
-    public void MergeFrom(CodedInputStream input) => input.ReadRawMessage(this);
-
-    /// <inheritdoc />
-    public int CalculateSize() => throw new NotSupportedException("A request read into the engine's request is never written.");
-
-    /// <inheritdoc />
-    public void WriteTo(CodedOutputStream output) => throw new NotSupportedException("A request read into the engine's request is never written.");
-
-    /// <inheritdoc />
-    public void InternalWriteTo(ref WriteContext output) => throw new NotSupportedException("A request read into the engine's request is never written.");
-
-    // An unknown field is read and dropped, as the generated code reads it into its unknown-field set.
-    private static void SkipField(ref ParseContext input) => UnknownFieldSet.MergeFieldFrom(null, ref input);
-
     /// <summary>One <c>Instance</c>: its <c>items</c> map read into the engine's inputs.</summary>
-    private sealed class InstanceReader : IBufferMessage
+    private sealed class InstanceReader : MessageReader
     {
         private const uint ItemsTag = (1 << 3) | 2;
         private const uint OutputBuffersTag = (2 << 3) | 2;
@@ -115,7 +90,7 @@ internal sealed class PredictRequestPayload : IBufferMessage
         private Dictionary<string, RequestInput> _inputs = null!;
         private MapField<string, Wire.ShmTensorData>? _outputBuffers;
 
-        public MessageDescriptor Descriptor => Wire.Instance.Descriptor;
+        public override MessageDescriptor Descriptor => Wire.Instance.Descriptor;
 
         public Dictionary<string, RequestInput> Read(ref ParseContext input)
         {
@@ -126,58 +101,43 @@ internal sealed class PredictRequestPayload : IBufferMessage
             return inputs;
         }
 
-        public void InternalMergeFrom(ref ParseContext input)
+        protected override bool ReadField(ref ParseContext input, uint tag)
         {
-            uint tag;
-            while ((tag = input.ReadTag()) != 0)
+            switch (tag)
             {
-                if ((tag & 7) == 4)
-                {
-                    return;
-                }
-                switch (tag)
-                {
-                    case ItemsTag:
-                        input.ReadMessage(_entry.Reset());
-                        _inputs[_entry.Key] = _entry.Value;
-                        break;
-                    case OutputBuffersTag:
-                        // Not used by the server (outputs are always sent in the reply), but read as the generated code
-                        // reads it, so a malformed one fails the request the same way.
-                        _outputBuffers ??= new MapField<string, Wire.ShmTensorData>();
-                        _outputBuffers.AddEntriesFrom(ref input, s_outputBuffersCodec);
-                        _outputBuffers.Clear();
-                        break;
-                    default:
-                        SkipField(ref input);
-                        break;
-                }
+                case ItemsTag:
+                    input.ReadMessage(_entry.Reset());
+                    _inputs[_entry.Key] = _entry.Value;
+                    return true;
+                case OutputBuffersTag:
+                    // Not used by the server (outputs are always sent in the reply), but read as the generated code reads
+                    // it, so a malformed one fails the request the same way.
+                    _outputBuffers ??= new MapField<string, Wire.ShmTensorData>();
+                    _outputBuffers.AddEntriesFrom(ref input, s_outputBuffersCodec);
+                    _outputBuffers.Clear();
+                    return true;
+                default:
+                    return false;
             }
         }
-
-        public void MergeFrom(CodedInputStream input) => input.ReadRawMessage(this);
-
-        public int CalculateSize() => throw new NotSupportedException();
-
-        public void WriteTo(CodedOutputStream output) => throw new NotSupportedException();
-
-        public void InternalWriteTo(ref WriteContext output) => throw new NotSupportedException();
     }
 
     /// <summary>One <c>items</c> map entry: key 1, value 2 (a <c>Tensor</c>, read into a <see cref="RequestInput"/>).</summary>
-    private sealed class EntryReader : IBufferMessage
+    private sealed class EntryReader : MessageReader
     {
         private const uint KeyTag = (1 << 3) | 2;
         private const uint ValueTag = (2 << 3) | 2;
 
         private readonly TensorReader _tensor = new();
-
         private RequestInput _value;
         private bool _hasValue;
 
         public string Key { get; private set; } = string.Empty;
 
-        public MessageDescriptor Descriptor => Wire.Tensor.Descriptor;
+        // A missing value is an empty tensor, as the generated code reads it.
+        public RequestInput Value => _hasValue ? _value : _tensor.Empty();
+
+        public override MessageDescriptor Descriptor => Wire.Tensor.Descriptor;
 
         public EntryReader Reset()
         {
@@ -186,51 +146,28 @@ internal sealed class PredictRequestPayload : IBufferMessage
             return this;
         }
 
-        // A missing value is an empty tensor, as the generated code reads it.
-        public RequestInput Value => _hasValue ? _value : _tensor.Empty();
-
-        public void InternalMergeFrom(ref ParseContext input)
+        protected override bool ReadField(ref ParseContext input, uint tag)
         {
-            uint tag;
-            while ((tag = input.ReadTag()) != 0)
+            switch (tag)
             {
-                if ((tag & 7) == 4)
-                {
-                    return;
-                }
-                switch (tag)
-                {
-                    case KeyTag:
-                        Key = input.ReadString();
-                        break;
-                    case ValueTag:
-                        // Each value replaces the one before (a map entry's value is read whole, not merged).
-                        _value = _tensor.Read(ref input);
-                        _hasValue = true;
-                        break;
-                    default:
-                        // Inside a map entry the library skips other fields without keeping them, and a tag with one of the
-                        // two undefined wire types (6, 7) is passed over; elsewhere that tag fails the message.
-                        if ((tag & 7) < 6)
-                        {
-                            SkipField(ref input);
-                        }
-                        break;
-                }
+                case KeyTag:
+                    Key = input.ReadString();
+                    return true;
+                case ValueTag:
+                    // Each value replaces the one before (a map entry's value is read whole, not merged).
+                    _value = _tensor.Read(ref input);
+                    _hasValue = true;
+                    return true;
+                default:
+                    // Inside a map entry the library skips other fields without keeping them, and a tag with one of the two
+                    // undefined wire types (6, 7) is passed over; elsewhere that tag fails the message.
+                    return (tag & 7) >= 6;
             }
         }
-
-        public void MergeFrom(CodedInputStream input) => input.ReadRawMessage(this);
-
-        public int CalculateSize() => throw new NotSupportedException();
-
-        public void WriteTo(CodedOutputStream output) => throw new NotSupportedException();
-
-        public void InternalWriteTo(ref WriteContext output) => throw new NotSupportedException();
     }
 
     /// <summary>One <c>Tensor</c>, checked and turned into a request input when it ends.</summary>
-    private sealed class TensorReader : IBufferMessage
+    private sealed class TensorReader : MessageReader
     {
         private const uint ShapeTag = (1 << 3) | 2;
         private const uint DtypeTag = 2 << 3;
@@ -244,7 +181,7 @@ internal sealed class PredictRequestPayload : IBufferMessage
         private ByteString? _data;
         private bool _sharedMemory;
 
-        public MessageDescriptor Descriptor => Wire.Tensor.Descriptor;
+        public override MessageDescriptor Descriptor => Wire.Tensor.Descriptor;
 
         public RequestInput Read(ref ParseContext input)
         {
@@ -271,89 +208,52 @@ internal sealed class PredictRequestPayload : IBufferMessage
         private RequestInput Input()
             => PredictConversion.ToInput(_dataType, _shape.Dims, _data ?? ByteString.Empty, _items, _sharedMemory);
 
-        public void InternalMergeFrom(ref ParseContext input)
+        protected override bool ReadField(ref ParseContext input, uint tag)
         {
-            uint tag;
-            while ((tag = input.ReadTag()) != 0)
+            switch (tag)
             {
-                if ((tag & 7) == 4)
-                {
-                    return;
-                }
-                switch (tag)
-                {
-                    case ShapeTag:
-                        // A repeated message field merges: dims add up.
-                        input.ReadMessage(_shape);
-                        break;
-                    case DtypeTag:
-                        _dataType = input.ReadEnum();
-                        break;
-                    case DataTag:
-                        _data = input.ReadBytes();
-                        _sharedMemory = false;
-                        break;
-                    case BytesValTag:
-                        _items.Add(input.ReadBytes());
-                        break;
-                    case ShmDataTag:
-                        input.ReadMessage(new Wire.ShmTensorData());
-                        _data = null;
-                        _sharedMemory = true;
-                        break;
-                    default:
-                        SkipField(ref input);
-                        break;
-                }
+                case ShapeTag:
+                    // A repeated message field merges: dims add up.
+                    input.ReadMessage(_shape);
+                    return true;
+                case DtypeTag:
+                    _dataType = input.ReadEnum();
+                    return true;
+                case DataTag:
+                    _data = input.ReadBytes();
+                    _sharedMemory = false;
+                    return true;
+                case BytesValTag:
+                    _items.Add(input.ReadBytes());
+                    return true;
+                case ShmDataTag:
+                    input.ReadMessage(new Wire.ShmTensorData());
+                    _data = null;
+                    _sharedMemory = true;
+                    return true;
+                default:
+                    return false;
             }
         }
-
-        public void MergeFrom(CodedInputStream input) => input.ReadRawMessage(this);
-
-        public int CalculateSize() => throw new NotSupportedException();
-
-        public void WriteTo(CodedOutputStream output) => throw new NotSupportedException();
-
-        public void InternalWriteTo(ref WriteContext output) => throw new NotSupportedException();
     }
 
     /// <summary><c>TensorShape</c>: dims, packed or not, read by the library's repeated-field reader into one reused list.</summary>
-    private sealed class ShapeReader : IBufferMessage
+    private sealed class ShapeReader : MessageReader
     {
         private static readonly FieldCodec<long> s_dimsCodec = FieldCodec.ForInt64(10);
 
         public RepeatedField<long> Dims { get; } = [];
 
-        public MessageDescriptor Descriptor => Wire.TensorShape.Descriptor;
+        public override MessageDescriptor Descriptor => Wire.TensorShape.Descriptor;
 
-        public void InternalMergeFrom(ref ParseContext input)
+        protected override bool ReadField(ref ParseContext input, uint tag)
         {
-            uint tag;
-            while ((tag = input.ReadTag()) != 0)
+            if (tag is not (10 or 8))
             {
-                if ((tag & 7) == 4)
-                {
-                    return;
-                }
-                switch (tag)
-                {
-                    case 10:
-                    case 8:
-                        Dims.AddEntriesFrom(ref input, s_dimsCodec);
-                        break;
-                    default:
-                        SkipField(ref input);
-                        break;
-                }
+                return false;
             }
+            Dims.AddEntriesFrom(ref input, s_dimsCodec);
+            return true;
         }
-
-        public void MergeFrom(CodedInputStream input) => input.ReadRawMessage(this);
-
-        public int CalculateSize() => throw new NotSupportedException();
-
-        public void WriteTo(CodedOutputStream output) => throw new NotSupportedException();
-
-        public void InternalWriteTo(ref WriteContext output) => throw new NotSupportedException();
     }
 }
