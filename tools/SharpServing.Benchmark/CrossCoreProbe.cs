@@ -15,7 +15,7 @@ internal static class CrossCoreProbe
     private const int RoundTrips = 2_000;
     private const int Tries = 5;
 
-    public static int Run(CommandLine line)
+    public static int Run(CommandLine line, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -29,7 +29,8 @@ internal static class CrossCoreProbe
         }
         line.ThrowIfUnused();
         Console.WriteLine($"# cross-core round trip between CPU {cpus[0]} and CPU {cpus[1]}, best of {Tries} x {RoundTrips}, once a second");
-        for (var i = 0; i < seconds; i++)
+        // Until --seconds have passed or the process is told to stop (SIGINT, SIGTERM).
+        for (var i = 0; i < seconds && !cancellationToken.IsCancellationRequested; i++)
         {
             var started = Stopwatch.GetTimestamp();
             var nanoseconds = Measure(cpus[0], cpus[1]);
@@ -37,7 +38,7 @@ internal static class CrossCoreProbe
             var rest = TimeSpan.FromSeconds(1) - Stopwatch.GetElapsedTime(started);
             if (rest > TimeSpan.Zero)
             {
-                Thread.Sleep(rest);
+                cancellationToken.WaitHandle.WaitOne(rest);
             }
         }
         return 0;

@@ -101,7 +101,7 @@ internal static class Program
             case "metrics-record":
                 return MetricsRecordBench.Run(line);
             case "cross-core":
-                return CrossCoreProbe.Run(line);
+                return CrossCoreProbe.Run(line, cancellationToken);
             case "write-grpc-body":
             case "write-rest-body":
                 return WriteBody(line);
