@@ -163,12 +163,19 @@ public static class FuzzTargets
     }
 
     /// <summary>
-    /// A MindSpore Predict message (the gRPC body without its 5-byte frame header): the server's reader
-    /// (<see cref="PredictRequestPayload"/>) and Google.Protobuf's generated parser followed by
-    /// <see cref="PredictConversion.ToInferRequest"/> agree: the same request, or <see cref="InvalidProtocolBufferException"/>
-    /// from both. Any other exception, or a disagreement, is a finding.
+    /// A MindSpore Predict message (the gRPC body without its 5-byte frame header), as <see cref="PredictReadersAgree"/>
+    /// reads it. Any other exception, or a disagreement, is a finding.
     /// </summary>
-    public static void PredictBody(ReadOnlySpan<byte> data)
+    public static void PredictBody(ReadOnlySpan<byte> data) => PredictReadersAgree(data);
+
+    /// <summary>
+    /// Reads <paramref name="data"/> with the server's reader (<see cref="PredictRequestPayload"/>) and with
+    /// Google.Protobuf's generated parser followed by <see cref="PredictConversion.ToInferRequest"/>: true when both read
+    /// the same request (spec, protocol, instances, and per input its check detail or its tensor's type, dims, bytes and
+    /// items, read-only), false when both refuse it with <see cref="InvalidProtocolBufferException"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The readers disagree; the message says where.</exception>
+    public static bool PredictReadersAgree(ReadOnlySpan<byte> data)
     {
         InferRequest? expected = null, actual = null;
         string? expectedError = null, actualError = null;
@@ -182,36 +189,45 @@ public static class FuzzTargets
         }
         try
         {
-            actual = PredictRequestPayload.Read(data);
+            actual = PredictRequestPayload.Read(new System.Buffers.ReadOnlySequence<byte>(data.ToArray()));
         }
         catch (InvalidProtocolBufferException e)
         {
             actualError = e.Message;
         }
-        if ((expected is null) != (actual is null))
-        {
-            throw new InvalidOperationException($"The Predict readers disagree: generated {expectedError ?? "read it"}, server {actualError ?? "read it"}.");
-        }
         if (expected is null || actual is null)
         {
-            return;
+            return expected is null && actual is null
+                ? false
+                : throw Disagree(data, $"generated {expectedError ?? "read it"}, server {actualError ?? "read it"}");
         }
-        var same = (expected.Servable, expected.Method, expected.Version) == (actual.Servable, actual.Method, actual.Version)
-            && expected.Instances.Count == actual.Instances.Count;
-        for (var i = 0; same && i < expected.Instances.Count; i++)
+        if ((expected.Servable, expected.Method, expected.Version, expected.Protocol) != (actual.Servable, actual.Method, actual.Version, actual.Protocol)
+            || expected.Instances.Count != actual.Instances.Count)
+        {
+            throw Disagree(data, $"generated {expected.Servable}/{expected.Method}/{expected.Version}/{expected.Protocol} with "
+                + $"{expected.Instances.Count} instances, server {actual.Servable}/{actual.Method}/{actual.Version}/{actual.Protocol} "
+                + $"with {actual.Instances.Count}");
+        }
+        for (var i = 0; i < expected.Instances.Count; i++)
         {
             var (e, a) = (expected.Instances[i], actual.Instances[i]);
-            same = e.Count == a.Count;
+            if (e.Count != a.Count)
+            {
+                throw Disagree(data, $"instance {i}: generated inputs {string.Join(",", e.Keys)}, server {string.Join(",", a.Keys)}");
+            }
             foreach (var (name, input) in e)
             {
-                same = same && a.TryGetValue(name, out var other) && SameInput(input, other);
+                if (!a.TryGetValue(name, out var other) || !SameInput(input, other))
+                {
+                    throw Disagree(data, $"instance {i}, input '{name}'");
+                }
             }
         }
-        if (!same)
-        {
-            throw new InvalidOperationException("The Predict readers read different requests from the same bytes.");
-        }
+        return true;
     }
+
+    private static InvalidOperationException Disagree(ReadOnlySpan<byte> data, string where)
+        => new($"The Predict readers disagree on {Convert.ToHexString(data[..Math.Min(data.Length, 512)])}: {where}.");
 
     private static bool SameInput(RequestInput expected, RequestInput actual)
     {
@@ -219,7 +235,8 @@ public static class FuzzTargets
         {
             return expected.Tensor is null && actual.Tensor is null && expected.InvalidDetail == actual.InvalidDetail;
         }
-        if (e.DataType != a.DataType || !e.Shape.SequenceEqual(a.Shape) || !e.Data.Span.SequenceEqual(a.Data.Span) || e.Items.Count != a.Items.Count)
+        if (e.DataType != a.DataType || !e.Shape.SequenceEqual(a.Shape) || !e.Data.Span.SequenceEqual(a.Data.Span)
+            || e.Items.Count != a.Items.Count || !a.IsReadOnly)
         {
             return false;
         }

@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using SharpServing.Engine;
+using SharpServing.Fuzz;
 using SharpServing.Protocol;
 using SharpServing.Server.Grpc.Internal;
 using static SharpServing.Server.Tests.Grpc.Wire;
@@ -134,55 +134,8 @@ public sealed class PredictRequestPayloadTests
         Assert.All(seeds, seed => Assert.True(AssertSameRead(File.ReadAllBytes(seed)), seed));
     }
 
-    // True when both read the body; false when both refused it.
-    private static bool AssertSameRead(byte[] body)
-    {
-        InferRequest? expected = null, actual = null;
-        InvalidProtocolBufferException? expectedError = null, actualError = null;
-        try
-        {
-            expected = PredictConversion.ToInferRequest(PredictRequest.Parser.ParseFrom(body));
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            expectedError = e;
-        }
-        try
-        {
-            actual = PredictRequestPayload.Read(new System.Buffers.ReadOnlySequence<byte>(body));
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            actualError = e;
-        }
-        var hex = Convert.ToHexString(body);
-        Assert.True((expectedError is null) == (actualError is null), $"{hex}: generated {expectedError?.Message ?? "read"}, ours {actualError?.Message ?? "read"}");
-        if (expected is null)
-        {
-            return false;
-        }
-        Assert.Equal((expected.Servable, expected.Method, expected.Version, expected.Protocol), (actual!.Servable, actual.Method, actual.Version, actual.Protocol));
-        Assert.Equal(expected.Instances.Count, actual.Instances.Count);
-        for (var i = 0; i < expected.Instances.Count; i++)
-        {
-            var (e, a) = (expected.Instances[i], actual.Instances[i]);
-            Assert.Equal(e.Keys.Order(StringComparer.Ordinal), a.Keys.Order(StringComparer.Ordinal));
-            foreach (var (name, input) in e)
-            {
-                var other = a[name];
-                Assert.Equal(input.InvalidDetail, other.InvalidDetail);
-                if (input.Tensor is { } tensor)
-                {
-                    Assert.Equal(tensor.DataType, other.Tensor!.DataType);
-                    Assert.Equal(tensor.Dims, other.Tensor.Dims);
-                    Assert.Equal(tensor.Data.ToArray(), other.Tensor.Data.ToArray());
-                    Assert.Equal(tensor.Items.Select(b => b.ToArray()), other.Tensor.Items.Select(b => b.ToArray()));
-                    Assert.True(other.Tensor.IsReadOnly);
-                }
-            }
-        }
-        return true;
-    }
+    // True when both read the body (the same request); false when both refused it; fails the test when they disagree.
+    private static bool AssertSameRead(byte[] body) => FuzzTargets.PredictReadersAgree(body);
 
     private static byte[] Body(Action<CodedOutputStream> write)
     {

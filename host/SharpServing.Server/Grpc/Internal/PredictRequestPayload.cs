@@ -37,19 +37,11 @@ internal sealed class PredictRequestPayload : MessageReader
         return payload.ToInferRequest();
     }
 
-    /// <summary>Reads a request body; throws <see cref="InvalidProtocolBufferException"/> as the generated parser does.</summary>
-    public static InferRequest Read(ReadOnlySpan<byte> body)
-    {
-        var payload = new PredictRequestPayload();
-        payload.MergeFrom(body);
-        return payload.ToInferRequest();
-    }
-
     /// <inheritdoc />
     public override MessageDescriptor Descriptor => Wire.PredictRequest.Descriptor;
 
-    /// <summary>The engine's request: field 2 instances, or the legacy field 3 when field 2 is empty.</summary>
-    public InferRequest ToInferRequest()
+    // The engine's request: field 2 instances, or the legacy field 3 when field 2 is empty.
+    private InferRequest ToInferRequest()
     {
         var instances = _instances is { Count: > 0 } ? _instances : _legacyInstances;
         IReadOnlyDictionary<string, RequestInput>[] array = instances is null ? [] : [.. instances];
