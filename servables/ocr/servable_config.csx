@@ -40,9 +40,8 @@ static (Tensor Input, Tensor Image) DetPreprocess(byte[] image)
     int height = (int)bgr.Shape[0], width = (int)bgr.Shape[1];
     var (scaledHeight, scaledWidth) = Ocr.DetSize(height, width);
     var input = (scaledHeight == height && scaledWidth == width ? bgr : bgr.Resize(scaledHeight, scaledWidth))
-        .Normalize([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], scale: 1 / 255f)
-        .Pad(0, (32 - (scaledHeight % 32)) % 32, 0, (32 - (scaledWidth % 32)) % 32)
-        .HwcToChw();
+        .NormalizeToChw([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], scale: 1 / 255f,
+            padBottom: (32 - (scaledHeight % 32)) % 32, padRight: (32 - (scaledWidth % 32)) % 32);
     return (input, bgr);
 }
 

@@ -207,6 +207,58 @@ public sealed class ImageTransformsTests
         }
     }
 
+    [Theory]
+    [InlineData(DataType.UInt8, 1)]
+    [InlineData(DataType.UInt8, 3)]
+    [InlineData(DataType.UInt8, 4)]
+    [InlineData(DataType.Float32, 1)]
+    [InlineData(DataType.Float32, 3)]
+    [InlineData(DataType.Float32, 4)]
+    public void NormalizeToChw_GivesTheBitsOfNormalizePadHwcToChw(DataType type, int channels)
+    {
+        var random = new Random((int)type * 10 + channels);
+        float[] mean = [.. Enumerable.Range(0, channels).Select(c => 0.4f + (0.03f * c))];
+        float[] std = [.. Enumerable.Range(0, channels).Select(c => 0.22f + (0.005f * c))];
+        // Widths below, at and past a vector of bytes, odd ones for the tails; pads of none, one and many.
+        foreach (var (height, width, bottom, right) in new[] { (1, 1, 0, 0), (3, 7, 1, 2), (5, 32, 0, 0), (9, 33, 23, 31), (16, 65, 5, 0), (2, 200, 0, 7) })
+        {
+            var bytes = new byte[height * width * channels];
+            random.NextBytes(bytes);
+            var image = Tensor.FromMemory(DataType.UInt8, [height, width, channels], bytes);
+            if (type == DataType.Float32)
+            {
+                image = image.ToFloat32(scale: 1.5f);
+            }
+
+            var fused = image.NormalizeToChw(mean, std, scale: 1 / 255f, padBottom: bottom, padRight: right);
+            var chained = image.Normalize(mean, std, scale: 1 / 255f).Pad(0, bottom, 0, right).HwcToChw();
+
+            Assert.Equal(chained.Shape.ToArray(), fused.Shape.ToArray());
+            Assert.Equal(DataType.Float32, fused.DataType);
+            Assert.False(fused.IsReadOnly);
+            Assert.True(chained.Data.Span.SequenceEqual(fused.Data.Span), $"{height}x{width}x{channels} padded {bottom}, {right}");
+        }
+        // One mean and std for every channel, as Normalize takes them.
+        var one = Tensor.FromMemory(DataType.UInt8, [4, 40, channels], new byte[4 * 40 * channels], isReadOnly: true);
+        Assert.True(one.Normalize([0.5f], [0.25f]).Pad(0, 4, 0, 8).HwcToChw().Data.Span.SequenceEqual(one.NormalizeToChw([0.5f], [0.25f], padBottom: 4, padRight: 8).Data.Span));
+    }
+
+    [Fact]
+    public void NormalizeToChw_RefusesWhatTheChainRefuses_AndOtherTypes()
+    {
+        var image = Tensor.Zeros<byte>(4, 4, 3);
+
+        Assert.Throws<ArgumentException>(() => image.NormalizeToChw([1f, 2f], [1f, 2f]));
+        Assert.Throws<ArgumentException>(() => image.NormalizeToChw([0f], [0f]));
+        Assert.Throws<ArgumentException>(() => image.NormalizeToChw([0f], [float.NaN]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => image.NormalizeToChw([0f], [1f], padBottom: -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => image.NormalizeToChw([0f], [1f], padRight: -1));
+        Assert.Throws<ArgumentException>(() => Tensor.Zeros<short>(4, 4, 3).NormalizeToChw([0f], [1f]));
+        Assert.Throws<ArgumentException>(() => Tensor.Zeros<byte>(4, 4).NormalizeToChw([0f], [1f]));
+        Assert.Throws<ArgumentException>(() => Tensor.Zeros<byte>(1, 4, 4, 3).NormalizeToChw([0f], [1f]));
+        Assert.Throws<OverflowException>(() => Tensor.Zeros<byte>(2, 2, 3).NormalizeToChw([0f], [1f], padBottom: int.MaxValue));
+    }
+
     [Fact]
     public void ToFloat32_ScalesEveryElement()
     {

@@ -98,9 +98,8 @@ internal static class OcrScenario
         var scale = Math.Min(Math.Max(1.0, 64 / (double)Math.Min(height, width)), 4000 / (double)Math.Max(height, width));
         int h = Math.Max((int)Math.Round(height * scale), 1), w = Math.Max((int)Math.Round(width * scale), 1);
         return (h == height && w == width ? bgr : bgr.Resize(h, w))
-            .Normalize([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], scale: 1 / 255f)
-            .Pad(0, (32 - (h % 32)) % 32, 0, (32 - (w % 32)) % 32)
-            .HwcToChw();
+            .NormalizeToChw([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f], scale: 1 / 255f,
+                padBottom: (32 - (h % 32)) % 32, padRight: (32 - (w % 32)) % 32);
     }
 
     private static Tensor Repeat(Tensor chw, int batch)

@@ -92,24 +92,9 @@ public static class ImageTransforms
     {
         var shape = ImageShape.Of(image, nameof(Normalize));
         var channels = shape.Channels;
-        if (mean.Length != std.Length || (mean.Length != channels && mean.Length != 1))
-        {
-            throw new ArgumentException(
-                $"Normalize needs one mean and one std per channel ({channels}) or one of each; got {mean.Length} means and {std.Length} stds.", nameof(mean));
-        }
         Span<float> multiply = stackalloc float[channels];
         Span<float> add = stackalloc float[channels];
-        for (var c = 0; c < channels; c++)
-        {
-            var m = mean[mean.Length == 1 ? 0 : c];
-            var s = std[std.Length == 1 ? 0 : c];
-            if (s == 0 || !float.IsFinite(s))
-            {
-                throw new ArgumentException($"Normalize needs finite, non-zero std values; channel {c} has {s}.", nameof(std));
-            }
-            multiply[c] = scale / s;
-            add[c] = -m / s;
-        }
+        AffineFactors(nameof(Normalize), mean, std, scale, multiply, add);
         // One pass from the source into the result (the same per-element arithmetic as ToFloat32, then the affine map).
         Tensor result;
         switch (image.DataType)
@@ -129,6 +114,92 @@ public static class ImageTransforms
                 break;
         }
         return result;
+    }
+
+    /// <summary>
+    /// A model's planar input in one pass over the image: the Float32 CHW tensor of <c>(x · scale − mean[c]) / std[c]</c>,
+    /// with <paramref name="padBottom"/> rows and <paramref name="padRight"/> columns of zeros added below and to the right
+    /// (models that take sizes in multiples of 32, say). The same bits as
+    /// <c>Normalize(mean, std, scale).Pad(0, padBottom, 0, padRight).HwcToChw()</c>, without the two images in between.
+    /// Takes a UInt8 or Float32 HWC image (rank 3).
+    /// </summary>
+    public static Tensor NormalizeToChw(this Tensor image, ReadOnlySpan<float> mean, ReadOnlySpan<float> std, float scale = 1f, int padBottom = 0, int padRight = 0)
+    {
+        var shape = ImageShape.Of(image, nameof(NormalizeToChw));
+        if (image.Rank != 3 || image.DataType is not (DataType.UInt8 or DataType.Float32))
+        {
+            throw new ArgumentException(
+                $"NormalizeToChw needs a UInt8 or Float32 HWC image of rank 3; got {image.DataType}{Tensor.FormatShape(image.Shape)}.", nameof(image));
+        }
+        if (padBottom < 0 || padRight < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(padBottom), $"Pad sizes must not be negative (bottom {padBottom}, right {padRight}).");
+        }
+        int height = shape.Height, width = shape.Width, channels = shape.Channels;
+        Span<float> multiply = stackalloc float[channels];
+        Span<float> add = stackalloc float[channels];
+        AffineFactors(nameof(NormalizeToChw), mean, std, scale, multiply, add);
+        int outHeight = checked(height + padBottom), outWidth = checked(width + padRight);
+        var result = Uninitialized(DataType.Float32, [channels, outHeight, outWidth]);
+        var output = result.AsWritableSpan<float>();
+        var plane = checked(outHeight * outWidth);
+        var itemSize = image.DataType.ItemSize();
+        var rowBytes = checked(width * channels * itemSize);
+        var source = image.Data.Span;
+        // Each row is split into its planes (the vectorised transpose), then each plane's row is mapped into place.
+        var planarRow = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(rowBytes, 1));
+        try
+        {
+            for (var y = 0; y < height; y++)
+            {
+                var row = planarRow.AsSpan(0, rowBytes);
+                Layout.Transpose(source.Slice(y * rowBytes, rowBytes), row, width, channels, itemSize, toPlanar: true);
+                for (var c = 0; c < channels; c++)
+                {
+                    var to = output.Slice((c * plane) + (y * outWidth), outWidth);
+                    if (itemSize == 1)
+                    {
+                        PixelConvert.AffinePerChannel(row.Slice(c * width, width), to, multiply.Slice(c, 1), add.Slice(c, 1));
+                    }
+                    else
+                    {
+                        PixelConvert.AffinePerChannel(MemoryMarshal.Cast<byte, float>(row).Slice(c * width, width), to, multiply.Slice(c, 1), add.Slice(c, 1));
+                    }
+                    to[width..].Clear();
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(planarRow);
+        }
+        for (var c = 0; c < channels; c++)
+        {
+            output.Slice((c * plane) + (height * outWidth), padBottom * outWidth).Clear();
+        }
+        return result;
+    }
+
+    /// <summary>Normalize's per-channel map <c>x · multiply[c] + add[c]</c> from one mean and std per channel (or one for all).</summary>
+    private static void AffineFactors(string operation, ReadOnlySpan<float> mean, ReadOnlySpan<float> std, float scale, Span<float> multiply, Span<float> add)
+    {
+        var channels = multiply.Length;
+        if (mean.Length != std.Length || (mean.Length != channels && mean.Length != 1))
+        {
+            throw new ArgumentException(
+                $"{operation} needs one mean and one std per channel ({channels}) or one of each; got {mean.Length} means and {std.Length} stds.", nameof(mean));
+        }
+        for (var c = 0; c < channels; c++)
+        {
+            var m = mean[mean.Length == 1 ? 0 : c];
+            var s = std[std.Length == 1 ? 0 : c];
+            if (s == 0 || !float.IsFinite(s))
+            {
+                throw new ArgumentException($"{operation} needs finite, non-zero std values; channel {c} has {s}.", nameof(std));
+            }
+            multiply[c] = scale / s;
+            add[c] = -m / s;
+        }
     }
 
     /// <summary>The image as Float32, each element times <paramref name="scale"/> (e.g. <c>1 / 255f</c>). Works for any numeric type; any rank.</summary>
