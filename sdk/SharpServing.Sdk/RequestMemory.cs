@@ -11,7 +11,8 @@ namespace SharpServing;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Inside a per-instance C# stage (and a model run the host makes for one request), <see cref="Allocate"/>,
+/// Inside a per-instance C# stage (and a model run the host makes for one request, or for several when each one's rows
+/// of an output reach <see cref="MinPooledBytes"/>), <see cref="Allocate"/>,
 /// <see cref="Imaging.ImageDecoder"/>, <see cref="Imaging.ImageTransforms"/> and model outputs of at least
 /// <see cref="MinPooledBytes"/> bytes are request memory. Such a tensor is valid until the request is answered:
 /// a method output that is request memory is copied into the reply; a tensor kept beyond the request (a static
@@ -33,7 +34,22 @@ public sealed class RequestMemory
 
     private readonly Lock _gate = new();
     private readonly List<byte[]> _rented = [];
+    private readonly int _minPooledBytes;
     private bool _released;
+
+    /// <summary>Memory for one request: tensors of at least <see cref="MinPooledBytes"/> bytes are pooled.</summary>
+    public RequestMemory()
+        : this(MinPooledBytes)
+    {
+    }
+
+    /// <summary>
+    /// Memory that pools only tensors of at least <paramref name="minPooledBytes"/> bytes (never less than
+    /// <see cref="MinPooledBytes"/>). The host makes one for a model run shared by several requests, whose outputs it
+    /// splits into one row per request: pooled only when each row would be.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public RequestMemory(int minPooledBytes) => _minPooledBytes = Math.Max(minPooledBytes, MinPooledBytes);
 
     /// <summary>Whether code on this thread runs for one request (its large tensors are request memory).</summary>
     public static bool IsActive => t_source is not null;
@@ -137,6 +153,10 @@ public sealed class RequestMemory
 
     private Memory<byte> Rent(int length)
     {
+        if (length < _minPooledBytes)
+        {
+            return GC.AllocateUninitializedArray<byte>(length);
+        }
         var array = ArrayPool<byte>.Shared.Rent(length);
         lock (_gate)
         {

@@ -5,9 +5,9 @@ namespace SharpServing.Sdk.Tests;
 
 public sealed class RequestMemoryTests
 {
-    private sealed class Request : IRequestMemorySource
+    private sealed class Request(int? minPooledBytes = null) : IRequestMemorySource
     {
-        public RequestMemory Memory { get; } = new();
+        public RequestMemory Memory { get; } = minPooledBytes is { } min ? new(min) : new();
     }
 
     private static readonly float[] s_mean = [0.485f, 0.456f, 0.406f];
@@ -56,6 +56,31 @@ public sealed class RequestMemoryTests
         Assert.False(request.Memory.Owns(small));
         Assert.True(request.Memory.Owns(large));
         Assert.False(request.Memory.Owns(outside));
+    }
+
+    [Fact]
+    public void Memory_with_a_higher_threshold_pools_only_tensors_at_or_above_it()
+    {
+        var run = new Request(minPooledBytes: 4 * RequestMemory.MinPooledBytes);
+        var low = new Request(minPooledBytes: 1);
+        Tensor below, at, floor;
+        using (RequestMemory.Enter(run))
+        {
+            below = RequestMemory.Allocate(DataType.UInt8, (4 * RequestMemory.MinPooledBytes) - 1);
+            at = RequestMemory.Allocate(DataType.UInt8, 4 * RequestMemory.MinPooledBytes);
+        }
+        using (RequestMemory.Enter(low))
+        {
+            floor = RequestMemory.Allocate(DataType.UInt8, RequestMemory.MinPooledBytes - 1);
+        }
+
+        Assert.False(run.Memory.Owns(below));
+        Assert.Equal((4 * RequestMemory.MinPooledBytes) - 1, Storage(below).Length);
+        Assert.True(run.Memory.Owns(at));
+        // Never below MinPooledBytes, whatever is asked.
+        Assert.False(low.Memory.Owns(floor));
+        run.Memory.Release();
+        Assert.False(run.Memory.Owns(at));
     }
 
     [Fact]

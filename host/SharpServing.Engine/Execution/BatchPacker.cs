@@ -71,15 +71,21 @@ internal static class BatchPacker
     /// <summary>
     /// Runs checked, mutually compatible instances (at most the batch size) as one batch; returns one output array per
     /// instance, in order, and in <paramref name="timing"/> when each phase ended (set only when the run succeeds).
+    /// <paramref name="owners"/> names the request each instance serves, for a run the batch loop makes (null: the
+    /// calling thread's request memory, if any, applies). A run for one request makes its large outputs in that request's
+    /// memory. A run shared by several makes them in pooled memory of its own when each instance's rows are large enough
+    /// to pool: each instance gets a copy of its rows in its own request's memory, and the run's memory goes back to the
+    /// pool before the run returns, so large batched outputs never land on the large object heap.
     /// </summary>
     public static Tensor[][] Run(ModelLayout layout, IModelSession session, IReadOnlyList<Tensor[]> instances, IReadOnlyList<long[][]> shapes,
-        CancellationToken cancellationToken, out RunTiming timing)
+        CancellationToken cancellationToken, out RunTiming timing, IReadOnlyList<IRequestMemorySource>? owners = null)
     {
         var started = Stopwatch.GetTimestamp();
         var count = instances.Count;
         var rows = layout.FixedBatch ? layout.BatchSize : count;
         var inputs = new Tensor[layout.Inputs.Count];
         byte[]?[]? rented = null;
+        SharedRunMemory? shared = null;
         try
         {
             for (var j = 0; j < inputs.Length; j++)
@@ -92,14 +98,29 @@ internal static class BatchPacker
             }
             var outputs = new Tensor[layout.OutputBatched.Count];
             var packed = Stopwatch.GetTimestamp();
-            session.Run(inputs, outputs, cancellationToken);
+            if (owners is null)
+            {
+                session.Run(inputs, outputs, cancellationToken);
+            }
+            else
+            {
+                var single = SingleOwner(owners);
+                if (single is null)
+                {
+                    shared = new SharedRunMemory(new RequestMemory(checked(rows * RequestMemory.MinPooledBytes)));
+                }
+                using var memory = RequestMemory.Enter(single ?? shared);
+                session.Run(inputs, outputs, cancellationToken);
+            }
             var ran = Stopwatch.GetTimestamp();
-            var results = Split(layout, outputs, count, rows);
+            var results = Split(layout, outputs, count, rows, shared?.Memory, owners);
             timing = new RunTiming(started, packed, ran, Stopwatch.GetTimestamp());
             return results;
         }
         finally
         {
+            // Nothing refers to the shared run's memory any more: each instance's rows were copied out of it.
+            shared?.Memory.Release();
             foreach (var buffer in rented ?? [])
             {
                 if (buffer is not null)
@@ -152,7 +173,22 @@ internal static class BatchPacker
         => tensor.Shape.SequenceEqual(shape) ? tensor
             : tensor.DataType.IsItems() ? Tensor.FromItems(tensor.DataType, shape, tensor.Items) : Tensor.FromMemory(tensor.DataType, shape, tensor.Data);
 
-    private static Tensor[][] Split(ModelLayout layout, Tensor[] outputs, int count, int rows)
+    /// <summary>The one request every instance serves, or null when they serve several.</summary>
+    private static IRequestMemorySource? SingleOwner(IReadOnlyList<IRequestMemorySource> owners)
+    {
+        var first = owners[0];
+        for (var i = 1; i < owners.Count; i++)
+        {
+            if (!ReferenceEquals(owners[i], first))
+            {
+                return null;
+            }
+        }
+        return first;
+    }
+
+    private static Tensor[][] Split(ModelLayout layout, Tensor[] outputs, int count, int rows, RequestMemory? shared = null,
+        IReadOnlyList<IRequestMemorySource>? owners = null)
     {
         var missing = Array.IndexOf(outputs, null);
         if (missing >= 0)
@@ -173,8 +209,14 @@ internal static class BatchPacker
         for (var k = 0; k < outputs.Length; k++)
         {
             var output = outputs[k];
+            var pooled = shared is not null && shared.Owns(output);
             if (!layout.OutputBatched[k])
             {
+                if (pooled)
+                {
+                    // Shared whole by every instance: an ordinary copy outlives the run's memory.
+                    output = Tensor.FromMemory(output.DataType, output.Shape, output.Data.ToArray());
+                }
                 for (var i = 0; i < count; i++)
                 {
                     results[i][k] = output;
@@ -193,6 +235,19 @@ internal static class BatchPacker
                 for (var i = 0; i < count; i++)
                 {
                     results[i][k] = Tensor.FromItems(output.DataType, inner, output.Items.Skip(i * per).Take(per).ToArray());
+                }
+            }
+            else if (pooled)
+            {
+                // Each instance's rows, copied into its own request's memory (pooled, as the rows are large).
+                var slot = output.Data.Length / rows;
+                var shape = inner.ToArray();
+                for (var i = 0; i < count; i++)
+                {
+                    using var memory = RequestMemory.Enter(owners![i]);
+                    var copy = RequestMemory.Allocate(output.DataType, shape);
+                    output.Data.Span.Slice(i * slot, slot).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsMemory(copy.Data).Span);
+                    results[i][k] = copy;
                 }
             }
             else
@@ -228,5 +283,11 @@ internal static class BatchPacker
             }
         }
         return shape.ToArray();
+    }
+
+    /// <summary>The memory of a run shared by several requests, while the model runs.</summary>
+    private sealed class SharedRunMemory(RequestMemory memory) : IRequestMemorySource
+    {
+        public RequestMemory Memory { get; } = memory;
     }
 }

@@ -387,14 +387,16 @@ internal sealed class ModelBatcher : IDisposable
         {
             var inputs = new Tensor[batch.Count][];
             var shapes = new long[batch.Count][][];
+            var owners = new IRequestMemorySource[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
                 inputs[i] = batch[i].Inputs;
                 shapes[i] = batch[i].Shapes;
+                owners[i] = batch[i].Memory;
                 cancellation.Watch(batch[i].CancellationToken);
             }
             cancellation.Seal();
-            var outputs = Run(replica, inputs, shapes, cancellation.Token, out var timing, batch[0].Parent);
+            var outputs = Run(replica, inputs, shapes, cancellation.Token, out var timing, batch[0].Parent, owners);
             RecordMethods(batch, timing);
             for (var i = 0; i < batch.Count; i++)
             {
@@ -424,7 +426,7 @@ internal sealed class ModelBatcher : IDisposable
     /// <exception cref="OperationCanceledException">Every request of the run was cancelled.</exception>
     /// <exception cref="WorkerStoppedException">The version stopped the run.</exception>
     private Tensor[][] Run(Replica replica, IReadOnlyList<Tensor[]> inputs, IReadOnlyList<long[][]> shapes, CancellationToken token,
-        out RunTiming timing, ActivityContext parent = default)
+        out RunTiming timing, ActivityContext parent = default, IReadOnlyList<IRequestMemorySource>? owners = null)
     {
         using var activity = ExecutionTelemetry.StartModelRun(_layout.Key, inputs.Count, parent);
         if (_abort.IsCancellationRequested)
@@ -434,7 +436,7 @@ internal sealed class ModelBatcher : IDisposable
         Interlocked.Increment(ref _running);
         try
         {
-            var outputs = BatchPacker.Run(_layout, replica.Session, inputs, shapes, token, out timing);
+            var outputs = BatchPacker.Run(_layout, replica.Session, inputs, shapes, token, out timing, owners);
             Record(inputs.Count, timing);
             return outputs;
         }

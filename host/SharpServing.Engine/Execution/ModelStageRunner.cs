@@ -105,7 +105,7 @@ internal sealed class ModelStageRunner(ModelStage stage, string method, ModelBat
         {
             for (var n = 0; n < instances.Length; n++)
             {
-                var item = new ModelWorkItem(inputs[n], shapes[n], statistics, token);
+                var item = new ModelWorkItem(inputs[n], shapes[n], statistics, state, token);
                 try
                 {
                     await Batcher.EnqueueAsync(item, token);

@@ -1,7 +1,8 @@
 namespace SharpServing.Engine.Execution;
 
 /// <summary>One checked instance waiting in a model's queue, and where its outputs go (the item is its own completion).</summary>
-internal sealed class ModelWorkItem(Tensor[] inputs, long[][] shapes, MethodStatistics statistics, CancellationToken cancellationToken)
+internal sealed class ModelWorkItem(Tensor[] inputs, long[][] shapes, MethodStatistics statistics, IRequestMemorySource memory,
+    CancellationToken cancellationToken)
     : TaskCompletionSource<Tensor[]>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     private CancellationTokenRegistration _cancellation;
@@ -19,6 +20,9 @@ internal sealed class ModelWorkItem(Tensor[] inputs, long[][] shapes, MethodStat
 
     /// <summary>The request's token: a cancelled item never reaches the model.</summary>
     public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    /// <summary>The request the instance serves: its large outputs are that request's memory.</summary>
+    public IRequestMemorySource Memory { get; } = memory;
 
     /// <summary>The statistics of the method the instance runs for: its runs count in the method's batch statistics.</summary>
     public MethodStatistics Statistics { get; } = statistics;

@@ -374,6 +374,54 @@ public sealed class BatchingTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A run shared by several requests whose rows are large enough to pool gives each instance a copy of its rows in its
+    /// own request's memory, and the run's output memory goes back to the pool (as one array, a batch of such rows would
+    /// be a new large-object-heap array every run); smaller rows stay slices of the run's output, uncopied.
+    /// </summary>
+    [Theory]
+    [InlineData(1024, false)]   // rows of 4 KB
+    [InlineData(16384, true)]   // rows of 64 KB
+    public async Task Large_rows_of_a_shared_run_are_each_request_s_own_memory(int outputs, bool copied)
+    {
+        var time = new ManualTimeProvider();
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<int, object>();
+        await using var servable = Create(b =>
+        {
+            var declared = b.DeclareModel("dense.onnx", options: new ModelOptions { MaxBatchSize = 2, BatchDelay = s_delay });
+            b.RegisterMethod("m", ["i"], x => b.AddStage((Tensor onehot, Tensor y) =>
+            {
+                var row = onehot.AsSpan<float>().IndexOf(1f);
+                var values = y.AsSpan<float>();
+                for (var j = 0; j < outputs; j++)
+                {
+                    if (values[j] != Fixtures.DenseWeight(row, j))
+                    {
+                        return -1;
+                    }
+                }
+                Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(y.Data, out var segment));
+                seen[row] = segment.Array!;
+                return row;
+            }, x, b.AddStage(declared, x)));
+        }, _ => OrtSession.FromBytes(Fixtures.Dense(4, outputs)), time: time);
+
+        // With a configured delay and a clock that never moves, the batch loop waits until both requests are in.
+        var replies = await Task.WhenAll(servable.PredictAsync("m", OneHot(1)), servable.PredictAsync("m", OneHot(2))).WaitAsync(TestTimeout);
+
+        Assert.Equal(new Dictionary<int, long> { [2] = 1 }, servable.Executor.GetBatchSizes(servable.Models[0]));
+        Assert.Equal(1, ReplyAssert.Success(replies[0], 1)[0]["i"].AsSpan<int>()[0]);
+        Assert.Equal(2, ReplyAssert.Success(replies[1], 1)[0]["i"].AsSpan<int>()[0]);
+        Assert.Equal(!copied, ReferenceEquals(seen[1], seen[2]));
+
+        static Dictionary<string, RequestInput> OneHot(int i)
+        {
+            var x = new float[4];
+            x[i] = 1;
+            return Instance(("x", Floats(x, 4)));
+        }
+    }
+
     [Fact]
     public async Task A_lone_client_runs_single_instances_and_never_waits()
     {
