@@ -35,17 +35,46 @@ internal static class OcrScenario
                 () => new GrpcLoadClient(server.Grpc, recognize.GrpcFrame, context.Connections, concurrencies.Max())], context.CancellationToken);
         }
 
+        // With --repeat N: N pairs of rows at each concurrency, the server and det alone, every other pair det alone first,
+        // and the median of the pairs' ratios (single rows swing with the machine; a pair shares its minutes).
+        var repeat = line.Int("repeat", 1, 1, 100);
         foreach (var c in concurrencies)
         {
-            LoadResult row;
-            using (var client = new GrpcLoadClient(server.Grpc, detect.GrpcFrame, context.Connections, c))
+            var pairs = new List<(LoadResult Server, LoadResult Alone)>();
+            OrtLoadClient? det = null;
+            var batch = 0;
+            try
             {
-                row = await LoadRunner.RunAsync("ocr", "server grpc ocr.detect", client, LoadSettings.From(line, c), 1, server.Pid, server.ProbeSocket, context.CancellationToken);
+                for (var pair = 0; pair < repeat; pair++)
+                {
+                    var aloneFirst = det is not null && pair % 2 == 1;
+                    LoadResult? limit = aloneFirst ? await DetAloneAsync() : null;
+                    LoadResult row;
+                    using (var client = new GrpcLoadClient(server.Grpc, detect.GrpcFrame, context.Connections, c))
+                    {
+                        row = await LoadRunner.RunAsync("ocr", "server grpc ocr.detect", client, LoadSettings.From(line, c), 1, server.Pid, server.ProbeSocket, context.CancellationToken);
+                    }
+                    if (det is null)
+                    {
+                        batch = row.MeanBatch("det");
+                        det = new OrtLoadClient([(OrtSession.FromFile(Path.Combine(models, "det.onnx"), context.SessionOptions), [Repeat(detInput, batch)])]);
+                    }
+                    limit ??= await DetAloneAsync();
+                    row = Report.WithLimit(row with { Connections = context.Connections, Note = repeat > 1 ? $"pair {pair + 1}" : null }, limit);
+                    context.Report.Add(row);
+                    pairs.Add((row, limit));
+                }
             }
-            var batch = row.MeanBatch("det");
-            using var det = new OrtLoadClient([(OrtSession.FromFile(Path.Combine(models, "det.onnx"), context.SessionOptions), [Repeat(detInput, batch)])]);
-            var limit = await context.RunAsync("ocr", $"ort in-process det batch={batch}", det, 1, batch, Environment.ProcessId, null);
-            context.Report.Add(Report.WithLimit(row with { Connections = context.Connections }, limit));
+            finally
+            {
+                det?.Dispose();
+            }
+            if (repeat > 1)
+            {
+                WritePairs(c, pairs);
+            }
+
+            Task<LoadResult> DetAloneAsync() => context.RunAsync("ocr", $"ort in-process det batch={batch}", det!, 1, batch, Environment.ProcessId, null);
         }
 
         // As the servable reads them: cls in 192x48 windows (three along a line longer than 4:1), rec once per line at
@@ -87,6 +116,27 @@ internal static class OcrScenario
                 await context.RunAsync("ocr", "worker grpc ocr.recognize", client, c, 1, worker.Pid, worker.ProbeSocket, inProcess);
             }
         }
+    }
+
+    /// <summary>Each pair's ratio of ocr.detect to det alone (instances per second), with det's run inside the server, then the median.</summary>
+    private static void WritePairs(int concurrency, List<(LoadResult Server, LoadResult Alone)> pairs)
+    {
+        var ratios = new List<double>();
+        Console.Error.WriteLine();
+        Console.Error.WriteLine($"ocr.detect c={concurrency} / det alone, by pair (inst/s; det's run inside the server and alone, ms; server CPU ms/req):");
+        for (var i = 0; i < pairs.Count; i++)
+        {
+            var (server, alone) = pairs[i];
+            var ratio = alone.InstancesPerSecond > 0 ? server.InstancesPerSecond / alone.InstancesPerSecond : 0;
+            ratios.Add(ratio);
+            var inside = server.ModelMsPerRun?.GetValueOrDefault("det.onnx") ?? 0;
+            var aloneMs = alone.RequestsPerSecond > 0 ? 1000 / alone.RequestsPerSecond : 0;
+            Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"  pair {i + 1}: {server.InstancesPerSecond:0.0} / {alone.InstancesPerSecond:0.0} inst/s = {ratio:0.00}x; det run {inside:0.0} / {aloneMs:0.0} ms; server cpu {server.ServerCpuMsPerRequest:0.0}; load {server.LoadAverage:0.0}"));
+        }
+        ratios.Sort();
+        Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"  median of {ratios.Count}: {MetricsCompare.Median(ratios):0.00}x (min {ratios[0]:0.00}x, max {ratios[^1]:0.00}x)"));
     }
 
     /// <summary>det's input for the image as the ocr servable makes it: BGR, scaled only so that the shorter side is at
