@@ -59,7 +59,7 @@ public sealed class WorkerFaultTests(IsolatedServer fixture) : IClassFixture<Iso
 
             Assert.False(failed.IsSuccess);
             Assert.Contains("Servable 'hog' version 1", failed.Error);
-            Assert.Contains("exceeded the worker memory limit of 512 MiB", failed.Error);
+            Assert.True(failed.Error?.Contains("exceeded the worker memory limit of 512 MiB", StringComparison.Ordinal), failed.Error);
             await AnswersAgainAsync("hog", "memory limit of 512 MiB");
         });
     }
