@@ -3,7 +3,7 @@ using SharpServing.EndToEnd.Tests.Infrastructure;
 namespace SharpServing.EndToEnd.Tests.Isolation;
 
 /// <summary>
-/// One real server whose every servable runs in a worker process, with a 5 s request time limit and a 512 MiB memory
+/// One real server whose every servable runs in a worker process, with a 10 s request time limit and a 512 MiB memory
 /// limit per worker: <c>add</c> (the real model), <c>exiter</c>, <c>spinner</c>, <c>hog</c> and <c>broken</c> (a plugin
 /// whose constructor throws).
 /// </summary>
@@ -26,7 +26,7 @@ public sealed class IsolatedServer : IAsyncLifetime
         _repository.WriteScript("hog", IsolationRepository.HogScript);
         _repository.WritePlugin("broken", IsolationRepository.BrokenPlugin);
         _server = await ServerProcess.ServeAsync(["--servables", _repository.Root, "--isolation", "process", "--no-watch",
-            "--worker-time-limit-ms", "5000", "--worker-memory-limit-mb", "512", "--admin", AdminAddress]);
+            "--worker-time-limit-ms", "10000", "--worker-memory-limit-mb", "512", "--admin", AdminAddress]);
         await _server.WaitForLineAsync($"Serving: control API listening on {AdminAddress}", ServerProcess.DefaultStartupTimeout);
     }
 
