@@ -10,8 +10,15 @@ internal sealed class StuckCode : IDisposable
 
     public string ReleaseFile => Path.Combine(_directory, "release");
 
+    /// <summary>Written by <see cref="StuckConfiguration"/> when its code starts: the load is past compiling.</summary>
+    public string StartedFile => Path.Combine(_directory, "started");
+
+    /// <summary>Whether the configuration code of <see cref="StuckConfiguration"/> runs (it got past compiling).</summary>
+    public bool ConfigurationStarted => File.Exists(StartedFile);
+
     /// <summary>A script whose top-level code loops (at configuration time) until released, then registers <c>echo</c>.</summary>
     public string StuckConfiguration => $$"""
+        File.WriteAllText(@"{{StartedFile}}", "");
         while (!File.Exists(@"{{ReleaseFile}}"))
         {
             Thread.Sleep(5);

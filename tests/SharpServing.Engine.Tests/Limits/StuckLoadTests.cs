@@ -69,8 +69,10 @@ public sealed class StuckLoadTests : IDisposable
         {
             await reload.StartAsync(CancellationToken.None).WaitAsync(s_timeout);
             _servables.WriteScriptText("stuck", _stuck.StuckConfiguration);
+            // Loading, and past its compile into the code that never returns (a load still compiling ends when stopped).
             await ReloadServables.AdvanceUntilAsync(_clock, s_quiet,
-                () => manager.GetStatus().Any(s => s.Servable == "stuck" && s.State == ServableVersionState.Loading), "the stuck servable is loading");
+                () => _stuck.ConfigurationStarted && manager.GetStatus().Any(s => s.Servable == "stuck" && s.State == ServableVersionState.Loading),
+                "the stuck servable is loading");
 
             _servables.WriteAdd("fresh", edit: 5, 1);
             await ReloadServables.AdvanceUntilAsync(_clock, s_quiet, () => manager.Contains("fresh"), "the new servable serves");
