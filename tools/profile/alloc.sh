@@ -10,25 +10,17 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/setup.sh
 
-usage="usage: tools/profile/alloc.sh grpc|rest CONCURRENCY [--server DLL] [SERVER OPTION...]"
-protocol="${1:?$usage}"
-concurrency="${2:?$usage}"
-shift 2
+source tools/profile/serve-add.sh
+profile_prepare "usage: tools/profile/alloc.sh grpc|rest CONCURRENCY [--server DLL] [SERVER OPTION...]" "$@"
 seconds="${ALLOC_SECONDS:-5}"
 warmup="${ALLOC_WARMUP_S:-10}"
-
-source tools/profile/serve-add.sh
-profile_take_server_option "$@"
-ss_install_runtime_prerequisites
-ss_install_models
 profile_install_trace_tool
-ss_build_load_tools
 dotnet build tools/SharpServing.AllocProfile/SharpServing.AllocProfile.csproj -c Release -nologo -clp:ErrorsOnly -v:q >&2
 
 profile_work_dir alloc "${ALLOC_OUT:-}"
 work="$profile_work"
 profile_serve_add "$profile_server_dll" "$work" "${profile_server_options[@]}"
-profile_start_load "$protocol" "$concurrency" $((warmup + seconds + 10)) "$work/load.log"
+profile_start_load "$profile_protocol" "$profile_concurrency" $((warmup + seconds + 10)) "$work/load.log"
 sleep "$warmup"
 "$profile_trace_tool" collect -p "$profile_server_pid" --profile gc-verbose --duration "00:00:00:$(printf %02d "$seconds")" \
   -o "$work/alloc.nettrace" > "$work/trace.log" 2>&1

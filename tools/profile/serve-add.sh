@@ -1,11 +1,11 @@
 # Sourced by the scripts of tools/profile: serves the add example from a scratch folder and loads it with the
-# benchmark's client. Expects scripts/setup.sh sourced; profile_prepare_perf_tool (or ss_build_load_tools) before serving.
+# benchmark's client. Expects scripts/setup.sh sourced; profile_prepare (or ss_build_load_tools) before serving.
 
-# profile_prepare_perf_tool USAGE ARG...: for the tools that count the server with perf. Takes PROTOCOL and
-# CONCURRENCY, an optional `--server PATH/sharpserving.dll` (default: this tree's build) and the server options after
-# it; installs what they need (runtime prerequisites, models, linux-perf) and builds the load tools. Sets
-# profile_protocol, profile_concurrency, profile_server_dll and profile_server_options.
-profile_prepare_perf_tool() {
+# profile_prepare USAGE ARG...: takes PROTOCOL and CONCURRENCY, an optional `--server PATH/sharpserving.dll` (default:
+# this tree's build) and the server options after it; installs what serving and loading need (runtime prerequisites,
+# models) and builds the load tools. Sets profile_protocol, profile_concurrency, profile_server_dll and
+# profile_server_options.
+profile_prepare() {
   local usage="$1"
   profile_protocol="${2:?$usage}"
   profile_concurrency="${3:?$usage}"
@@ -13,8 +13,13 @@ profile_prepare_perf_tool() {
   profile_take_server_option "$@"
   ss_install_runtime_prerequisites
   ss_install_models
-  ss_apt linux-perf
   ss_build_load_tools
+}
+
+# profile_prepare_perf_tool USAGE ARG...: profile_prepare, and linux-perf for the tools that count the server with perf.
+profile_prepare_perf_tool() {
+  profile_prepare "$@"
+  ss_apt linux-perf
 }
 
 # profile_take_server_option [--server PATH/sharpserving.dll] [SERVER OPTION...]: sets profile_server_dll (default: this
