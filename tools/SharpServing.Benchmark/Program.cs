@@ -75,8 +75,7 @@ internal static class Program
         }
         catch (UsageException ex)
         {
-            Console.Error.WriteLine($"bench: {ex.Message} (--help lists the options)");
-            return 2;
+            return UsageError(ex);
         }
         using var cancellation = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; cancellation.Cancel(); });
@@ -92,8 +91,7 @@ internal static class Program
         }
         catch (UsageException ex)
         {
-            Console.Error.WriteLine($"bench: {ex.Message} (--help lists the options)");
-            return 2;
+            return UsageError(ex);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -107,6 +105,12 @@ internal static class Program
         }
     }
 
+    private static int UsageError(UsageException ex)
+    {
+        Console.Error.WriteLine($"bench: {ex.Message} (--help lists the options)");
+        return 2;
+    }
+
     /// <summary>
     /// The load generator's own thread pool, set before anything starts it. .NET lets an idle worker spin for more work
     /// before it sleeps (System.Threading.ThreadPool.UnfairSemaphoreSpinLimit, 70 by default). This tool shares the two
@@ -114,13 +118,13 @@ internal static class Program
     /// det's threads (ocr) and of the transport (batching): the rows measured the client as much as the server. So
     /// <c>ocr</c> and <c>batching</c> run with a limit of 0, where an idle worker sleeps at once. <c>add</c>, <c>add-v2</c>,
     /// <c>all</c>, <c>cuda</c> and <c>load</c> keep the default: at concurrency 1 the client's own wake-up would add to
-    /// every row's latency. <c>--client-spin N</c> sets the limit for any of them. The servers this tool starts, the
-    /// floor among them, keep the runtime's default. DOTNET_ThreadPool_UnfairSemaphoreSpinLimit in the environment
-    /// overrides this, and reaches those servers too.
+    /// every row's latency. <c>--client-spin N</c> sets the limit for any of them. The servers this tool starts keep the
+    /// runtime's default, the floor among them (this tool's own <c>floor</c> command, which is a server, never takes the
+    /// option). DOTNET_ThreadPool_UnfairSemaphoreSpinLimit in the environment overrides this, and reaches those servers too.
     /// </summary>
     private static void SetClientSpinLimit(CommandLine line)
     {
-        if (line.Command is not ("add" or "add-v2" or "ocr" or "batching" or "cuda" or "all" or "load"))
+        if (line.Command is "floor")
         {
             return;
         }
