@@ -61,8 +61,9 @@ SS_TEST_APT_PACKAGES=(python3-grpcio python3-grpc-tools python3-numpy python3-pr
   curl openssl nghttp2-client fonts-dejavu-core espeak-ng sox python-matplotlib-data python3-pil
   fonts-liberation2 fonts-wqy-zenhei prometheus)
 
-# Debian packages the server needs at run time: JPEG and PNG decoding for the image helpers.
-SS_RUNTIME_APT_PACKAGES=(libturbojpeg0 libpng16-16)
+# Debian packages the server needs at run time: JPEG decoding for the image helpers (PNG's decoder, SkiaSharp's native
+# library, comes with the NuGet package).
+SS_RUNTIME_APT_PACKAGES=(libturbojpeg0)
 
 ss_install_runtime_prerequisites() {
   ss_apt "${SS_RUNTIME_APT_PACKAGES[@]}"

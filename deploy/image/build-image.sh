@@ -26,7 +26,7 @@ for tool in debootstrap buildah; do
 done
 
 # 1. The root filesystem: what the server needs at run time and nothing else (no shell tools beyond minbase).
-packages=ca-certificates,tzdata,libicu72,libssl3,zlib1g,libstdc++6,libgcc-s1,libturbojpeg0,libpng16-16,curl
+packages=ca-certificates,tzdata,libicu72,libssl3,zlib1g,libstdc++6,libgcc-s1,libturbojpeg0,curl
 if [ ! -f "$rootfs/.complete" ]; then
   log "debootstrap bookworm into $rootfs (once)"
   rm -rf "$rootfs" && mkdir -p "$rootfs"

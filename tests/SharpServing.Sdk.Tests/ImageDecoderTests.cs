@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using SharpServing.Imaging;
 
@@ -94,6 +95,61 @@ public sealed class ImageDecoderTests
         Assert.Equal(new byte[] { 0, 0, 0, 77, 77, 77, 255, 255, 255 }, gray.ToArray<byte>());
         Assert.Equal(new byte[] { 250, 251, 252, 1, 2, 3 }, palette.ToArray<byte>());
         Assert.Equal(new byte[] { 0xAB, 0x00, 0xFF, 0x12, 0x80, 0x01 }, deep.ToArray<byte>());
+    }
+
+    [Fact]
+    public void Decode_Png16Bit_KeepsTheHighByteAsOpenCv()
+    {
+        // 0x12FF is 18.9 on an 8-bit scale: OpenCV's and PIL's 8-bit reads keep 0x12, a rounding scale would give 0x13.
+        var deep = ImageDecoder.Decode(TestPng.Encode(2, 1, TestPng.Rgb, [0x12, 0xFF, 0x12, 0x80, 0x12, 0x7F, 0xFE, 0xFF, 0x00, 0xFF, 0xFF, 0x00], bitDepth: 16));
+
+        Assert.Equal(new byte[] { 0x12, 0x12, 0x12, 0xFE, 0x00, 0xFF }, deep.ToArray<byte>());
+    }
+
+    [Fact]
+    public void Decode_PngWithGammaChunk_GivesTheStoredSamples()
+    {
+        // gAMA 1.0 (linear light): a colour-managed decode would brighten every sample; OpenCV and PIL give them as stored.
+        var samples = Enumerable.Range(0, 5 * 3 * 3).Select(i => (byte)((i * 37) + 11)).ToArray();
+        var gamma = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(gamma, 100_000);
+
+        var image = ImageDecoder.Decode(TestPng.Encode(5, 3, TestPng.Rgb, samples, ancillary: [("gAMA", gamma)]));
+
+        Assert.Equal(samples, image.ToArray<byte>());
+    }
+
+    [Fact]
+    public void Decode_PngTransparencyChunk_DropsTheAlphaItMakes()
+    {
+        // tRNS gives the palette's first entry and the grey value 77 an alpha of 0: the colours stay.
+        var palette = ImageDecoder.Decode(TestPng.Encode(2, 1, TestPng.Palette, [0, 1], palette: [1, 2, 3, 250, 251, 252], ancillary: [("tRNS", [0])]));
+        var gray = ImageDecoder.Decode(TestPng.Encode(3, 1, TestPng.Gray, [0, 77, 255], ancillary: [("tRNS", [0, 77])]));
+
+        Assert.Equal(new byte[] { 1, 2, 3, 250, 251, 252 }, palette.ToArray<byte>());
+        Assert.Equal(new byte[] { 0, 0, 0, 77, 77, 77, 255, 255, 255 }, gray.ToArray<byte>());
+    }
+
+    [Theory]
+    [InlineData(TestPng.Rgb, 3)]
+    [InlineData(TestPng.Rgba, 4)]
+    public void Decode_PngOfOddSizeAndInterlaced_ExactPixelsInBothOrders(int colorType, int channels)
+    {
+        // 37×23: a pixel count that is not a multiple of the four pixels the packing step takes at once.
+        const int Width = 37, Height = 23;
+        var random = new Random(7);
+        var samples = new byte[Width * Height * channels];
+        random.NextBytes(samples);
+        var rgb = Enumerable.Range(0, Width * Height).SelectMany(p => samples.AsSpan(p * channels, 3).ToArray()).ToArray();
+        var bgr = Enumerable.Range(0, Width * Height).SelectMany(p => new[] { rgb[(3 * p) + 2], rgb[(3 * p) + 1], rgb[3 * p] }).ToArray();
+
+        foreach (var interlaced in new[] { false, true })
+        {
+            var png = TestPng.Encode(Width, Height, colorType, samples, interlaced: interlaced);
+
+            Assert.Equal(rgb, ImageDecoder.Decode(png).ToArray<byte>());
+            Assert.Equal(bgr, ImageDecoder.Decode(png, ChannelOrder.Bgr).ToArray<byte>());
+        }
     }
 
     [Fact]

@@ -22,17 +22,30 @@ internal static class TestPng
         return c;
     }).ToArray();
 
+    // Adam7's passes: first column, first row, column step, row step.
+    private static readonly (int X, int Y, int Dx, int Dy)[] s_adam7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)];
+
     /// <param name="samples">Row-major samples, big-endian 16-bit pairs when <paramref name="bitDepth"/> is 16.</param>
-    public static byte[] Encode(int width, int height, int colorType, byte[] samples, int bitDepth = 8, byte[]? palette = null)
+    /// <param name="ancillary">Chunks written between the header (and palette) and the image data, e.g. gAMA or tRNS.</param>
+    /// <param name="interlaced">Adam7 interlacing (bit depths of 8 and 16 only).</param>
+    public static byte[] Encode(int width, int height, int colorType, byte[] samples, int bitDepth = 8, byte[]? palette = null,
+        (string Type, byte[] Data)[]? ancillary = null, bool interlaced = false)
     {
         var rowBytes = samples.Length / height;
+        var pixelBytes = rowBytes / width;
         using var raw = new MemoryStream();
         using (var zlib = new ZLibStream(raw, CompressionLevel.Optimal, leaveOpen: true))
         {
-            for (var y = 0; y < height; y++)
+            foreach (var (x0, y0, dx, dy) in interlaced ? s_adam7 : [(0, 0, 1, 1)])
             {
-                zlib.WriteByte(0);
-                zlib.Write(samples, y * rowBytes, rowBytes);
+                for (var y = y0; y < height && x0 < width; y += dy)
+                {
+                    zlib.WriteByte(0);
+                    for (var x = x0; x < width; x += dx)
+                    {
+                        zlib.Write(samples, (y * rowBytes) + (x * pixelBytes), pixelBytes);
+                    }
+                }
             }
         }
         using var png = new MemoryStream();
@@ -42,10 +55,15 @@ internal static class TestPng
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
         header[8] = (byte)bitDepth;
         header[9] = (byte)colorType;
+        header[12] = (byte)(interlaced ? 1 : 0);
         Chunk(png, "IHDR", header);
         if (palette is not null)
         {
             Chunk(png, "PLTE", palette);
+        }
+        foreach (var (type, data) in ancillary ?? [])
+        {
+            Chunk(png, type, data);
         }
         Chunk(png, "IDAT", raw.ToArray());
         Chunk(png, "IEND", []);

@@ -5,12 +5,13 @@ namespace SharpServing.Imaging;
 /// <summary>
 /// Decodes JPEG and PNG bytes to an HWC <see cref="DataType.UInt8"/> tensor of shape [height, width, 3], like
 /// <c>cv2.imdecode</c> or <c>PIL.Image.open(...).convert("RGB")</c>: grey and palette images are expanded to three
-/// channels, 16-bit PNGs are reduced to 8 bits and an alpha channel is dropped.
+/// channels, 16-bit PNGs are cut to 8 bits (the high byte) and an alpha channel is dropped. Sample values are taken as
+/// stored: no gamma or colour-profile conversion.
 /// </summary>
 /// <remarks>
-/// Native decoders from Debian do the work: libjpeg-turbo's TurboJPEG API (<c>libturbojpeg0</c>) and libpng's simplified
-/// API (<c>libpng16-16</c>). Bad bytes never crash the process: they raise <see cref="InvalidDataException"/> with the
-/// decoder's own message. Safe to call from many threads at once.
+/// Native decoders do the work: libjpeg-turbo's TurboJPEG API from Debian (<c>libturbojpeg0</c>) for JPEG, and Skia's
+/// codec (SkiaSharp, whose native library comes with the NuGet package) for PNG. Bad bytes never crash the process:
+/// they raise <see cref="InvalidDataException"/> with the decoder's reason. Safe to call from many threads at once.
 /// </remarks>
 public static class ImageDecoder
 {
@@ -36,7 +37,7 @@ public static class ImageDecoder
     /// <param name="order">Channel order of the result: <see cref="ChannelOrder.Rgb"/> (default) or <see cref="ChannelOrder.Bgr"/>.</param>
     /// <param name="maxPixels">The largest width × height accepted; larger images fail before any pixel memory is allocated.</param>
     /// <exception cref="InvalidDataException">The bytes are not a decodable JPEG or PNG, or the image is larger than <paramref name="maxPixels"/>.</exception>
-    /// <exception cref="DllNotFoundException">The native decoder is not installed (the message names the Debian package).</exception>
+    /// <exception cref="DllNotFoundException">The native decoder is not installed (the message names the package that brings it).</exception>
     public static Tensor Decode(ReadOnlySpan<byte> data, ChannelOrder order = ChannelOrder.Rgb, long maxPixels = DefaultMaxPixels)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
@@ -56,13 +57,14 @@ public static class ImageDecoder
                     : $"Image decode failed: the data is neither JPEG nor PNG (it starts with {Convert.ToHexString(data[..Math.Min(8, data.Length)])})."),
             };
         }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException
+            || (e is TypeInitializationException && e.InnerException is DllNotFoundException or EntryPointNotFoundException))
         {
-            var (library, package) = format == ImageFormat.Jpeg
-                ? (TurboJpeg.Library, TurboJpeg.DebianPackage)
-                : (LibPng.Library, LibPng.DebianPackage);
+            var (library, install) = format == ImageFormat.Jpeg
+                ? (TurboJpeg.Library, $"install the Debian package {TurboJpeg.DebianPackage} (apt-get install {TurboJpeg.DebianPackage})")
+                : (PngDecoder.Library, $"it comes with the NuGet package {PngDecoder.Package} under runtimes/linux-x64/native of the build output");
             throw new DllNotFoundException(
-                $"Image decode failed: the native {format} decoder {library} could not be loaded; install the Debian package {package} (apt-get install {package}). {e.Message}", e);
+                $"Image decode failed: the native {format} decoder {library} could not be loaded; {install}. {(e.InnerException ?? e).Message}", e);
         }
     }
 
