@@ -307,44 +307,85 @@ static class Ocr
         float scaleX = (float)imageWidth / scaledWidth, scaleY = (float)imageHeight / scaledHeight;
         var seen = RequestMemory.Allocate(DataType.Bool, map.Length).AsWritableSpan<bool>();
         seen.Clear();
-        var pending = new Stack<int>();
-        var region = new List<int>();
+        // The region being filled: each row's leftmost and rightmost pixel (int.MaxValue and -1 where it has none).
+        var rowMin = new int[mapHeight];
+        var rowMax = new int[mapHeight];
+        rowMin.AsSpan().Fill(int.MaxValue);
+        rowMax.AsSpan().Fill(-1);
+        var pending = new Stack<(int Y, int X)>();
         var boxes = new List<Point[]>();
         for (var start = NextText(map, 0); start < map.Length; start = NextText(map, start + 1))
         {
             if (seen[start])
             {
+                // A run is filled whole: skip the rest of it.
+                while (start + 1 < map.Length && seen[start + 1])
+                {
+                    start++;
+                }
                 continue;
             }
-            region.Clear();
-            seen[start] = true;
-            pending.Push(start);
-            var sum = 0f;
-            while (pending.Count > 0)
+            // Scanline fill of the 8-connected region: each pending seed grows into its whole run of text pixels along
+            // the row, and the runs that touch it in the rows above and below (one pixel further at each end) are seeded.
+            int top = start / mapWidth, bottom = top, count = 0;
+            var sum = 0.0;
+            pending.Push((top, start % mapWidth));
+            while (pending.TryPop(out var seed))
             {
-                var p = pending.Pop();
-                region.Add(p);
-                sum += map[p];
-                int py = p / mapWidth, px = p % mapWidth;
-                for (var ny = Math.Max(py - 1, 0); ny <= Math.Min(py + 1, mapHeight - 1); ny++)
+                var row = map.Slice(seed.Y * mapWidth, mapWidth);
+                var rowSeen = seen.Slice(seed.Y * mapWidth, mapWidth);
+                if (rowSeen[seed.X])
                 {
-                    for (var nx = Math.Max(px - 1, 0); nx <= Math.Min(px + 1, mapWidth - 1); nx++)
+                    continue;
+                }
+                int left = seed.X, right = seed.X;
+                while (left > 0 && row[left - 1] > DetThreshold)
+                {
+                    left--;
+                }
+                while (right < mapWidth - 1 && row[right + 1] > DetThreshold)
+                {
+                    right++;
+                }
+                rowSeen[left..(right + 1)].Fill(true);
+                count += right - left + 1;
+                foreach (var value in row[left..(right + 1)])
+                {
+                    sum += value;
+                }
+                rowMin[seed.Y] = Math.Min(rowMin[seed.Y], left);
+                rowMax[seed.Y] = Math.Max(rowMax[seed.Y], right);
+                (top, bottom) = (Math.Min(top, seed.Y), Math.Max(bottom, seed.Y));
+                int from = Math.Max(left - 1, 0), to = Math.Min(right + 1, mapWidth - 1);
+                foreach (var y in (ReadOnlySpan<int>)[seed.Y - 1, seed.Y + 1])
+                {
+                    if (y < 0 || y >= mapHeight)
                     {
-                        var n = (ny * mapWidth) + nx;
-                        if (!seen[n] && map[n] > DetThreshold)
+                        continue;
+                    }
+                    var next = map.Slice(y * mapWidth, mapWidth);
+                    var nextSeen = seen.Slice(y * mapWidth, mapWidth);
+                    for (var x = from; x <= to; x++)
+                    {
+                        if (next[x] > DetThreshold)
                         {
-                            seen[n] = true;
-                            pending.Push(n);
+                            if (!nextSeen[x])
+                            {
+                                pending.Push((y, x));
+                            }
+                            while (x < to && next[x + 1] > DetThreshold)
+                            {
+                                x++;
+                            }
                         }
                     }
                 }
             }
-            if (region.Count < 4 || sum / region.Count < BoxThreshold)
-            {
-                continue;
-            }
-            var rect = MinAreaRect(region, mapWidth);
-            if (Math.Min(rect.Width, rect.Height) < 3)
+            var keep = count >= 4 && sum / count >= BoxThreshold;
+            var rect = keep ? MinAreaRect(rowMin.AsSpan(top, bottom - top + 1), rowMax.AsSpan(top, bottom - top + 1), top) : default;
+            rowMin.AsSpan(top, bottom - top + 1).Fill(int.MaxValue);
+            rowMax.AsSpan(top, bottom - top + 1).Fill(-1);
+            if (!keep || Math.Min(rect.Width, rect.Height) < 3)
             {
                 continue;
             }
@@ -454,19 +495,17 @@ static class Ocr
     }
 
     // Rotating calipers: the smallest rectangle around the region has a side along an edge of its convex hull.
-    private static RotatedRect MinAreaRect(List<int> region, int mapWidth)
+    private static RotatedRect MinAreaRect(ReadOnlySpan<int> rowMin, ReadOnlySpan<int> rowMax, int top)
     {
         // Only each row's leftmost and rightmost pixel squares can reach the hull.
-        var rows = new Dictionary<int, (int Min, int Max)>();
-        foreach (var p in region)
+        var points = new List<Point>(rowMin.Length * 4);
+        for (var i = 0; i < rowMin.Length; i++)
         {
-            int x = p % mapWidth, y = p / mapWidth;
-            rows[y] = rows.TryGetValue(y, out var r) ? (Math.Min(r.Min, x), Math.Max(r.Max, x)) : (x, x);
-        }
-        var points = new List<Point>(rows.Count * 4);
-        foreach (var (y, (min, max)) in rows)
-        {
-            points.AddRange([new(min, y), new(min, y + 1), new(max + 1, y), new(max + 1, y + 1)]);
+            if (rowMax[i] >= 0)
+            {
+                int y = top + i, min = rowMin[i], max = rowMax[i];
+                points.AddRange([new(min, y), new(min, y + 1), new(max + 1, y), new(max + 1, y + 1)]);
+            }
         }
         var hull = ConvexHull(points);
         var best = new RotatedRect(0, 0, 0, 0, 1, 0);
