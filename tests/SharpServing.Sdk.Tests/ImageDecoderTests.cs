@@ -224,10 +224,14 @@ public sealed class ImageDecoderTests
     public async Task Decode_ManyThreadsAtOnce_GiveTheSameResult()
     {
         var jpeg = File.ReadAllBytes(TestPaths.Fixture("photo.jpg"));
-        var expected = ImageDecoder.Decode(jpeg);
+        var samples = new byte[61 * 47 * 4];
+        new Random(3).NextBytes(samples);
+        var png = TestPng.Encode(61, 47, TestPng.Rgba, samples);
+        var expected = (Jpeg: ImageDecoder.Decode(jpeg), Png: ImageDecoder.Decode(png));
 
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
-            Enumerable.Range(0, 20).All(_ => ImageDecoder.Decode(jpeg).Equals(expected))))).WaitAsync(TimeSpan.FromSeconds(30));
+            Enumerable.Range(0, 20).All(_ => ImageDecoder.Decode(jpeg).Equals(expected.Jpeg) && ImageDecoder.Decode(png).Equals(expected.Png)))))
+            .WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.All(results, Assert.True);
     }

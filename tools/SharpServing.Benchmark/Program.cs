@@ -50,6 +50,8 @@ internal static class Program
           cross-core       once a second, the round trip of a cache line between two pinned threads (--cpus 0,1
                            --seconds 60): run it beside a benchmark to see where the machine's vCPUs sit (tens of ns:
                            sharing a core or its cache; hundreds: not)
+          decode           ImageDecoder.Decode of one file in process, as a stage calls it (pixels in request memory):
+                           --image FILE --order rgb|bgr --iterations 200 --rounds 9; ms per decode, MB/s, B allocated
           metrics-record   one add request's metric measurements N times in process, with no listener and with the
                            server's meter provider: CPU ns and bytes per request (--requests 2000000 --rounds 3 --batched;
                            --threads N: N threads record at once, the same series from every core)
@@ -145,6 +147,8 @@ internal static class Program
                 return MetricsRecordBench.Run(line);
             case "cross-core":
                 return CrossCoreProbe.Run(line, cancellationToken);
+            case "decode":
+                return DecodeBench.Run(line);
             case "write-grpc-body":
             case "write-rest-body":
                 return WriteBody(line);
