@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using SharpServing.Tests.Shared;
 
 namespace SharpServing.Deploy.Tests;
 
@@ -33,11 +33,11 @@ public sealed class RenderedServerTests
         config["compile_cache"] = Path.Combine(work.FullName, "scripts");
         var configFile = Path.Combine(work.FullName, "config.json");
         await File.WriteAllTextAsync(configFile, config.ToJsonString());
-        var rest = $"127.0.0.1:{FreePort()}";
+        var rest = $"127.0.0.1:{FreePort.Next()}";
         var local = args.Select(a => a switch
         {
             "/etc/sharpserving/config.json" => configFile,
-            "0.0.0.0:5500" => $"127.0.0.1:{FreePort()}",
+            "0.0.0.0:5500" => $"127.0.0.1:{FreePort.Next()}",
             "0.0.0.0:1500" => rest,
             _ => a,
         }).ToList();
@@ -110,13 +110,6 @@ public sealed class RenderedServerTests
         var block = Regex.Match(yaml, @"^  config\.json: \|\n((?:    .*\n)+)", RegexOptions.Multiline);
         Assert.True(block.Success, "no config.json in the rendering");
         return block.Groups[1].Value;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string Text(StringBuilder output)

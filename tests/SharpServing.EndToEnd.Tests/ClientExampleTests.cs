@@ -1,4 +1,5 @@
 using SharpServing.EndToEnd.Tests.Infrastructure;
+using SharpServing.Tests.Shared;
 
 namespace SharpServing.EndToEnd.Tests;
 

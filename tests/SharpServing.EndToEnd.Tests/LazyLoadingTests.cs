@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using SharpServing.EndToEnd.Tests.Infrastructure;
+using SharpServing.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace SharpServing.EndToEnd.Tests;

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using SharpServing.EndToEnd.Tests.Infrastructure;
+using SharpServing.Tests.Shared;
 
 namespace SharpServing.EndToEnd.Tests;
 

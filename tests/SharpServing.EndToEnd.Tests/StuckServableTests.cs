@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SharpServing.EndToEnd.Tests.Infrastructure;
+using SharpServing.Tests.Shared;
 
 namespace SharpServing.EndToEnd.Tests;
 

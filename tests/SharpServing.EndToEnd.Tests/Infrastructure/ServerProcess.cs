@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using SharpServing.Tests.Shared;
 
 namespace SharpServing.EndToEnd.Tests.Infrastructure;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using SharpServing.EndToEnd.Tests.Infrastructure;
+using SharpServing.Tests.Shared;
 
 namespace SharpServing.EndToEnd.Tests.Isolation;
 

@@ -7,6 +7,7 @@ using SharpServing.Engine.Configuration;
 using SharpServing.Server.Hosting;
 using SharpServing.Server.Tests.Grpc;
 using SharpServing.Server.Tests.Reload;
+using SharpServing.Tests.Shared;
 
 namespace SharpServing.Server.Tests.Limits;
 
@@ -299,7 +300,7 @@ public sealed class RequestLimitsTests : IDisposable
     [Fact]
     public async Task A_metrics_listener_of_its_own_serves_metrics_with_the_service_name_and_the_RESTful_listener_does_not()
     {
-        var configuration = new ServingConfiguration { ServablesRoot = _repository.Root, MetricsAddress = $"127.0.0.1:{FreePort()}" };
+        var configuration = new ServingConfiguration { ServablesRoot = _repository.Root, MetricsAddress = $"127.0.0.1:{FreePort.Next()}" };
         await using var server = await ReloadServer.StartAsync(configuration);
         Assert.Null((await server.PredictAsync("add")).Error);
         using var metrics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.Server.Metrics!.Port}"), Timeout = s_timeout };
@@ -312,13 +313,6 @@ public sealed class RequestLimitsTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, onAdmin.StatusCode);
         using var onRest = await server.Client.GetAsync("/metrics").WaitAsync(s_timeout);
         Assert.Equal("""{"error_msg":"http message only support POST right now"}""", await onRest.Content.ReadAsStringAsync());
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static void Gzip(HttpRequestMessage request) => request.Headers.TryAddWithoutValidation("grpc-encoding", "gzip");

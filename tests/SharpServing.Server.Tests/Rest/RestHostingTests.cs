@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using SharpServing.Server.Hosting;
 using SharpServing.Server.Rest;
+using SharpServing.Tests.Shared;
 
 namespace SharpServing.Server.Tests.Rest;
 
@@ -68,12 +69,7 @@ public sealed class RestHostingTests
     [Fact]
     public async Task Start_PrintsTheStartupLine_Serves_AndReleasesThePortOnDispose()
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        var port = FreePort.Next();
         var output = new StringWriter();
 
         var server = await RestServerHost.StartAsync($"127.0.0.1:{port}", 100, null, new RestTestPredictor(), null, output).WaitAsync(s_timeout);

@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace SharpServing.EndToEnd.Tests.Infrastructure;
+namespace SharpServing.Tests.Shared;
 
 /// <summary>
-/// A loopback port free right now (the server's addresses must name a port: 0 is out of range), taken below the kernel's
-/// ephemeral range. A port the kernel hands out for port 0 comes from the range outgoing connections take their source
-/// ports from, so any client's connection could take it in the seconds before a starting server binds it; a random
-/// port below the range is taken only by another test that picked the same one.
+/// A loopback port free right now, for a server that binds it later: a child process (whose addresses must name a port:
+/// 0 is out of range there) or a listener the code under test opens. Taken below the kernel's ephemeral range: a port
+/// the kernel hands out for port 0 comes from the range outgoing connections take their source ports from, so any
+/// client's connection could take it in the seconds before the server binds it; a random port below the range is taken
+/// only by another test that picked the same one.
 /// </summary>
 internal static class FreePort
 {
