@@ -456,7 +456,7 @@ static class Ocr
 
     // The rectangle along a's axes around a and b when b's centre lies on a's line (within half the smaller height across
     // it) and the two overlap along it; otherwise null.
-    private static Point[]? Union(Point[] a, Point[] b)
+    private static Point[] Union(Point[] a, Point[] b)
     {
         var length = Math.Max(Distance(a[0], a[1]), 1e-3f);
         float ux = (a[1].X - a[0].X) / length, uy = (a[1].Y - a[0].Y) / length;

@@ -15,7 +15,10 @@ namespace SharpServing.Imaging;
 /// </remarks>
 public static class ImageDecoder
 {
-    /// <summary>The default bound on width × height (64 Mi pixels, a 192 MiB RGB tensor): a guard against decompression bombs.</summary>
+    /// <summary>
+    /// The default bound on width × height (64 Mi pixels: a 192 MiB RGB tensor, held in a 256 MiB buffer for a PNG, which
+    /// is decoded at four bytes a pixel and packed in place): a guard against decompression bombs.
+    /// </summary>
     public const long DefaultMaxPixels = 1L << 26;
 
     /// <summary>The format of encoded bytes, from their signature.</summary>
