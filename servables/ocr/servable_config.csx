@@ -382,9 +382,10 @@ static class Ocr
                 }
             }
             var keep = count >= 4 && sum / count >= BoxThreshold;
-            var rect = keep ? MinAreaRect(rowMin.AsSpan(top, bottom - top + 1), rowMax.AsSpan(top, bottom - top + 1), top) : default;
-            rowMin.AsSpan(top, bottom - top + 1).Fill(int.MaxValue);
-            rowMax.AsSpan(top, bottom - top + 1).Fill(-1);
+            var (mins, maxes) = (rowMin.AsSpan(top, bottom - top + 1), rowMax.AsSpan(top, bottom - top + 1));
+            var rect = keep ? MinAreaRect(mins, maxes, top) : default;
+            mins.Fill(int.MaxValue);
+            maxes.Fill(-1);
             if (!keep || Math.Min(rect.Width, rect.Height) < 3)
             {
                 continue;

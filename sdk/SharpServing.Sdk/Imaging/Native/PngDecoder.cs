@@ -10,7 +10,7 @@ namespace SharpServing.Imaging.Native;
 /// </summary>
 /// <remarks>
 /// Skia's PNG decoder is libpng with Chromium's zlib, whose vectorised inflate decodes a text image (640×232 RGB) in
-/// about a fifth of the time libpng with Debian's zlib takes (docs/benchmarks.md, "PNG decoding").
+/// about a fifth of the time libpng with Debian's zlib takes (docs/benchmarks.md, "The C# stages around det").
 /// </remarks>
 internal static unsafe class PngDecoder
 {
