@@ -382,7 +382,8 @@ static class Ocr
                 }
             }
             var keep = count >= 4 && sum / count >= BoxThreshold;
-            var (mins, maxes) = (rowMin.AsSpan(top, bottom - top + 1), rowMax.AsSpan(top, bottom - top + 1));
+            var mins = rowMin.AsSpan(top, bottom - top + 1);
+            var maxes = rowMax.AsSpan(top, bottom - top + 1);
             var rect = keep ? MinAreaRect(mins, maxes, top) : default;
             mins.Fill(int.MaxValue);
             maxes.Fill(-1);
