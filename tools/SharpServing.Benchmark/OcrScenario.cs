@@ -73,6 +73,10 @@ internal static class OcrScenario
             {
                 WritePairs(c, pairs);
             }
+            if (c == 1 && line.Seconds("blocks", TimeSpan.Zero) is var block && block > TimeSpan.Zero)
+            {
+                await RunBlocksAsync(context, server, detect, Path.Combine(models, "det.onnx"), detInput, block, repeat);
+            }
 
             Task<LoadResult> DetAloneAsync() => context.RunAsync("ocr", $"ort in-process det batch={batch}", det!, 1, batch, Environment.ProcessId, null);
         }
@@ -118,6 +122,65 @@ internal static class OcrScenario
         }
     }
 
+    /// <summary>
+    /// ocr.detect at concurrency 1 and det alone in alternating blocks of <paramref name="block"/> each, for --duration
+    /// of each, <paramref name="rounds"/> times: the two share the machine's seconds, where a pair of rows shares only its
+    /// minutes (this machine's speed drifts by a third from minute to minute). Each block keeps its side's steady state:
+    /// back-to-back calls, the first of a block not timed. det's run inside the server comes from the probe.
+    /// </summary>
+    private static async Task RunBlocksAsync(BenchContext context, ServerTarget server, Payload detect, string detPath, Tensor detInput,
+        TimeSpan block, int rounds)
+    {
+        var total = LoadSettings.From(context.Line, 1).Duration;
+        using var alone = new OrtLoadClient([(OrtSession.FromFile(detPath, context.SessionOptions), [Repeat(detInput, 1)])]);
+        using var grpc = new GrpcLoadClient(server.Grpc, detect.GrpcFrame, context.Connections, 1);
+        var ratios = new List<double>();
+        Console.Error.WriteLine();
+        Console.Error.WriteLine($"ocr.detect c=1 and det alone in alternating blocks of {block.TotalSeconds:0.###} s, {total.TotalSeconds:0.###} s of each a round:");
+        for (var round = 0; round < rounds; round++)
+        {
+            double serverSeconds = 0, aloneSeconds = 0;
+            long serverCalls = 0, aloneCalls = 0;
+            var before = await ProbeSnapshot.ReadAsync(server.ProbeSocket, context.CancellationToken);
+            for (var spent = TimeSpan.Zero; spent < total; spent += block)
+            {
+                var (seconds, calls) = await TimedBlockAsync(grpc, block, context.CancellationToken);
+                serverSeconds += seconds;
+                serverCalls += calls;
+                (seconds, calls) = await TimedBlockAsync(alone, block, context.CancellationToken);
+                aloneSeconds += seconds;
+                aloneCalls += calls;
+            }
+            var after = await ProbeSnapshot.ReadAsync(server.ProbeSocket, context.CancellationToken);
+            var inside = before is not null && after is not null ? after.MsPerRunSince(before, after.BatchesSince(before)).GetValueOrDefault("det.onnx") : 0;
+            double serverMs = serverSeconds * 1000 / Math.Max(serverCalls, 1), aloneMs = aloneSeconds * 1000 / Math.Max(aloneCalls, 1);
+            ratios.Add(aloneMs / serverMs);
+            Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"  round {round + 1}: {serverCalls} / {aloneCalls} calls; ocr.detect {serverMs:0.00} ms (det's run inside {inside:0.00}), det alone {aloneMs:0.00} ms = {aloneMs / serverMs:0.000}x"));
+        }
+        ratios.Sort();
+        Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"  median of {ratios.Count}: {MetricsCompare.Median(ratios):0.000}x (min {ratios[0]:0.000}x, max {ratios[^1]:0.000}x)"));
+    }
+
+    /// <summary>Back-to-back calls for about <paramref name="length"/>; the first call is not timed (it pays the switch).</summary>
+    private static async Task<(double Seconds, long Calls)> TimedBlockAsync(ILoadClient client, TimeSpan length, CancellationToken cancellationToken)
+    {
+        var ok = await client.SendAsync(0, cancellationToken);
+        var start = Stopwatch.GetTimestamp();
+        long calls = 0;
+        while (ok && Stopwatch.GetElapsedTime(start) < length)
+        {
+            ok = await client.SendAsync(0, cancellationToken);
+            calls++;
+        }
+        if (!ok)
+        {
+            throw new InvalidOperationException($"A {client.Protocol} call failed during the blocks: the figures would mean nothing.");
+        }
+        return (Stopwatch.GetElapsedTime(start).TotalSeconds, calls);
+    }
+
     /// <summary>Each pair's ratio of ocr.detect to det alone (instances per second), with det's run inside the server, then the median.</summary>
     private static void WritePairs(int concurrency, List<(LoadResult Server, LoadResult Alone)> pairs)
     {
@@ -132,7 +195,7 @@ internal static class OcrScenario
             var inside = server.ModelMsPerRun?.GetValueOrDefault("det.onnx") ?? 0;
             var aloneMs = alone.RequestsPerSecond > 0 ? 1000 / alone.RequestsPerSecond : 0;
             Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"  pair {i + 1}: {server.InstancesPerSecond:0.0} / {alone.InstancesPerSecond:0.0} inst/s = {ratio:0.00}x; det run {inside:0.0} / {aloneMs:0.0} ms; server cpu {server.ServerCpuMsPerRequest:0.0}; load {server.LoadAverage:0.0}"));
+                $"  pair {i + 1}: {server.InstancesPerSecond:0.0} / {alone.InstancesPerSecond:0.0} inst/s = {ratio:0.00}x; det run {inside:0.0} / {aloneMs:0.0} ms; server cpu {server.ServerCpuMsPerRequest:0.0}, alone {alone.ServerCpuMsPerRequest:0.0}; load {server.LoadAverage:0.0}"));
         }
         ratios.Sort();
         Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,

@@ -26,6 +26,8 @@ internal static class Program
                      --isolation process (then ocr.recognize in process and in a worker process at each concurrency)
                      --repeat N (N pairs of ocr.detect and det alone at each concurrency, every other one det alone
                      first: each pair's ratio and the median)
+                     --blocks S (c=1: then N rounds of ocr.detect and det alone in alternating blocks of S seconds,
+                     --duration of each a round: the two share the machine's seconds; each round's ratio and the median)
                      --no-jit-warmup (measure right after --warmup; by default detect and recognize are loaded in turn until
                      the server's JIT background compiler is quiet, at most a minute)
           batching   64 concurrent requests, MaxBatchSize 32 vs 1, each vs the Dense model in process at the batch size formed
