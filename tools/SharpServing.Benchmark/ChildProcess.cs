@@ -70,12 +70,19 @@ internal sealed class ChildProcess : IDisposable
         return (dotnet, [dll]);
     }
 
-    /// <summary>A TCP port on loopback that was free a moment ago.</summary>
-    public static int FreePort()
+    /// <summary>
+    /// <paramref name="count"/> distinct loopback ports that were free a moment ago, below the kernel's ephemeral range
+    /// (<see cref="SharpServing.Tests.Shared.FreePort"/>). Ports the kernel hands out for port 0 gave a server its gRPC
+    /// and REST addresses on one port twice in a row, and the server refused to start.
+    /// </summary>
+    public static int[] FreePorts(int count)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var ports = new HashSet<int>();
+        while (ports.Count < count)
+        {
+            ports.Add(SharpServing.Tests.Shared.FreePort.Next());
+        }
+        return [.. ports];
     }
 
     /// <summary>Waits until every one of <paramref name="lines"/> has appeared in the output (as substrings).</summary>

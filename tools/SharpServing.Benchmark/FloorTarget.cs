@@ -25,7 +25,8 @@ internal sealed class FloorTarget : IDisposable
 
     public static async Task<FloorTarget> StartAsync(int instances, CancellationToken cancellationToken)
     {
-        int grpc = ChildProcess.FreePort(), layer = ChildProcess.FreePort(), rest = ChildProcess.FreePort();
+        var ports = ChildProcess.FreePorts(3);
+        int grpc = ports[0], layer = ports[1], rest = ports[2];
         var (fileName, prefix) = ChildProcess.Self();
         string[] args = [.. prefix, "floor", "--grpc-port", $"{grpc}", "--layer-port", $"{layer}", "--rest-port", $"{rest}", "--instances", $"{instances}"];
         var child = ChildProcess.Start(fileName, args);

@@ -51,7 +51,8 @@ internal sealed class ServerTarget : IDisposable
         {
             throw new UsageException($"no server at {serverDll}: build it (./bench.sh does) or pass --server PATH/sharpserving.dll");
         }
-        int grpcPort = ChildProcess.FreePort(), restPort = ChildProcess.FreePort();
+        var ports = ChildProcess.FreePorts(2);
+        int grpcPort = ports[0], restPort = ports[1];
         var (dotnet, _) = ChildProcess.Self();
         string[] args = [serverDll, "serve", "--servables", servables, "--grpc", $"127.0.0.1:{grpcPort}", "--rest", $"127.0.0.1:{restPort}", .. extraArguments];
         Console.Error.WriteLine($"starting: {dotnet} {ChildProcess.Describe(args)}");
