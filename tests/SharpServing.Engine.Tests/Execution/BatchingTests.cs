@@ -464,7 +464,8 @@ public sealed class BatchingTests(ITestOutputHelper output)
     [InlineData(3)]
     public async Task A_model_that_does_not_batch_runs_concurrent_requests_at_once_up_to_its_ConcurrentRuns(int concurrentRuns)
     {
-        var session = new HeldSession(ManagedModels.Add(2));
+        var session = new RecordingSession(ManagedModels.Add(2));
+        session.Hold();
         await using var servable = Servable(session, new ModelOptions { ConcurrentRuns = concurrentRuns }, withBatchDim: false);
         var model = servable.Models[0];
 
@@ -489,7 +490,8 @@ public sealed class BatchingTests(ITestOutputHelper output)
     [Fact]
     public async Task A_model_that_batches_runs_one_batch_at_a_time_whatever_its_ConcurrentRuns()
     {
-        var session = new HeldSession(ManagedModels.AddDynamicBatch(2));
+        var session = new RecordingSession(ManagedModels.AddDynamicBatch(2));
+        session.Hold();
         await using var servable = Servable(session, new ModelOptions { ConcurrentRuns = 4, AdaptiveBatchDelay = false });
         var model = servable.Models[0];
 
@@ -514,51 +516,6 @@ public sealed class BatchingTests(ITestOutputHelper output)
     [InlineData(65)]
     public void ConcurrentRuns_out_of_range_is_refused(int value)
         => Assert.Throws<ArgumentOutOfRangeException>(() => new ModelOptions { ConcurrentRuns = value });
-
-    /// <summary>A session whose runs wait until <see cref="Release"/>, counting how many are in progress at once.</summary>
-    private sealed class HeldSession(IModelSession inner) : IModelSession
-    {
-        private readonly ManualResetEventSlim _released = new();
-        private int _inProgress;
-        private int _most;
-
-        public int InProgress => Volatile.Read(ref _inProgress);
-
-        public int MostInProgress => Volatile.Read(ref _most);
-
-        public IReadOnlyList<ModelValueInfo> Inputs => inner.Inputs;
-
-        public IReadOnlyList<ModelValueInfo> Outputs => inner.Outputs;
-
-        public void Release() => _released.Set();
-
-        public void Run(IReadOnlyList<Tensor> inputs, Tensor[] outputs, CancellationToken cancellationToken)
-        {
-            var now = Interlocked.Increment(ref _inProgress);
-            for (var most = Volatile.Read(ref _most); now > most; most = Volatile.Read(ref _most))
-            {
-                Interlocked.CompareExchange(ref _most, now, most);
-            }
-            try
-            {
-                if (!_released.Wait(TestTimeout, cancellationToken))
-                {
-                    throw new TimeoutException("The test never released the runs.");
-                }
-                inner.Run(inputs, outputs, cancellationToken);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _inProgress);
-            }
-        }
-
-        public void Dispose()
-        {
-            inner.Dispose();
-            _released.Dispose();
-        }
-    }
 
     /// <summary>A real session whose first run waits at <see cref="StageGate"/> (then runs as usual).</summary>
     private sealed class GatedSession(IModelSession inner, StageGate gate) : IModelSession
