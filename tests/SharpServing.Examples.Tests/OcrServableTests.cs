@@ -1,4 +1,5 @@
 using OpenTelemetry.Trace;
+using SharpServing.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace SharpServing.Examples.Tests;
@@ -152,6 +153,22 @@ public sealed class OcrServableTests(OcrServableTests.Fixture fixture, ITestOutp
             .Select(s => (string)s.GetTagItem("sharpserving.model")!).ToArray();
         Assert.Contains(recognizeRuns, m => m.Contains("rec", StringComparison.Ordinal));
         Assert.All(ours.Where(s => s.OperationName == "model run"), s => Assert.True((int)s.GetTagItem("sharpserving.batch_size")! >= 1));
+    }
+
+    [Fact]
+    public async Task Det_s_runs_are_made_by_its_run_thread_and_give_the_same_boxes_each_time()
+    {
+        var (image, _) = await fixture.Media.RenderTextAsync(s_lines, "png");
+
+        // det takes tens of milliseconds a run: from its second run on, the engine makes its runs on its own thread.
+        var first = (await fixture.RunAsync("detect", image))["boxes"].ToArray<int>();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(first, (await fixture.RunAsync("detect", image))["boxes"].ToArray<int>());
+        }
+
+        Assert.Equal(16, first.Length);
+        Assert.Contains("run det.onnx", ThreadNames.OfThisProcess());
     }
 
     private static string Squeeze(string text) => string.Concat(text.Where(c => !char.IsWhiteSpace(c))).ToUpperInvariant();

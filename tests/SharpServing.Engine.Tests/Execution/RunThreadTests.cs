@@ -1,4 +1,5 @@
 using SharpServing.Engine.Execution;
+using SharpServing.Tests.Shared;
 using static SharpServing.Engine.Tests.Execution.TestServable;
 
 namespace SharpServing.Engine.Tests.Execution;
@@ -118,11 +119,11 @@ public sealed class RunThreadTests
         {
             await servable.PredictAsync("m", Pair(i, 1));
         }
-        Assert.Contains("run ends.onnx", ThreadNames());
+        Assert.Contains("run ends.onnx", ThreadNames.OfThisProcess());
 
         await servable.DisposeAsync();
 
-        await Eventually.True(() => !ThreadNames().Contains("run ends.onnx"), "the run thread has ended");
+        await Eventually.True(() => !ThreadNames.OfThisProcess().Contains("run ends.onnx"), "the run thread has ended");
     }
 
     [Fact]
@@ -141,23 +142,5 @@ public sealed class RunThreadTests
         thread.Dispose();
         thread.Dispose();
         Assert.Throws<ObjectDisposedException>(() => thread.Invoke(() => { }));
-    }
-
-    /// <summary>The names of this process's threads, as the kernel keeps them (15 characters at most).</summary>
-    private static HashSet<string> ThreadNames()
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
-        {
-            try
-            {
-                names.Add(File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'));
-            }
-            catch (IOException)
-            {
-                // The thread ended while the list was read.
-            }
-        }
-        return names;
     }
 }
