@@ -80,10 +80,15 @@ internal static class BatchingScenario
         WritePairs(pairs);
     }
 
-    /// <summary>Each pair's throughput ratio (batching on / off) with the figures that explain it, then the median ratio.</summary>
+    /// <summary>
+    /// Each pair's throughput ratio (batching on / off) with the figures that explain it, then the median ratio, and the
+    /// median of the server's CPU per request off / on: what batching saves the server, without the load generator's CPU,
+    /// which shares this machine's cores and dilutes the throughput ratio (a deployed server's clients run elsewhere).
+    /// </summary>
     private static void WritePairs(List<(LoadResult On, LoadResult Off)> pairs)
     {
         var ratios = new List<double>();
+        var cpuRatios = new List<double>();
         Console.Error.WriteLine();
         Console.Error.WriteLine("batching on / off, by pair (server CPU ms/req; CPU outside model runs; runs/req; context switches/req; pool threads):");
         for (var i = 0; i < pairs.Count; i++)
@@ -91,6 +96,10 @@ internal static class BatchingScenario
             var (on, off) = pairs[i];
             var ratio = off.InstancesPerSecond > 0 ? on.InstancesPerSecond / off.InstancesPerSecond : 0;
             ratios.Add(ratio);
+            if (on.ServerCpuMsPerRequest is > 0 and var onCpu && off.ServerCpuMsPerRequest is { } offCpu)
+            {
+                cpuRatios.Add(offCpu / onCpu);
+            }
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  pair {i + 1}: {on.InstancesPerSecond:0} / {off.InstancesPerSecond:0} inst/s = {ratio:0.00}x; cpu {on.ServerCpuMsPerRequest:0.000} / {off.ServerCpuMsPerRequest:0.000}; outside model {on.OutsideModelCpuMsPerRequest:0.000} / {off.OutsideModelCpuMsPerRequest:0.000}; runs {on.RunsPerRequest:0.000} / {off.RunsPerRequest:0.000}; cs {on.SwitchesPerRequest:0.0} / {off.SwitchesPerRequest:0.0}; pool threads {on.ServerThreads?.PoolThreads} / {off.ServerThreads?.PoolThreads}; client cpu {on.ClientCpuMsPerRequest:0.000} / {off.ClientCpuMsPerRequest:0.000}; load {on.LoadAverage:0.0}"));
         }
@@ -98,6 +107,12 @@ internal static class BatchingScenario
         var median = MetricsCompare.Median(ratios);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  median of {ratios.Count}: {median:0.00}x (min {ratios[0]:0.00}x, max {ratios[^1]:0.00}x)"));
+        if (cpuRatios.Count > 0)
+        {
+            cpuRatios.Sort();
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  server CPU per request off / on, median of {cpuRatios.Count}: {MetricsCompare.Median(cpuRatios):0.00}x (min {cpuRatios[0]:0.00}x, max {cpuRatios[^1]:0.00}x)"));
+        }
     }
 
     /// <summary>The servable: one method, predict(x) -> y, the model as its only stage (intra-op threads 0: the runtime's choice).</summary>

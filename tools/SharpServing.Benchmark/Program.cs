@@ -35,8 +35,8 @@ internal static class Program
                      --spin (ORT threads spin between runs, served and in process; default: they sleep, as servables do)
                      --no-adaptive-delay (with --batch-delay-ms 0: AdaptiveBatchDelay = false, never wait)
                      --intra-op N (both servables' IntraOpThreads; default 0: ONNX Runtime's choice, one per core)
-                     --repeat N (N on/off pairs, every other one off first, each pair's ratio and the median; no
-                     in-process rows)
+                     --repeat N (N on/off pairs, every other one off first, each pair's ratio and the median, and
+                     the median of the server's CPU per request off / on; no in-process rows)
                      --no-jit-warmup (measure right after --warmup; by default both servables are loaded in turn until
                      the server's JIT background compiler is quiet, at most a minute)
           cuda       add and the OCR detector (640x640) in process on CPU, then on CUDA when a GPU is usable (else says why)
