@@ -103,15 +103,10 @@ internal static class BatchingScenario
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  pair {i + 1}: {on.InstancesPerSecond:0} / {off.InstancesPerSecond:0} inst/s = {ratio:0.00}x; cpu {on.ServerCpuMsPerRequest:0.000} / {off.ServerCpuMsPerRequest:0.000}; outside model {on.OutsideModelCpuMsPerRequest:0.000} / {off.OutsideModelCpuMsPerRequest:0.000}; runs {on.RunsPerRequest:0.000} / {off.RunsPerRequest:0.000}; cs {on.SwitchesPerRequest:0.0} / {off.SwitchesPerRequest:0.0}; pool threads {on.ServerThreads?.PoolThreads} / {off.ServerThreads?.PoolThreads}; client cpu {on.ClientCpuMsPerRequest:0.000} / {off.ClientCpuMsPerRequest:0.000}; load {on.LoadAverage:0.0}"));
         }
-        ratios.Sort();
-        var median = MetricsCompare.Median(ratios);
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  median of {ratios.Count}: {median:0.00}x (min {ratios[0]:0.00}x, max {ratios[^1]:0.00}x)"));
+        Console.Error.WriteLine($"  {MetricsCompare.MedianLine(ratios, "0.00")}");
         if (cpuRatios.Count > 0)
         {
-            cpuRatios.Sort();
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  server CPU per request off / on, median of {cpuRatios.Count}: {MetricsCompare.Median(cpuRatios):0.00}x (min {cpuRatios[0]:0.00}x, max {cpuRatios[^1]:0.00}x)"));
+            Console.Error.WriteLine($"  server CPU per request off / on, {MetricsCompare.MedianLine(cpuRatios, "0.00")}");
         }
     }
 

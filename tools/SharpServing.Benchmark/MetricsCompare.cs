@@ -115,6 +115,15 @@ internal static class MetricsCompare
         return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
     }
 
+    /// <summary>"median of N: Mx (min Ax, max Bx)" for <paramref name="values"/> (sorted in place), each figure in
+    /// <paramref name="format"/>.</summary>
+    internal static string MedianLine(List<double> values, string format)
+    {
+        var median = Median(values);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"median of {values.Count}: {median.ToString(format, CultureInfo.InvariantCulture)}x (min {values[0].ToString(format, CultureInfo.InvariantCulture)}x, max {values[^1].ToString(format, CultureInfo.InvariantCulture)}x)");
+    }
+
     private sealed record Pair(string Protocol, int Concurrency, int Index, LoadResult Off, LoadResult On)
     {
         public double? Ratio => On.ServerCpuMsPerRequest is { } on && Off.ServerCpuMsPerRequest is { } off && off > 0 ? on / off : null;

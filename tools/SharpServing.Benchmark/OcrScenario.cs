@@ -158,9 +158,7 @@ internal static class OcrScenario
             Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"  round {round + 1}: {serverCalls} / {aloneCalls} calls; ocr.detect {serverMs:0.00} ms (det's run inside {inside:0.00}), det alone {aloneMs:0.00} ms = {aloneMs / serverMs:0.000}x"));
         }
-        ratios.Sort();
-        Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"  median of {ratios.Count}: {MetricsCompare.Median(ratios):0.000}x (min {ratios[0]:0.000}x, max {ratios[^1]:0.000}x)"));
+        Console.Error.WriteLine($"  {MetricsCompare.MedianLine(ratios, "0.000")}");
     }
 
     /// <summary>Back-to-back calls for about <paramref name="length"/>; the first call is not timed (it pays the switch).</summary>
@@ -197,9 +195,7 @@ internal static class OcrScenario
             Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"  pair {i + 1}: {server.InstancesPerSecond:0.0} / {alone.InstancesPerSecond:0.0} inst/s = {ratio:0.00}x; det run {inside:0.0} / {aloneMs:0.0} ms; server cpu {server.ServerCpuMsPerRequest:0.0}, alone {alone.ServerCpuMsPerRequest:0.0}; load {server.LoadAverage:0.0}"));
         }
-        ratios.Sort();
-        Console.Error.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"  median of {ratios.Count}: {MetricsCompare.Median(ratios):0.00}x (min {ratios[0]:0.00}x, max {ratios[^1]:0.00}x)"));
+        Console.Error.WriteLine($"  {MetricsCompare.MedianLine(ratios, "0.00")}");
     }
 
     /// <summary>det's input for the image as the ocr servable makes it: BGR, scaled only so that the shorter side is at
